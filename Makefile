@@ -1,0 +1,52 @@
+# hientai: run `make help` for the list of targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= data/demo-extract
+DEMO_PEOPLE ?= 20000
+DEMO_EXTERNAL ?= 1000
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test lint typecheck format docs bench clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv and install the pinned dependencies from requirements.lock
+
+demo: setup ## Generate a demo extract (20,000 people), ingest it and print the summary
+	$(BIN)/hientai generate --people $(DEMO_PEOPLE) --external $(DEMO_EXTERNAL) --years 10 --seed 7 --out $(DEMO_DIR)
+	$(BIN)/hientai ingest $(DEMO_DIR)
+
+test: setup lint typecheck ## Lint, type-check and run the whole test suite
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+lint: setup ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup ## mypy on the core package, features, models and pipelines
+	$(BIN)/mypy
+
+format: setup ## Apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+docs: setup ## Regenerate docs/data-contract.md from the contract
+	$(BIN)/hientai contract docs --out docs/data-contract.md
+
+bench: setup ## Run the 1,000,000-person generate + ingest benchmark (minutes; writes under data/bench)
+	$(BIN)/python benchmarks/bench_ingest.py
+
+clean: ## Remove the virtualenv and generated data
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

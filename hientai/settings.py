@@ -1,0 +1,89 @@
+"""Typed settings, loaded from ``conf/hientai.yaml`` at the edge (CLI, flows), never at import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG_PATH = Path("conf/hientai.yaml")
+CONFIG_ENV = "HIENTAI_CONFIG"
+DATA_DIR_ENV = "HIENTAI_DATA_DIR"
+TODAY_ENV = "HIENTAI_TODAY"
+
+
+class ContractSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    org_levels: list[str] = Field(default_factory=lambda: ["central", "province", "commune"])
+
+    @field_validator("org_levels")
+    @classmethod
+    def _levels_unique(cls, levels: list[str]) -> list[str]:
+        if not levels or len(set(levels)) != len(levels):
+            raise ValueError("org_levels must be a non-empty list of distinct level names")
+        return levels
+
+
+class IngestSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_rejection_rate: float = Field(0.05, ge=0.0, le=1.0)
+    max_rejection_rate_by_table: dict[str, float] = Field(default_factory=dict)
+    na_values: list[str] = Field(
+        default_factory=lambda: ["", "NA", "N/A", "n/a", "NULL", "null", "None", "nan", "NaN"]
+    )
+    excel_header_search_rows: int = Field(30, ge=1)
+
+    def max_rate_for(self, table: str) -> float:
+        return self.max_rejection_rate_by_table.get(table, self.max_rejection_rate)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    data_dir: Path = Path("data")
+    contract: ContractSettings = Field(default_factory=ContractSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    # The date ingestion treats as "today" for the no-future-dates rule; None means the clock.
+    today: dt.date | None = None
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.data_dir / "snapshots"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    def reference_today(self) -> dt.date:
+        return self.today or dt.date.today()
+
+
+class SettingsError(ValueError):
+    """The configuration file is missing or invalid; the message names the file and key."""
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings from ``path``, ``$HIENTAI_CONFIG`` or ``conf/hientai.yaml`` (if present)."""
+    chosen = path or (Path(os.environ[CONFIG_ENV]) if CONFIG_ENV in os.environ else None)
+    raw: dict[str, object] = {}
+    source = chosen or DEFAULT_CONFIG_PATH
+    if chosen is not None and not chosen.exists():
+        raise SettingsError(f"{chosen}: configuration file not found")
+    if source.exists():
+        loaded = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        if not isinstance(loaded, dict):
+            raise SettingsError(f"{source}: expected a mapping of settings at the top level")
+        raw = loaded
+    if DATA_DIR_ENV in os.environ:
+        raw["data_dir"] = os.environ[DATA_DIR_ENV]
+    if TODAY_ENV in os.environ:
+        raw["today"] = os.environ[TODAY_ENV]
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"{source}: {problems}") from None
