@@ -54,11 +54,15 @@ def _external_category_on_internal(df: pd.DataFrame) -> pd.Series:
 
 
 def _grade_col(description: str) -> Column:
-    return Column("grade", "category", description, nullable=True, categories=v.GRADES)
+    return Column(
+        "grade", "category", description, required=False, nullable=True, categories=v.GRADES
+    )
 
 
-def _rating(name: str, description: str) -> Column:
-    return Column(name, "category", description, nullable=True, categories=v.RATINGS)
+def _rating(name: str, description: str, *, required: bool = True) -> Column:
+    return Column(
+        name, "category", description, required=required, nullable=True, categories=v.RATINGS
+    )
 
 
 ORGANIZATIONS = Table(
@@ -415,7 +419,7 @@ EVALUATIONS = Table(
             nullable=True,
             references=ORG_FK,
         ),
-        _rating("unit_rating", "The unit's collective rating that year."),
+        _rating("unit_rating", "The unit's collective rating that year.", required=False),
     ),
 )
 

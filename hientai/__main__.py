@@ -1,0 +1,3 @@
+from hientai.cli import app
+
+app()

@@ -1,0 +1,215 @@
+"""The `hientai` command. It parses options, calls the package, and prints; no logic of its own."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from hientai.ingest import IngestError, IngestReport, load_mapping, run_batch
+from hientai.settings import SettingsError, load_settings
+from hientai.storage import SnapshotNotFound, SnapshotStore
+
+app = typer.Typer(
+    help="hientai: talent discovery for public-sector HR. Decision support, never a decision.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+contract_app = typer.Typer(help="The HR extract data contract.", no_args_is_help=True)
+snapshots_app = typer.Typer(help="Published snapshots.", no_args_is_help=True)
+app.add_typer(contract_app, name="contract")
+app.add_typer(snapshots_app, name="snapshots")
+
+out = Console()
+err = Console(stderr=True)
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="Settings file (default conf/hientai.yaml).")
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+@app.command()
+def generate(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the extract to.")],
+    people: Annotated[int | None, typer.Option(help="Internal cadres and civil servants.")] = None,
+    external: Annotated[int | None, typer.Option(help="External talent candidates.")] = None,
+    years: Annotated[int | None, typer.Option(help="Years of history.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same extract).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    synth_config: Annotated[
+        Path | None, typer.Option("--synth-config", help="Generator settings and biases.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing extract folder.")] = False,
+) -> None:
+    """Generate a synthetic national extract with a separate latent-truth output."""
+    from hientai.synth import generate_extract, load_synth_config, write_extract
+
+    if fmt not in ("parquet", "csv"):
+        raise _fail(f"--format must be parquet or csv, got {fmt!r}")
+    try:
+        config = load_synth_config(synth_config)
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    updates = {"n_people": people, "n_external": external, "years": years, "seed": seed}
+    config = config.model_copy(update={k: v for k, v in updates.items() if v is not None})
+    with _progress() as progress:
+        task = progress.add_task("generating", total=None)
+        extract = generate_extract(
+            config, progress=lambda step: progress.update(task, description=step, advance=1)
+        )
+        progress.update(task, description="writing")
+        try:
+            write_extract(extract, out_dir, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    summary = RichTable(title=f"Synthetic extract written to {out_dir}")
+    summary.add_column("table")
+    summary.add_column("rows", justify="right")
+    for name, frame in extract.tables.items():
+        summary.add_row(name, f"{len(frame):,}")
+    summary.add_row("truth (separate folder)", f"{len(extract.truth):,}")
+    out.print(summary)
+
+
+@app.command()
+def ingest(
+    source: Annotated[Path, typer.Argument(help="Extract folder, or a CSV / Parquet / Excel file.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="Mapping file (conf/mappings/NAME.yaml).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Validate an extract and publish it as an immutable snapshot (or refuse, saying why)."""
+    try:
+        settings = load_settings(config)
+        chosen = load_mapping(mapping) if mapping else None
+        with _progress() as progress:
+            task = progress.add_task("validating", total=None)
+            report = run_batch(
+                source,
+                mapping=chosen,
+                settings=settings,
+                progress=lambda t: progress.update(task, description=f"validating {t}", advance=1),
+            )
+    except (IngestError, SettingsError) as exc:
+        if as_json:
+            print(json.dumps({"ok": False, "error": str(exc)}, ensure_ascii=False))
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_report(report: IngestReport) -> None:
+    table = RichTable(title=f"Ingestion batch {report.batch_id}")
+    for name in ("table", "input rows", "accepted", "quarantined", "rate", "limit", ""):
+        table.add_column(name, justify="left" if name in ("table", "") else "right")
+    for t in report.tables:
+        flag = "[red]over limit[/]" if t.over_limit else "[green]ok[/]"
+        table.add_row(
+            t.name, f"{t.input_rows:,}", f"{t.accepted:,}", f"{t.quarantined:,}",
+            f"{t.rejection_rate:.2%}", f"{t.max_rejection_rate:.0%}", flag,
+        )
+    out.print(table)
+    for t in report.tables:
+        for reason in t.top_reasons[:3]:
+            out.print(
+                f"  {t.name}.{reason.column} [{reason.rule}] x{reason.count:,}: {reason.example}",
+                highlight=False, soft_wrap=True,
+            )
+    for note in report.notes:
+        out.print(f"  note: {note}", highlight=False, soft_wrap=True)
+    if report.quarantine_path:
+        out.print(f"Quarantined rows (file, row, column, reason): {report.quarantine_path}")
+    if report.status == "published":
+        out.print(f"[bold green]Published snapshot {report.snapshot_id}[/] at {report.snapshot_path}")
+    elif report.status == "already_published":
+        out.print(f"Already published as snapshot {report.snapshot_id}: nothing new written.")
+    else:
+        out.print("[bold red]Nothing published:[/] a table's rejection rate is over its limit.")
+
+
+@contract_app.command("docs")
+def contract_docs(
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the Markdown.")] = Path(
+        "docs/data-contract.md"
+    ),
+    check: Annotated[bool, typer.Option(help="Fail if the file is out of date.")] = False,
+) -> None:
+    """Write (or check) docs/data-contract.md from the contract definition."""
+    from hientai.contract.docs import render_contract_markdown
+
+    text = render_contract_markdown()
+    if check:
+        current = out_path.read_text(encoding="utf-8") if out_path.exists() else ""
+        if current != text:
+            raise _fail(f"{out_path} is out of date; run `hientai contract docs`", code=1)
+        return
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(text, encoding="utf-8")
+    out.print(f"wrote {out_path}")
+
+
+@snapshots_app.command("list")
+def snapshots_list(config: ConfigOption = None) -> None:
+    """List published snapshots, newest last."""
+    store = SnapshotStore(_settings(config).snapshots_dir)
+    latest = store.latest_id()
+    for snapshot_id in store.ids():
+        snap = store.open(snapshot_id)
+        rows = sum(int(t["accepted"]) for t in snap.manifest["tables"].values())  # type: ignore[union-attr]
+        mark = " (latest)" if snapshot_id == latest else ""
+        out.print(f"{snapshot_id}{mark}  {rows:,} rows  source {snap.manifest['source']}")
+
+
+@snapshots_app.command("show")
+def snapshots_show(
+    snapshot_id: Annotated[str | None, typer.Argument(help="Snapshot id (default: latest).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print a snapshot's manifest."""
+    try:
+        snap = SnapshotStore(_settings(config).snapshots_dir).open(snapshot_id)
+    except SnapshotNotFound as exc:
+        raise _fail(str(exc)) from None
+    print(json.dumps(snap.manifest, indent=2, ensure_ascii=False))
+
+
+def _settings(config: Path | None):  # type: ignore[no-untyped-def]
+    try:
+        return load_settings(config)
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m hientai`
+    app()
+    sys.exit(0)

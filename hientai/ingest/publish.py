@@ -1,0 +1,154 @@
+"""Atomic publication of snapshots, and quarantine files.
+
+A snapshot is staged in a hidden sibling folder, every file and the manifest written and
+flushed, then renamed into place in one step: readers see the whole snapshot or none of it.
+Published files are made read-only; protected attributes go to their own folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import hientai
+from hientai.contract import CONTRACT_VERSION, PROTECTED_TABLE, get_table
+from hientai.ingest.mapping import Mapping
+from hientai.ingest.report import TableReport
+from hientai.settings import Settings
+
+MANIFEST = "manifest.json"
+LATEST = "LATEST"
+
+
+@dataclass
+class Published:
+    snapshot_id: str
+    path: Path
+    created: bool
+
+
+def new_batch_id(content_hash: str) -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{content_hash[:10]}"
+
+
+def find_by_content(snapshots_dir: Path, content_hash: str) -> Path | None:
+    if not snapshots_dir.exists():
+        return None
+    for manifest in sorted(snapshots_dir.glob(f"*/{MANIFEST}")):
+        if json.loads(manifest.read_text(encoding="utf-8")).get("content_hash") == content_hash:
+            return manifest.parent
+    return None
+
+
+def publish_snapshot(
+    snapshots_dir: Path,
+    *,
+    batch_id: str,
+    content_hash: str,
+    tables: dict[str, pd.DataFrame],
+    reports: list[TableReport],
+    file_hashes: dict[str, str],
+    source: str,
+    mapping: Mapping,
+    settings: Settings,
+) -> Published:
+    existing = find_by_content(snapshots_dir, content_hash)
+    if existing is not None:
+        return Published(existing.name, existing, created=False)
+    snapshots_dir.mkdir(parents=True, exist_ok=True)
+    staging = snapshots_dir / f".staging-{batch_id}-{os.getpid()}"
+    final = snapshots_dir / batch_id
+    try:
+        written = _write_tables(staging, tables)
+        manifest = {
+            "snapshot_id": batch_id,
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "content_hash": content_hash,
+            "contract_version": CONTRACT_VERSION,
+            "hientai_version": hientai.__version__,
+            "source": source,
+            "mapping": {"name": mapping.name, "path": mapping.label, "sha256": mapping.sha256},
+            "input_files": file_hashes,
+            "org_levels": list(settings.contract.org_levels),
+            "today": settings.reference_today().isoformat(),
+            "tables": {r.name: {**r.to_dict(), **written[r.name]} for r in reports},
+            "protected": written.get(PROTECTED_TABLE),
+        }
+        _write_json(staging / MANIFEST, manifest)
+        _freeze(staging)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _write_latest(snapshots_dir, batch_id)
+    return Published(batch_id, final, created=True)
+
+
+def _write_tables(staging: Path, tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, object]]:
+    (staging / "tables").mkdir(parents=True)
+    written: dict[str, dict[str, object]] = {}
+    for name, frame in tables.items():
+        table = get_table(name)
+        open_part = frame[list(table.feature_columns)]
+        written[name] = _write_parquet(open_part, staging / "tables" / f"{name}.parquet", staging)
+        if table.protected_columns:
+            protected_dir = staging / "protected"
+            protected_dir.mkdir(mode=0o700, exist_ok=True)
+            part = frame[[table.primary_key[0], *table.protected_columns]]
+            target = protected_dir / f"{PROTECTED_TABLE}.parquet"
+            written[PROTECTED_TABLE] = _write_parquet(part, target, staging)
+    return written
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, root: Path) -> dict[str, object]:
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    fields = [
+        f.with_type(pa.date32()) if pa.types.is_timestamp(f.type) else f for f in arrow.schema
+    ]
+    arrow = arrow.cast(pa.schema(fields))
+    pq.write_table(arrow, path, compression="zstd")
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+    import hashlib
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"file": str(path.relative_to(root)), "sha256": digest, "rows": len(frame),
+            "columns": list(frame.columns)}
+
+
+def _write_json(path: Path, payload: object) -> None:
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _freeze(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            path.chmod(0o400 if "protected" in path.parts else 0o444)
+
+
+def _write_latest(snapshots_dir: Path, snapshot_id: str) -> None:
+    tmp = snapshots_dir / f".{LATEST}.{os.getpid()}"
+    tmp.write_text(snapshot_id + "\n", encoding="utf-8")
+    os.replace(tmp, snapshots_dir / LATEST)
+
+
+def write_quarantine(
+    folder: Path, rejected: dict[str, pd.DataFrame], reports: list[TableReport]
+) -> Path:
+    """One CSV per table of rejected rows (file, row, column, reason, values) and a summary."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in rejected.items():
+        frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
+    _write_json(folder / "summary.json", [r.to_dict() for r in reports])
+    return folder
