@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table as RichTable
 
 from hientai.ingest import IngestError, IngestReport, load_mapping, run_batch
-from hientai.settings import SettingsError, load_settings
+from hientai.settings import Settings, SettingsError, load_settings
 from hientai.storage import SnapshotNotFound, SnapshotStore
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.add_typer(snapshots_app, name="snapshots")
 
 out = Console()
 err = Console(stderr=True)
+ExtractFormat = Literal["parquet", "csv"]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Settings file (default conf/hientai.yaml).")
 ]
@@ -58,8 +59,10 @@ def generate(
     people: Annotated[int | None, typer.Option(help="Internal cadres and civil servants.")] = None,
     external: Annotated[int | None, typer.Option(help="External talent candidates.")] = None,
     years: Annotated[int | None, typer.Option(help="Years of history.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same extract).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (same seed, same extract).")
+    ] = None,
+    fmt: Annotated[ExtractFormat, typer.Option("--format", help="parquet or csv.")] = "parquet",
     synth_config: Annotated[
         Path | None, typer.Option("--synth-config", help="Generator settings and biases.")
     ] = None,
@@ -68,8 +71,6 @@ def generate(
     """Generate a synthetic national extract with a separate latent-truth output."""
     from hientai.synth import generate_extract, load_synth_config, write_extract
 
-    if fmt not in ("parquet", "csv"):
-        raise _fail(f"--format must be parquet or csv, got {fmt!r}")
     try:
         config = load_synth_config(synth_config)
     except (ValueError, OSError) as exc:
@@ -83,7 +84,7 @@ def generate(
         )
         progress.update(task, description="writing")
         try:
-            write_extract(extract, out_dir, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
+            write_extract(extract, out_dir, fmt=fmt, overwrite=overwrite)
         except ValueError as exc:
             raise _fail(str(exc)) from None
     summary = RichTable(title=f"Synthetic extract written to {out_dir}")
@@ -97,7 +98,9 @@ def generate(
 
 @app.command()
 def ingest(
-    source: Annotated[Path, typer.Argument(help="Extract folder, or a CSV / Parquet / Excel file.")],
+    source: Annotated[
+        Path, typer.Argument(help="Extract folder, or a CSV / Parquet / Excel file.")
+    ],
     mapping: Annotated[
         Path | None, typer.Option(help="Mapping file (conf/mappings/NAME.yaml).")
     ] = None,
@@ -135,22 +138,30 @@ def _print_report(report: IngestReport) -> None:
     for t in report.tables:
         flag = "[red]over limit[/]" if t.over_limit else "[green]ok[/]"
         table.add_row(
-            t.name, f"{t.input_rows:,}", f"{t.accepted:,}", f"{t.quarantined:,}",
-            f"{t.rejection_rate:.2%}", f"{t.max_rejection_rate:.0%}", flag,
+            t.name,
+            f"{t.input_rows:,}",
+            f"{t.accepted:,}",
+            f"{t.quarantined:,}",
+            f"{t.rejection_rate:.2%}",
+            f"{t.max_rejection_rate:.0%}",
+            flag,
         )
     out.print(table)
     for t in report.tables:
         for reason in t.top_reasons[:3]:
             out.print(
                 f"  {t.name}.{reason.column} [{reason.rule}] x{reason.count:,}: {reason.example}",
-                highlight=False, soft_wrap=True,
+                highlight=False,
+                soft_wrap=True,
             )
     for note in report.notes:
         out.print(f"  note: {note}", highlight=False, soft_wrap=True)
     if report.quarantine_path:
         out.print(f"Quarantined rows (file, row, column, reason): {report.quarantine_path}")
     if report.status == "published":
-        out.print(f"[bold green]Published snapshot {report.snapshot_id}[/] at {report.snapshot_path}")
+        out.print(
+            f"[bold green]Published snapshot {report.snapshot_id}[/] at {report.snapshot_path}"
+        )
     elif report.status == "already_published":
         out.print(f"Already published as snapshot {report.snapshot_id}: nothing new written.")
     else:
@@ -185,14 +196,16 @@ def snapshots_list(config: ConfigOption = None) -> None:
     latest = store.latest_id()
     for snapshot_id in store.ids():
         snap = store.open(snapshot_id)
-        rows = sum(int(t["accepted"]) for t in snap.manifest["tables"].values())  # type: ignore[union-attr]
+        rows = sum(int(t["accepted"]) for t in snap.manifest["tables"].values())
         mark = " (latest)" if snapshot_id == latest else ""
         out.print(f"{snapshot_id}{mark}  {rows:,} rows  source {snap.manifest['source']}")
 
 
 @snapshots_app.command("show")
 def snapshots_show(
-    snapshot_id: Annotated[str | None, typer.Argument(help="Snapshot id (default: latest).")] = None,
+    snapshot_id: Annotated[
+        str | None, typer.Argument(help="Snapshot id (default: latest).")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Print a snapshot's manifest."""
@@ -203,7 +216,7 @@ def snapshots_show(
     print(json.dumps(snap.manifest, indent=2, ensure_ascii=False))
 
 
-def _settings(config: Path | None):  # type: ignore[no-untyped-def]
+def _settings(config: Path | None) -> Settings:
     try:
         return load_settings(config)
     except SettingsError as exc:

@@ -12,7 +12,7 @@ import getpass
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import pandas as pd
 import pyarrow as pa
@@ -41,7 +41,7 @@ def _pandas(table: pa.Table) -> pd.DataFrame:
 @dataclass(frozen=True)
 class Snapshot:
     path: Path
-    manifest: dict[str, object]
+    manifest: dict[str, Any]
 
     @property
     def id(self) -> str:
@@ -49,7 +49,7 @@ class Snapshot:
 
     @property
     def tables(self) -> list[str]:
-        return list(self.manifest["tables"])  # type: ignore[call-overload]
+        return list(self.manifest["tables"])
 
     def has(self, table: str) -> bool:
         return table in self.tables
@@ -69,9 +69,13 @@ class Snapshot:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in wanted})
         return _pandas(pq.read_table(self.path / "tables" / f"{table}.parquet", columns=wanted))
 
-    def read_protected(self, *, purpose: ProtectedPurpose, reader: str | None = None) -> pd.DataFrame:
+    def read_protected(
+        self, *, purpose: ProtectedPurpose, reader: str | None = None
+    ) -> pd.DataFrame:
         if purpose not in get_args(ProtectedPurpose):
-            raise ValueError(UNKNOWN_PURPOSE.format(allowed=get_args(ProtectedPurpose), purpose=purpose))
+            raise ValueError(
+                UNKNOWN_PURPOSE.format(allowed=get_args(ProtectedPurpose), purpose=purpose)
+            )
         path = self.path / "protected" / f"{PROTECTED_TABLE}.parquet"
         frame = _pandas(pq.read_table(path))
         _log_access(self.path.parent.parent, self.id, purpose, reader or getpass.getuser())

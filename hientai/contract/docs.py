@@ -76,9 +76,13 @@ def _table(table: Table, org_levels: tuple[str, ...]) -> list[str]:
     return [*lines, ""]
 
 
-def render_contract_markdown(org_levels: tuple[str, ...] = ("central", "province", "commune")) -> str:
+def render_contract_markdown(
+    org_levels: tuple[str, ...] = ("central", "province", "commune"),
+) -> str:
     lines = [HEADER.format(version=CONTRACT_VERSION, protected=PROTECTED_TABLE)]
-    lines.append("Organisation levels (conf `contract.org_levels`): " + ", ".join(org_levels) + ".\n")
+    lines.append(
+        "Organisation levels (conf `contract.org_levels`): " + ", ".join(org_levels) + ".\n"
+    )
     for table in TABLES:
         lines += _table(table, org_levels)
     return "\n".join(lines).rstrip() + "\n"

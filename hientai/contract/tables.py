@@ -507,9 +507,7 @@ OUTPUTS = Table(
         Column("period_end", "date", "End of the period the output belongs to.", after_birth=True),
         Column("kind", "category", "kpi or product.", categories=v.OUTPUT_KINDS),
         Column("description", "string", "What was produced.", required=False, nullable=True),
-        Column(
-            "target", "float", "Target (KPIs).", required=False, nullable=True, min_value=0
-        ),
+        Column("target", "float", "Target (KPIs).", required=False, nullable=True, min_value=0),
         Column(
             "achieved", "float", "Achieved (KPIs).", required=False, nullable=True, min_value=0
         ),
@@ -556,9 +554,7 @@ TRAININGS = Table(
             nullable=True,
         ),
         Column("provider", "string", "Training institution.", required=False, nullable=True),
-        Column(
-            "start_date", "date", "Start.", required=False, nullable=True, after_birth=True
-        ),
+        Column("start_date", "date", "Start.", required=False, nullable=True, after_birth=True),
         Column(
             "end_date",
             "date",

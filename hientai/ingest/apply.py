@@ -40,16 +40,22 @@ def check_source_columns(
                 why = f" (named by {mapping.label} at tables.{table.name}[{index}].columns.{name})"
                 raise IngestError(
                     MISSING_COLUMN.format(
-                        file=raw.label, row=max(raw.header_row, 1), column=source_column,
-                        why=why, found=", ".join(found),
+                        file=raw.label,
+                        row=max(raw.header_row, 1),
+                        column=source_column,
+                        why=why,
+                        found=", ".join(found),
                     )
                 )
-    for source_column in (spec.where or {}):
+    for source_column in spec.where or {}:
         if source_column not in found:
             why = f" (named by {mapping.label} at tables.{table.name}[{index}].where)"
             raise IngestError(
                 MISSING_COLUMN.format(
-                    file=raw.label, row=max(raw.header_row, 1), column=source_column, why=why,
+                    file=raw.label,
+                    row=max(raw.header_row, 1),
+                    column=source_column,
+                    why=why,
                     found=", ".join(found),
                 )
             )
@@ -58,14 +64,20 @@ def check_source_columns(
             if mapping.path is not None:
                 raise IngestError(
                     UNMAPPED_REQUIRED.format(
-                        mapping=mapping.label, table=table.name, index=index,
-                        column=column.name, file=raw.label,
+                        mapping=mapping.label,
+                        table=table.name,
+                        index=index,
+                        column=column.name,
+                        file=raw.label,
                     )
                 )
             why = f" (required by contract table {table.name})"
             raise IngestError(
                 MISSING_COLUMN.format(
-                    file=raw.label, row=max(raw.header_row, 1), column=column.name, why=why,
+                    file=raw.label,
+                    row=max(raw.header_row, 1),
+                    column=column.name,
+                    why=why,
                     found=", ".join(found),
                 )
             )
@@ -131,9 +143,14 @@ def _map_values(values: pd.Series, value_map: dict[Any, Any]) -> pd.Series:
 
 
 def _years_before(values: pd.Series, reference: dt.date) -> pd.Series:
+    """A date that many calendar years (fractions as days) before ``reference``."""
     numbers = pd.to_numeric(as_text(values), errors="coerce")
-    dates = pd.Timestamp(reference) - pd.to_timedelta(numbers * DAYS_PER_YEAR, unit="D")
+    ok = (numbers.notna() & (numbers >= 0) & (numbers < reference.year - 1)).to_numpy()
+    whole = np.floor(numbers.where(ok, 0)).astype("int64")
+    day = min(reference.day, 28) if reference.month == 2 else reference.day
+    dates = pd.to_datetime(
+        pd.DataFrame({"year": reference.year - whole, "month": reference.month, "day": day})
+    ) - pd.to_timedelta((numbers.where(ok, 0) - whole) * DAYS_PER_YEAR, unit="D")
     out = values.astype(object).copy()
-    ok = numbers.notna().to_numpy()
     out[ok] = dates[ok].dt.normalize().to_numpy(dtype=object)
     return out

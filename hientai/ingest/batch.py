@@ -50,14 +50,24 @@ class _SourceCache:
             raise IngestError(f"{self.root} is a folder: the mapping must name a file per source")
         return self.root / file if self.root.is_dir() else self.root.parent / file
 
-    def read(self, file: str | None, sheet: str | None, header_row: int | None,
-             encoding: str | None, expected: list[str]) -> RawFrame:
+    def read(
+        self,
+        file: str | None,
+        sheet: str | None,
+        header_row: int | None,
+        encoding: str | None,
+        expected: list[str],
+    ) -> RawFrame:
         path = self.path_for(file)
         key = (path, sheet)
         if key not in self.frames:
             self.frames[key] = read_source(
-                path, sheet=sheet, header_row=header_row, encoding=encoding or self.encoding,
-                na_values=self.settings.ingest.na_values, expected_columns=expected,
+                path,
+                sheet=sheet,
+                header_row=header_row,
+                encoding=encoding or self.encoding,
+                na_values=self.settings.ingest.na_values,
+                expected_columns=expected,
                 header_search_rows=self.settings.ingest.excel_header_search_rows,
             )
         return self.frames[key]
@@ -112,7 +122,9 @@ def _ingest_table(
         expected = _expected_header(table, spec)
         raw = cache.read(spec.file, spec.sheet, spec.header_row, spec.encoding, expected)
         if not spec.columns:  # identity mapping: columns named as in the contract
-            spec = spec.model_copy(update={"columns": identity_columns(table.name, list(raw.data.columns))})
+            spec = spec.model_copy(
+                update={"columns": identity_columns(table.name, list(raw.data.columns))}
+            )
         check_source_columns(raw, spec, mapping, table, index)
         mapped, rows, dropped = apply_source(raw, spec)
         filtered += dropped
@@ -133,8 +145,12 @@ def _ingest_table(
     _remember_keys(table, accepted, ctx)
     rejected = _rejected_rows(typed, issues, bad)
     report = TableReport(
-        name=table.name, sources=labels, input_rows=len(typed), accepted=int((~bad).sum()),
-        quarantined=int(bad.sum()), filtered_by_mapping=filtered,
+        name=table.name,
+        sources=labels,
+        input_rows=len(typed),
+        accepted=int((~bad).sum()),
+        quarantined=int(bad.sum()),
+        filtered_by_mapping=filtered,
         max_rejection_rate=settings.ingest.max_rate_for(table.name),
         top_reasons=_top_reasons(issues.frame()),
     )
@@ -170,10 +186,17 @@ def _rejected_rows(typed: pd.DataFrame, issues: Issues, bad: np.ndarray) -> pd.D
     if not bad.any():
         return pd.DataFrame()
     found = issues.frame().sort_values(["position", "column"], kind="stable")
-    per_row = found.groupby("position", sort=True).agg(
-        column=("column", lambda s: "; ".join(dict.fromkeys(s))),
-        reason=("reason", lambda s: "; ".join(f"{c}: {r}" for c, r in zip(found.loc[s.index, "column"], s))),
+    found["text"] = found["column"] + ": " + found["reason"].astype(str)
+    # Most rejected rows have one problem; only rows with several need a (slow) string join.
+    several = found["position"].duplicated(keep=False).to_numpy()
+    single = found.loc[~several].set_index("position")[["column", "text"]]
+    multi = (
+        found.loc[several]
+        .groupby("position", sort=True)
+        .agg(column=("column", lambda s: "; ".join(dict.fromkeys(s))), text=("text", "; ".join))
     )
+    per_row = pd.concat([single, multi]).sort_index()
+    per_row = per_row.rename(columns={"text": "reason"})
     rows = typed.iloc[per_row.index.to_numpy()].reset_index(drop=True)
     lead = pd.DataFrame(
         {
@@ -208,24 +231,44 @@ def _content_hash(file_hashes: dict[str, str], mapping: Mapping, settings: Setti
 
 
 def _conclude(
-    source: Path, mapping: Mapping, outcomes: dict[str, TableOutcome], cache: _SourceCache,
-    content_hash: str, notes: list[str], settings: Settings,
+    source: Path,
+    mapping: Mapping,
+    outcomes: dict[str, TableOutcome],
+    cache: _SourceCache,
+    content_hash: str,
+    notes: list[str],
+    settings: Settings,
 ) -> IngestReport:
     batch_id = new_batch_id(content_hash)
     reports = [o.report for o in outcomes.values()]
     rejected = {name: o.rejected for name, o in outcomes.items() if len(o.rejected)}
-    quarantine = write_quarantine(settings.quarantine_dir / batch_id, rejected, reports) if rejected else None
+    quarantine = (
+        write_quarantine(settings.quarantine_dir / batch_id, rejected, reports)
+        if rejected
+        else None
+    )
     report = IngestReport(
-        batch_id=batch_id, status="rejected", source=str(source), mapping=mapping.label,
-        snapshot_id=None, snapshot_path=None,
-        quarantine_path=str(quarantine) if quarantine else None, tables=reports, notes=notes,
+        batch_id=batch_id,
+        status="rejected",
+        source=str(source),
+        mapping=mapping.label,
+        snapshot_id=None,
+        snapshot_path=None,
+        quarantine_path=str(quarantine) if quarantine else None,
+        tables=reports,
+        notes=notes,
     )
     if any(r.over_limit for r in reports):
         return report
     published = publish_snapshot(
-        settings.snapshots_dir, batch_id=batch_id, content_hash=content_hash,
+        settings.snapshots_dir,
+        batch_id=batch_id,
+        content_hash=content_hash,
         tables={name: o.accepted for name, o in outcomes.items()},
-        reports=reports, file_hashes=cache.file_hashes(), source=str(source), mapping=mapping,
+        reports=reports,
+        file_hashes=cache.file_hashes(),
+        source=str(source),
+        mapping=mapping,
         settings=settings,
     )
     report.status = "published" if published.created else "already_published"

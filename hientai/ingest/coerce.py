@@ -53,7 +53,9 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def coerce(values: pd.Series, column: Column, *, date_format: str | None) -> tuple[pd.Series, np.ndarray]:
+def coerce(
+    values: pd.Series, column: Column, *, date_format: str | None
+) -> tuple[pd.Series, np.ndarray]:
     kind = column.kind
     if kind in ("string", "category"):
         return as_text(values), np.zeros(len(values), dtype=bool)

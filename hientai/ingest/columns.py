@@ -36,7 +36,12 @@ def typed_source(
         values, bad = coerce(raw, column, date_format=fmt)
         if bad.any():
             got = "got '" + as_text(raw).astype(object).where(bad, "") + "'"
-            issues.add(bad, column.name, f"type:{column.kind}", f"expected {expected_text(column, fmt)}, " + got)
+            issues.add(
+                bad,
+                column.name,
+                f"type:{column.kind}",
+                f"expected {expected_text(column, fmt)}, " + got,
+            )
         values = values.where(~bad) if bad.any() else values
         typed[column.name] = _check_column(values, column, issues, org_levels, today)
     return pd.DataFrame(typed, index=mapped.index), issues
@@ -83,7 +88,9 @@ def _check_column(
             "category",
             "unknown value '" + values.astype(object).where(unknown, "") + f"'; allowed: {shown}",
         )
-        return pd.Series(pd.Categorical(values.where(~unknown), categories=allowed), index=values.index)
+        return pd.Series(
+            pd.Categorical(values.where(~unknown), categories=allowed), index=values.index
+        )
     if column.min_value is not None or column.max_value is not None:
         _check_range(values, column, issues)
     if column.pattern is not None:
@@ -113,7 +120,9 @@ def _check_range(values: pd.Series, column: Column, issues: Issues) -> None:
     )
 
 
-def _check_calendar(values: pd.Series, column: Column, issues: Issues, today: pd.Timestamp) -> None:
+def _check_calendar(
+    values: pd.Series, column: Column, issues: Issues, today: pd.Timestamp
+) -> None:
     if column.kind == "year":
         years = values.astype("float64")
         future = (years > today.year).fillna(False).to_numpy(dtype=bool)
@@ -123,5 +132,7 @@ def _check_calendar(values: pd.Series, column: Column, issues: Issues, today: pd
         future = (values > today).fillna(False).to_numpy(dtype=bool)
         ancient = (values < EARLIEST).fillna(False).to_numpy(dtype=bool)
         shown = values.dt.strftime("%Y-%m-%d").astype(object).where(future | ancient, "")
-    issues.add(future, column.name, "future", shown + f" is in the future (today is {today:%Y-%m-%d})")
+    issues.add(
+        future, column.name, "future", shown + f" is in the future (today is {today:%Y-%m-%d})"
+    )
     issues.add(ancient, column.name, "too_early", shown + " is before 1900")

@@ -20,7 +20,9 @@ UNDECODABLE = (
     "{file}: cannot be read as UTF-8 or Windows-1258 (byte {position}); set `encoding:` in the "
     "mapping file"
 )
-NO_PEOPLE = "{source}: no people table found; every extract needs one (people.csv, .parquet, .xlsx)"
+NO_PEOPLE = (
+    "{source}: no people table found; every extract needs one (people.csv, .parquet, .xlsx)"
+)
 UNMAPPED_REQUIRED = (
     "{mapping}: tables.{table}[{index}] gives no value for column {column!r}, which contract "
     "table {table} requires (source {file})"

@@ -121,12 +121,18 @@ def _write_parquet(frame: pd.DataFrame, path: Path, root: Path) -> dict[str, obj
     import hashlib
 
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return {"file": str(path.relative_to(root)), "sha256": digest, "rows": len(frame),
-            "columns": list(frame.columns)}
+    return {
+        "file": str(path.relative_to(root)),
+        "sha256": digest,
+        "rows": len(frame),
+        "columns": list(frame.columns),
+    }
 
 
 def _write_json(path: Path, payload: object) -> None:
-    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    path.write_text(
+        json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    )
     with path.open("rb") as fh:
         os.fsync(fh.fileno())
 
@@ -140,7 +146,7 @@ def _freeze(root: Path) -> None:
 def _write_latest(snapshots_dir: Path, snapshot_id: str) -> None:
     tmp = snapshots_dir / f".{LATEST}.{os.getpid()}"
     tmp.write_text(snapshot_id + "\n", encoding="utf-8")
-    os.replace(tmp, snapshots_dir / LATEST)
+    tmp.replace(snapshots_dir / LATEST)
 
 
 def write_quarantine(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,7 +70,10 @@ def read_source(
 def _read_parquet(path: Path) -> RawFrame:
     table = pq.read_table(path)
     table = pa.table(
-        {name: _clean_arrow_text(col) for name, col in zip(table.column_names, table.columns)}
+        {
+            name: _clean_arrow_text(col)
+            for name, col in zip(table.column_names, table.columns, strict=True)
+        }
     )
     data = table.to_pandas(types_mapper=_string_types)
     return RawFrame(path.name, data, np.arange(1, len(data) + 1), header_row=0)
@@ -87,9 +91,24 @@ def _clean_arrow_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
         column = column.cast(pa.string())
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return column
-    trimmed = pc.utf8_trim_whitespace(column)
-    normalised = pc.utf8_normalize(trimmed, form="NFC")
+    normalised = to_nfc(pc.utf8_trim_whitespace(column))
     return pc.if_else(pc.equal(normalised, ""), pa.scalar(None, pa.string()), normalised)
+
+
+def to_nfc(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Unicode NFC (composed Vietnamese letters). Only non-ASCII values are touched.
+
+    pyarrow's own utf8_normalize returns decomposed text in the build we pin, so Python's
+    unicodedata does the work, on the few values that need it.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    non_ascii = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
+    if not pc.any(non_ascii).as_py():
+        return values
+    texts = pc.filter(values, non_ascii).to_pylist()
+    composed = pa.array([unicodedata.normalize("NFC", t) for t in texts], type=values.type)
+    return pc.replace_with_mask(values, non_ascii, composed)
 
 
 def _decode(path: Path, encoding: str | None) -> tuple[str, list[str]]:
@@ -148,21 +167,20 @@ def _clean_text_frame(data: pd.DataFrame, na_values: list[str]) -> pd.DataFrame:
     for name in data.columns:
         col = data[name].astype("string[pyarrow]")
         arr = pa.array(col.array)
-        arr = pc.utf8_normalize(pc.utf8_trim_whitespace(arr), form="NFC")
+        arr = to_nfc(pc.utf8_trim_whitespace(arr))
         arr = pc.if_else(pc.is_in(arr, pa.array(sorted(missing))), None, arr)
         cleaned[name] = pd.Series(pd.arrays.ArrowStringArray(arr), index=data.index)
     return pd.DataFrame(cleaned, index=data.index)
 
 
 def _clean_header(name: object) -> str:
-    import unicodedata
-
     return unicodedata.normalize("NFC", str(name).replace("\ufeff", "").strip())
 
 
 def excel_sheet_names(path: Path) -> list[str]:
     try:
-        return list(pd.ExcelFile(path).sheet_names)
+        with pd.ExcelFile(path) as book:
+            return [str(name) for name in book.sheet_names]
     except Exception as exc:  # openpyxl raises many types for corrupt workbooks
         raise IngestError(f"{path.name}: not a readable Excel workbook: {exc}") from None
 
@@ -215,8 +233,6 @@ def _find_header(
 
 def _clean_excel_cells(body: pd.DataFrame, na_values: list[str]) -> pd.DataFrame:
     """Excel cells keep their types (numbers, datetimes); text cells are trimmed and NFC'd."""
-    import unicodedata
-
     missing = {v.strip() for v in na_values}
 
     def clean(value: object) -> object:

@@ -89,9 +89,11 @@ def _check_foreign_keys(
         )
 
 
-def _birth_dates_for(table: Table, typed: pd.DataFrame, ctx: ValidationContext) -> pd.Series | None:
+def _birth_dates_for(
+    table: Table, typed: pd.DataFrame, ctx: ValidationContext
+) -> pd.Series | None:
     if table.name == "people":
-        return typed["birth_date"] if "birth_date" in typed else None
+        return typed.get("birth_date")
     if table.person_column is None or ctx.birth_dates is None:
         return None
     births = ctx.birth_dates
@@ -123,7 +125,9 @@ def _check_after_birth(
             before_mask,
             column.name,
             "before_birth",
-            shown + " is before the person's birth date " + births.dt.strftime("%Y-%m-%d").astype(str),
+            shown
+            + " is before the person's birth date "
+            + births.dt.strftime("%Y-%m-%d").astype(str),
         )
 
 

@@ -1,0 +1,85 @@
+"""Shared fixtures: a tiny hand-written extract in contract form, and isolated settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hientai.settings import Settings
+
+TODAY = dt.date(2026, 1, 15)
+N_PEOPLE = 20
+
+
+def tiny_tables() -> dict[str, pd.DataFrame]:
+    """A valid extract: 3 units, 20 people, a year of ratings, trainings and one vote each."""
+    orgs = pd.DataFrame(
+        {
+            "org_id": ["C1", "P1", "X1"],
+            "name": ["Bộ Nội vụ", "Ủy ban nhân dân tỉnh Lào Cai", "Xã Sa Pa"],
+            "level": ["central", "province", "commune"],
+            "parent_id": [None, None, "P1"],
+            "province_code": [None, "LCI", "LCI"],
+        }
+    )
+    ids = [f"P{i:03d}" for i in range(N_PEOPLE)]
+    people = pd.DataFrame(
+        {
+            "person_id": ids,
+            "population": ["internal"] * (N_PEOPLE - 2) + ["external"] * 2,
+            "full_name": [f"Nguyễn Văn {chr(65 + i)}" for i in range(N_PEOPLE)],
+            "birth_date": [f"19{80 + i % 15}-0{1 + i % 9}-15" for i in range(N_PEOPLE)],
+            "gender": ["female", "male"] * (N_PEOPLE // 2),
+            "party_member": ["true", "false"] * (N_PEOPLE // 2),
+            "education_level": ["bachelor"] * N_PEOPLE,
+            "hire_date": ["2010-03-01"] * (N_PEOPLE - 2) + [None, None],
+            "current_org_id": ["X1", "P1"] * ((N_PEOPLE - 2) // 2) + [None, None],
+            "external_category": [None] * (N_PEOPLE - 2) + ["expert", "foreigner"],
+        }
+    )
+    evaluations = pd.DataFrame(
+        {
+            "person_id": ids[:-2],
+            "year": [2024] * (N_PEOPLE - 2),
+            "rating": (["good", "excellent", "completed"] * N_PEOPLE)[: N_PEOPLE - 2],
+            "org_id": ["X1"] * (N_PEOPLE - 2),
+        }
+    )
+    trainings = pd.DataFrame(
+        {
+            "training_id": [f"T{i}" for i in range(N_PEOPLE)],
+            "person_id": ids,
+            "category": ["political_theory", "foreign_language"] * (N_PEOPLE // 2),
+            "level": ["intermediate", "B2"] * (N_PEOPLE // 2),
+            "end_date": ["2020-06-30"] * N_PEOPLE,
+        }
+    )
+    return {
+        "organizations": orgs,
+        "people": people,
+        "evaluations": evaluations,
+        "trainings": trainings,
+    }
+
+
+def write_tables(folder: Path, tables: dict[str, pd.DataFrame], suffix: str = ".csv") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        if suffix == ".csv":
+            frame.to_csv(folder / f"{name}.csv", index=False)
+        else:
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", today=TODAY)
+
+
+@pytest.fixture
+def tiny_extract(tmp_path: Path) -> Path:
+    return write_tables(tmp_path / "extract", tiny_tables())

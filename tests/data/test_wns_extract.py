@@ -1,0 +1,68 @@
+"""The real WNS promotion extract flows through its mapping file with zero rejections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from hientai.ingest import IngestReport, load_mapping, run_batch
+from hientai.settings import Settings
+from hientai.storage import Snapshot, SnapshotStore
+
+ROOT = Path(__file__).resolve().parents[2]
+WNS = ROOT.parent / "shared" / "data" / "wns_promotion" / "train.csv"
+MAPPING = ROOT / "conf" / "mappings" / "wns_promotion.yaml"
+
+
+@pytest.fixture(scope="module")
+def wns(tmp_path_factory: pytest.TempPathFactory) -> tuple[IngestReport, Snapshot, pd.DataFrame]:
+    assert WNS.exists(), f"{WNS} is missing: ../shared must sit beside the repository"
+    settings = Settings(data_dir=tmp_path_factory.mktemp("wns") / "data")
+    report = run_batch(WNS, mapping=load_mapping(MAPPING), settings=settings)
+    raw = pd.read_csv(WNS)
+    return report, SnapshotStore(settings.snapshots_dir).open(report.snapshot_id), raw
+
+
+def test_every_row_is_accepted(wns: tuple[IngestReport, Snapshot, pd.DataFrame]) -> None:
+    report, _, raw = wns
+    assert report.status == "published"
+    by_table = {t.name: t for t in report.tables}
+    assert all(t.quarantined == 0 for t in report.tables)
+    assert by_table["people"].accepted == len(raw) == 54_808
+    assert by_table["organizations"].accepted == raw["region"].nunique() == 34
+    assert by_table["awards"].accepted == int(raw["awards_won"].sum())
+    assert by_table["assignments"].accepted == len(raw) + int(raw["is_promoted"].sum())
+
+
+def test_blanks_are_missing_values_not_errors(
+    wns: tuple[IngestReport, Snapshot, pd.DataFrame],
+) -> None:
+    _, snap, raw = wns
+    people = snap.read("people")
+    evaluations = snap.read("evaluations")
+    assert people["education_level"].isna().sum() == raw["education"].isna().sum() == 2_409
+    assert evaluations["rating"].isna().sum() == raw["previous_year_rating"].isna().sum() == 4_124
+
+
+def test_values_are_mapped_onto_the_contract(
+    wns: tuple[IngestReport, Snapshot, pd.DataFrame],
+) -> None:
+    _, snap, raw = wns
+    protected = snap.read_protected(purpose="fairness_audit", reader="test").set_index("person_id")
+    first = raw.iloc[0]  # employee 65438: f, 35, Master's & above, 8 years, rating 5
+    person = f"wns-{first['employee_id']}"
+    assert protected.loc[person, "gender"] == "female"
+    assert protected.loc[person, "birth_date"].year == 2018 - 35
+    people = snap.read("people").set_index("person_id")
+    assert people.loc[person, "education_level"] == "master"
+    assert people.loc[person, "hire_date"].year == 2018 - 8
+    ratings = snap.read("evaluations").set_index("person_id")["rating"]
+    assert ratings[person] == "excellent"
+    promoted = snap.read("assignments").query("reason == 'promotion'")
+    assert len(promoted) == int(raw["is_promoted"].sum()) == 4_668
+    kpis = snap.read("outputs")
+    assert kpis["achieved"].sum() == raw["KPIs_met _greaterthan_80percent"].sum()
+    trainings = snap.read("trainings")
+    assert trainings["sessions"].sum() == raw["no_of_trainings"].sum()
