@@ -10,7 +10,7 @@ DEMO_PEOPLE ?= 20000
 DEMO_EXTERNAL ?= 1000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint typecheck format docs bench clean
+.PHONY: help setup demo test lint typecheck format docs notebooks bench clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,11 @@ format: setup ## Apply ruff fixes and formatting
 
 docs: setup ## Regenerate docs/data-contract.md from the contract
 	$(BIN)/hientai contract docs --out docs/data-contract.md
+
+notebooks: setup ## Rebuild notebooks/*.ipynb from their sources in notebooks/src/
+	for src in notebooks/src/*.py; do \
+	  $(BIN)/jupytext --quiet --to ipynb --output notebooks/$$(basename $${src%.py}).ipynb $$src; \
+	done
 
 bench: setup ## Run the 1,000,000-person generate + ingest benchmark (minutes; writes under data/bench)
 	$(BIN)/python benchmarks/bench_ingest.py

@@ -87,12 +87,14 @@ def generate(
             write_extract(extract, out_dir, fmt=fmt, overwrite=overwrite)
         except ValueError as exc:
             raise _fail(str(exc)) from None
-    summary = RichTable(title=f"Synthetic extract written to {out_dir}")
+    summary = RichTable(
+        title=f"Synthetic extract written to {out_dir}",
+        caption="Latent potential is kept apart for evaluation; ingestion never reads it.",
+    )
     summary.add_column("table")
     summary.add_column("rows", justify="right")
     for name, frame in extract.tables.items():
         summary.add_row(name, f"{len(frame):,}")
-    summary.add_row("truth (separate folder)", f"{len(extract.truth):,}")
     out.print(summary)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -83,3 +85,14 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def tiny_extract(tmp_path: Path) -> Path:
     return write_tables(tmp_path / "extract", tiny_tables())
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One Prefect test server per test session (its first start migrates a SQLite database)."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
