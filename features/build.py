@@ -1,0 +1,73 @@
+"""Assemble every dimension into one feature row per (person, as_of)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.career import (
+    career_features,
+    current_placement,
+    integrity_features,
+    profile_features,
+)
+from features.catalog import CATALOG, DIMENSIONS, FEATURE_NAMES, MISSING_INDICATORS
+from features.development import assessment_features, development_features
+from features.inputs import point_in_time
+from features.performance import performance_features
+from features.ratings import rating_features
+from features.surveys import survey_features, vote_features
+
+KEY_COLUMNS = ("person_id", "as_of", "population", "org_id", "province")
+DEFAULT_ORG_LEVELS = ("central", "province", "commune")
+
+
+def build_features(
+    tables: dict[str, pd.DataFrame],
+    as_of: pd.Timestamp | str,
+    *,
+    org_levels: tuple[str, ...] = DEFAULT_ORG_LEVELS,
+) -> pd.DataFrame:
+    """One row per person in the population at ``as_of``, one column per catalog feature.
+
+    ``tables`` are a snapshot's non-protected tables (``people`` required, every other table
+    optional). Only records dated before ``as_of`` are used. The inputs are not modified.
+    """
+    as_of = pd.Timestamp(as_of)
+    pit = point_in_time(tables, as_of)
+    placement = current_placement(pit, org_levels)
+    values: dict[str, np.ndarray] = {}
+    values |= performance_features(pit, placement["province"])
+    values |= rating_features(pit)
+    values |= survey_features(pit, placement["org_id"])
+    values |= vote_features(pit)
+    values |= development_features(pit)
+    values |= assessment_features(pit)
+    values |= career_features(pit, placement)
+    values |= integrity_features(pit)
+    values |= profile_features(pit)
+    values |= _missing_indicators(values)
+    missing = set(FEATURE_NAMES) - set(values)
+    extra = set(values) - set(FEATURE_NAMES)
+    assert not missing and not extra, f"catalog mismatch: missing {missing}, extra {extra}"
+    keys = pd.DataFrame(
+        {
+            "person_id": pit.people["person_id"].astype("string[pyarrow]").to_numpy(),
+            "as_of": np.full(pit.n, as_of.to_datetime64()),
+            "population": pit.people["population"].astype(str).to_numpy(),
+            "org_id": placement["org_id"].astype("string[pyarrow]").to_numpy(),
+            "province": placement["province"].astype("string[pyarrow]").to_numpy(),
+        }
+    )
+    features = pd.DataFrame({name: values[name].astype("float64") for name in FEATURE_NAMES})
+    return pd.concat([keys, features], axis=1)
+
+
+def _missing_indicators(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out = {}
+    for indicator in MISSING_INDICATORS:
+        members = [f.name for f in CATALOG if f.dimension == indicator.dimension]
+        stacked = np.column_stack([values[m] for m in members])
+        out[indicator.name] = np.isnan(stacked).all(axis=1).astype("float64")
+    assert set(DIMENSIONS) - {"profile"} == {i.dimension for i in MISSING_INDICATORS}
+    return out

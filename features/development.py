@@ -1,0 +1,101 @@
+"""Dimensions 6 and 7: training and development, and standardised assessments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.inputs import PointInTime, group_count, group_mean, group_sum, years_before
+from hientai.contract.vocab import (
+    CEFR_LEVELS,
+    IT_LEVELS,
+    POLITICAL_THEORY_LEVELS,
+    STATE_MANAGEMENT_LEVELS,
+)
+
+NOT_COMPLETED = ("fail", "in_progress")
+
+
+def _rank(levels: tuple[str, ...]) -> dict[str, float]:
+    return {level: float(i + 1) for i, level in enumerate(levels)}
+
+
+def _max_level(
+    trainings: pd.DataFrame, category: str, ranks: dict[str, float], n: int
+) -> np.ndarray:
+    """Highest completed level per person; 0 where the person has none in this category."""
+    rows = trainings.loc[
+        (trainings["category"].astype(str) == category)
+        & ~trainings["result"].astype(object).isin(NOT_COMPLETED)
+    ]
+    level = rows["level"].astype(object).map(ranks).to_numpy(dtype="float64", na_value=0.0)
+    best = np.zeros(n)
+    np.maximum.at(best, rows["pid"].to_numpy(), level)
+    return best
+
+
+def spoken_language_levels(languages: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(number of languages, highest CEFR rank) from 'en:B2;fr' strings; a bare code counts 1."""
+    text = languages.astype(object).fillna("")
+    count = text.map(lambda s: len([t for t in s.split(";") if t])).to_numpy(dtype="float64")
+    cefr = _rank(CEFR_LEVELS)
+    best = text.map(
+        lambda s: max(
+            (cefr.get(t.split(":")[1], 1.0) if ":" in t else 1.0 for t in s.split(";") if t),
+            default=0.0,
+        )
+    )
+    return count, best.to_numpy(dtype="float64")
+
+
+def development_features(pit: PointInTime) -> dict[str, np.ndarray]:
+    trainings = pit.table("trainings")
+    n = pit.n
+    pid = trainings["pid"].to_numpy()
+    result = trainings["result"].astype(object)
+    when = pd.to_datetime(trainings["end_date"]).fillna(pd.to_datetime(trainings["start_date"]))
+    recent = (when >= years_before(pit.as_of, 5)).to_numpy(dtype=bool)
+    sessions = trainings["sessions"].to_numpy(dtype="float64", na_value=1.0)
+    completed_leadership = (trainings["category"].astype(str) == "leadership_programme") & ~(
+        result.isin(NOT_COMPLETED)
+    )
+    _, spoken_best = spoken_language_levels(pit.people["languages"])
+    has_any = group_count(pid, n) > 0
+    out = {
+        "political_theory_level": _max_level(
+            trainings, "political_theory", _rank(POLITICAL_THEORY_LEVELS), n
+        ),
+        "state_management_level": _max_level(
+            trainings, "state_management", _rank(STATE_MANAGEMENT_LEVELS), n
+        ),
+        "foreign_language_level": np.maximum(
+            _max_level(trainings, "foreign_language", _rank(CEFR_LEVELS), n), spoken_best
+        ),
+        "it_level": _max_level(trainings, "it", _rank(IT_LEVELS), n),
+        "leadership_programmes": group_count(pid[completed_leadership.to_numpy(bool)], n),
+        "training_courses_5y": group_sum(pid[recent], sessions[recent], n),
+        "training_score_mean": group_mean(
+            pid, trainings["score"].to_numpy("float64", na_value=np.nan), n
+        ),
+        "training_fail_count": group_count(pid[(result == "fail").to_numpy(bool)], n),
+    }
+    if "trainings" not in pit.present:
+        for name in out:
+            if name != "foreign_language_level":
+                out[name] = np.where(has_any, out[name], np.nan)
+    return out
+
+
+def assessment_features(pit: PointInTime) -> dict[str, np.ndarray]:
+    assessments = pit.table("assessments")
+    n = pit.n
+    pid = assessments["pid"].to_numpy()
+    score = assessments["score"].to_numpy(dtype="float64", na_value=np.nan)
+    best = np.full(n, -np.inf)
+    np.maximum.at(best, pid, np.nan_to_num(score, nan=-np.inf))
+    count = group_count(pid, n)
+    return {
+        "assessment_score_mean": group_mean(pid, score, n),
+        "assessment_score_max": np.where(np.isfinite(best), best, np.nan),
+        "assessment_count": np.where(count > 0, count, np.nan),
+    }

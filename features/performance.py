@@ -1,0 +1,42 @@
+"""Dimension 1, performance outputs: KPI achievement, quality, timeliness, volume of products."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.inputs import PointInTime, group_count, group_mean, years_before
+
+KPI_RATIO_CAP = 2.0  # an achievement of 5x target is a badly set target, not 5x merit
+WINDOW_YEARS = 3
+
+
+def performance_features(pit: PointInTime, province: pd.Series) -> dict[str, np.ndarray]:
+    outputs = pit.table("outputs")
+    recent = outputs.loc[pd.to_datetime(outputs["period_end"]) >= years_before(pit.as_of, 3)]
+    pid = recent["pid"].to_numpy()
+    kind = recent["kind"].astype(str).to_numpy()
+    target = recent["target"].to_numpy(dtype="float64", na_value=np.nan)
+    achieved = recent["achieved"].to_numpy(dtype="float64", na_value=np.nan)
+    is_kpi = (kind == "kpi") & (target > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(is_kpi, np.minimum(achieved / target, KPI_RATIO_CAP), np.nan)
+    on_time = recent["on_time"].astype("float64").to_numpy(na_value=np.nan)
+    quality = recent["quality"].to_numpy(dtype="float64", na_value=np.nan)
+    products = group_count(pid[kind == "product"], pit.n)
+    kpi = group_mean(pid, ratio, pit.n)
+    has_outputs = group_count(pid, pit.n) > 0
+    return {
+        "kpi_achievement_3y": kpi,
+        "kpi_achievement_pctile_province": _percentile_within(kpi, province),
+        "output_quality_3y": group_mean(pid, quality, pit.n),
+        "on_time_share_3y": group_mean(pid, on_time, pit.n),
+        "products_per_year_3y": np.where(has_outputs, products / WINDOW_YEARS, np.nan),
+    }
+
+
+def _percentile_within(values: np.ndarray, groups: pd.Series) -> np.ndarray:
+    """Percentile (0-100) of each value among non-missing values of the same group."""
+    frame = pd.DataFrame({"v": values, "g": groups.to_numpy()})
+    ranks = frame.groupby("g", dropna=False)["v"].rank(pct=True, method="average")
+    return ranks.to_numpy(dtype="float64") * 100

@@ -1,0 +1,82 @@
+"""Dimensions 2 and 3: annual ratings (inflation-aware) and the unit's collective results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.inputs import PointInTime, group_count, group_last, group_mean, group_sum
+
+RATING_POINTS = {"not_completed": 0.0, "completed": 1.0, "good": 2.0, "excellent": 3.0}
+
+
+def points(ratings: pd.Series) -> np.ndarray:
+    return ratings.astype(object).map(RATING_POINTS).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _slope(pid: np.ndarray, x: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    """Least-squares slope of y on x per person; NaN with fewer than two distinct x."""
+    k = group_count(pid, n)
+    sx, sy = group_sum(pid, x, n), group_sum(pid, y, n)
+    sxx, sxy = group_sum(pid, x * x, n), group_sum(pid, x * y, n)
+    denominator = k * sxx - sx * sx
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 1e-9, (k * sxy - sx * sy) / denominator, np.nan)
+
+
+def _std(pid: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    k = group_count(pid, n)
+    mean = group_mean(pid, y, n)
+    mean_sq = group_mean(pid, y * y, n)
+    with np.errstate(invalid="ignore"):
+        return np.where(k >= 2, np.sqrt(np.maximum(mean_sq - mean * mean, 0.0)), np.nan)
+
+
+def _z_within_org_year(evaluations: pd.DataFrame, score: np.ndarray) -> np.ndarray:
+    """z-score of each rating among all ratings of the same unit and year (0 if no spread)."""
+    frame = pd.DataFrame(
+        {"org": evaluations["org_id"].astype(object), "year": evaluations["year"], "s": score}
+    )
+    grouped = frame.groupby(["org", "year"], dropna=False)["s"]
+    mean = grouped.transform("mean").to_numpy()
+    std = grouped.transform("std", ddof=0).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(std > 0, (score - mean) / std, 0.0)
+    return np.where(np.isnan(score) | frame["org"].isna().to_numpy(), np.nan, z)
+
+
+def rating_features(pit: PointInTime) -> dict[str, np.ndarray]:
+    evaluations = pit.table("evaluations")
+    year = evaluations["year"].to_numpy(dtype="float64", na_value=np.nan)
+    score = points(evaluations["rating"])
+    unit = points(evaluations["unit_rating"])
+    z = _z_within_org_year(evaluations, score)
+    rated = ~np.isnan(score)
+    pid_all = evaluations["pid"].to_numpy()
+    last_year = pit.as_of.year - 1
+    in3 = rated & (year >= last_year - 2)
+    in5 = rated & (year >= last_year - 4)
+    n = pit.n
+    out = {
+        "rating_last": group_last(pid_all[rated], year[rated], score[rated], n),
+        "rating_mean_3y": group_mean(pid_all[in3], score[in3], n),
+        "rating_mean_5y": group_mean(pid_all[in5], score[in5], n),
+        "rating_trend_3y": _slope(pid_all[in3], year[in3], score[in3], n),
+        "rating_trend_5y": _slope(pid_all[in5], year[in5], score[in5], n),
+        "rating_excellent_count_3y": np.where(
+            group_count(pid_all[in3], n) > 0,
+            group_count(pid_all[in3 & (score == 3.0)], n),
+            np.nan,
+        ),
+        "rating_volatility_5y": _std(pid_all[in5], score[in5], n),
+        "rating_z_org_year_3y": group_mean(pid_all[in3], z[in3], n),
+    }
+    has_unit = ~np.isnan(unit)
+    unit3 = has_unit & (year >= last_year - 2)
+    both3 = unit3 & rated
+    out |= {
+        "unit_rating_last": group_last(pid_all[has_unit], year[has_unit], unit[has_unit], n),
+        "unit_rating_mean_3y": group_mean(pid_all[unit3], unit[unit3], n),
+        "rating_vs_unit_3y": group_mean(pid_all[both3], score[both3] - unit[both3], n),
+    }
+    return out
