@@ -15,17 +15,8 @@ import numpy as np
 import pandas as pd
 
 from hientai.contract import get_table
+from hientai.contract.tables import extract_date_range
 
-# The date at which each table's record becomes known.
-EVENT_DATE = {
-    "outputs": "period_end",
-    "surveys_360": "survey_date",
-    "confidence_votes": "vote_date",
-    "assessments": "assessment_date",
-    "disciplines": "decision_date",
-    "awards": "award_date",
-    "assignments": "start_date",
-}
 PERSON_TABLES = (
     "assignments",
     "evaluations",
@@ -79,27 +70,11 @@ def empty_table(name: str) -> pd.DataFrame:
     )
 
 
-def extract_date_range(tables: dict[str, pd.DataFrame]) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last dated record in the extract (hire dates, events, rating years)."""
-    firsts, lasts = [], []
-    for name, column in {**EVENT_DATE, "people": "hire_date"}.items():
-        frame = tables.get(name)
-        if frame is not None and column in frame and frame[column].notna().any():
-            values = pd.to_datetime(frame[column])
-            firsts.append(values.min())
-            lasts.append(values.max())
-    evaluations = tables.get("evaluations")
-    if evaluations is not None and evaluations["year"].notna().any():
-        firsts.append(pd.Timestamp(int(evaluations["year"].min()), 1, 1))
-        lasts.append(pd.Timestamp(int(evaluations["year"].max()), 12, 31))
-    if not firsts:
+def check_as_of(date_range: tuple[pd.Timestamp, pd.Timestamp] | None, as_of: pd.Timestamp) -> None:
+    """Refuse an as_of before the extract's first record or after its last (plus one day)."""
+    if date_range is None:
         raise AsOfError("the extract has no dated records, so no as_of can be checked")
-    return min(firsts), max(lasts)
-
-
-def check_as_of(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> None:
-    first, last = extract_date_range(tables)
-    # One day past the last record is the latest meaningful as_of (nothing after it is known).
+    first, last = date_range
     if not first < as_of <= last + pd.Timedelta(days=1):
         raise AsOfError(
             AS_OF_OUT_OF_RANGE.format(
@@ -110,7 +85,7 @@ def check_as_of(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> None:
 
 def point_in_time(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> PointInTime:
     """Cut every table to what was known before ``as_of``; inputs are not modified."""
-    check_as_of(tables, as_of)
+    check_as_of(extract_date_range(tables), as_of)
     visible = {
         name: _visible(name, tables.get(name, empty_table(name)), as_of) for name in PERSON_TABLES
     }
@@ -131,7 +106,7 @@ def _visible(name: str, frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFram
         when = pd.to_datetime(frame["end_date"]).fillna(pd.to_datetime(frame["start_date"]))
         # Undated trainings cannot be placed in time, so they never count.
         return frame.loc[(when < as_of).fillna(False).to_numpy(dtype=bool)]
-    when = pd.to_datetime(frame[EVENT_DATE[name]])
+    when = pd.to_datetime(frame[get_table(name).event_date])
     kept = frame.loc[(when < as_of).fillna(False).to_numpy(dtype=bool)]
     if name == "assignments":
         ended_later = (pd.to_datetime(kept["end_date"]) >= as_of).fillna(False).to_numpy(bool)

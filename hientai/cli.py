@@ -170,6 +170,52 @@ def _print_report(report: IngestReport) -> None:
         out.print("[bold red]Nothing published:[/] a table's rejection rate is over its limit.")
 
 
+@app.command()
+def features(
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="Date the features describe (YYYY-MM-DD).")
+    ],
+    snapshot: Annotated[
+        str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Build the point-in-time feature table of a snapshot (runs the Prefect flow)."""
+    import pandas as pd
+
+    from features.inputs import AsOfError, check_as_of
+    from pipelines.features import build_features
+
+    try:
+        when = pd.Timestamp(as_of)
+    except ValueError:
+        raise _fail(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD") from None
+    try:
+        chosen = SnapshotStore(_settings(config).snapshots_dir).open(snapshot)
+        check_as_of(chosen.date_range, when)  # before starting Prefect: fail fast and plainly
+    except (AsOfError, SnapshotNotFound) as exc:
+        raise _fail(str(exc)) from None
+    try:
+        with _progress() as progress:
+            progress.add_task("building features", total=None)
+            result = build_features(chosen.id, as_of, str(config) if config else None)
+    except (AsOfError, SnapshotNotFound, SettingsError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+        return
+    out.print(
+        f"[bold green]Feature table[/] {result['path']}\n"
+        f"  snapshot {result['snapshot_id']}, as of {result['as_of']}, {result['rows']:,} rows, "
+        f"{len(result['features'])} features (version {result['feature_set_version']})\n"
+        f"  proxy audit: {result['path']}/proxy_audit.md; flagged at AUC >= "
+        f"{result['proxy_threshold']}: {', '.join(result['proxy_flagged']) or 'none'}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
 @contract_app.command("docs")
 def contract_docs(
     out_path: Annotated[Path, typer.Option("--out", help="Where to write the Markdown.")] = Path(

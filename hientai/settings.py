@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -40,17 +41,45 @@ class IngestSettings(BaseModel):
         return self.max_rejection_rate_by_table.get(table, self.max_rejection_rate)
 
 
+class ProxySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Folded ROC-AUC at or above which a feature is flagged as a proxy.
+    threshold: float = Field(0.65, gt=0.5, le=1.0)
+    # Whether flagged features are dropped from model training (issue 4 compares both).
+    exclude_flagged: bool = False
+
+
+class LabelSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    horizon_years: int = Field(2, ge=1, le=10)
+    leadership_only: bool = True
+    min_rating_after: Literal["excellent", "good", "completed"] | None = "good"
+    no_discipline_after: bool = True
+
+
+class FeatureSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    engine: Literal["pandas", "duckdb"] = "pandas"
+    proxy: ProxySettings = Field(default_factory=ProxySettings)
+    labels: LabelSettings = Field(default_factory=LabelSettings)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     data_dir: Path = Path("data")
     contract: ContractSettings = Field(default_factory=ContractSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    features: FeatureSettings = Field(default_factory=FeatureSettings)
     # The date ingestion treats as "today" for the no-future-dates rule; None means the clock.
     today: dt.date | None = None
 
     @property
     def snapshots_dir(self) -> Path:
         return self.data_dir / "snapshots"
+
+    @property
+    def features_dir(self) -> Path:
+        return self.data_dir / "features"
 
     @property
     def quarantine_dir(self) -> Path:

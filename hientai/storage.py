@@ -51,6 +51,12 @@ class Snapshot:
     def tables(self) -> list[str]:
         return list(self.manifest["tables"])
 
+    @property
+    def date_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """First and last dated record, as recorded in the manifest at ingestion."""
+        found = self.manifest.get("date_range")
+        return (pd.Timestamp(found[0]), pd.Timestamp(found[1])) if found else None
+
     def has(self, table: str) -> bool:
         return table in self.tables
 

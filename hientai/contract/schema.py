@@ -69,6 +69,8 @@ class Table:
     required: bool = False
     person_column: str | None = None
     rules: tuple[RowRule, ...] = field(default_factory=tuple)
+    # The column dating when a record becomes known (point-in-time cuts, extract date range).
+    event_date: str | None = None
 
     def column(self, name: str) -> Column:
         for col in self.columns:

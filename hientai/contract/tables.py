@@ -102,6 +102,7 @@ ORGANIZATIONS = Table(
 
 PEOPLE = Table(
     name="people",
+    event_date="hire_date",
     description=(
         "Internal cadres and civil servants, and external talent candidates (experts, "
         "overseas Vietnamese, foreigners). The only table every extract must have."
@@ -351,6 +352,7 @@ POSITIONS = Table(
 
 ASSIGNMENTS = Table(
     name="assignments",
+    event_date="start_date",
     description="Career history: one row per spell in a unit and title.",
     primary_key=("assignment_id",),
     person_column="person_id",
@@ -401,6 +403,7 @@ ASSIGNMENTS = Table(
 
 EVALUATIONS = Table(
     name="evaluations",
+    event_date="year",
     description=(
         "Annual quality rating (đánh giá, xếp loại) and the collective rating of the person's "
         "unit that year, so individual results can be read against the unit's."
@@ -425,6 +428,7 @@ EVALUATIONS = Table(
 
 CONFIDENCE_VOTES = Table(
     name="confidence_votes",
+    event_date="vote_date",
     description="Votes of confidence (lấy phiếu tín nhiệm): shares of high, medium, low.",
     primary_key=("vote_id",),
     person_column="person_id",
@@ -457,6 +461,7 @@ CONFIDENCE_VOTES = Table(
 
 SURVEYS_360 = Table(
     name="surveys_360",
+    event_date="survey_date",
     description=(
         "Multi-rater surveys: one row per person, survey date and rater role, with the mean "
         "score (1-5) of that role's raters on each dimension."
@@ -495,6 +500,7 @@ SURVEYS_360 = Table(
 
 OUTPUTS = Table(
     name="outputs",
+    event_date="period_end",
     description=(
         "Concrete performance outputs (sản phẩm cụ thể): KPIs with target and achieved, and "
         "products with their quality and timeliness."
@@ -534,6 +540,7 @@ OUTPUTS = Table(
 
 TRAININGS = Table(
     name="trainings",
+    event_date="end_date",
     description=(
         "Training and development: political theory, state management, foreign language, IT, "
         "leadership programmes and professional courses, with level and result."
@@ -602,6 +609,7 @@ TRAININGS = Table(
 
 ASSESSMENTS = Table(
     name="assessments",
+    event_date="assessment_date",
     description=(
         "Standardised input-quality tests for recruits and external candidates, scored 0-100."
     ),
@@ -619,6 +627,7 @@ ASSESSMENTS = Table(
 
 DISCIPLINES = Table(
     name="disciplines",
+    event_date="decision_date",
     description="Disciplinary decisions (kỷ luật) and how long they stay in effect.",
     primary_key=("discipline_id",),
     person_column="person_id",
@@ -641,6 +650,7 @@ DISCIPLINES = Table(
 
 AWARDS = Table(
     name="awards",
+    event_date="award_date",
     description="Emulation titles, certificates of merit, medals and orders.",
     primary_key=("award_id",),
     person_column="person_id",
@@ -679,3 +689,22 @@ def get_table(name: str) -> Table:
     except KeyError:
         known = ", ".join(TABLES_BY_NAME)
         raise KeyError(f"no contract table {name!r}; known tables: {known}") from None
+
+
+def extract_date_range(
+    tables: dict[str, pd.DataFrame],
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """First and last dated record of an extract (event dates, hire dates, rating years)."""
+    firsts, lasts = [], []
+    for name, frame in tables.items():
+        column = TABLES_BY_NAME[name].event_date if name in TABLES_BY_NAME else None
+        if column is None or column not in frame or not frame[column].notna().any():
+            continue
+        if TABLES_BY_NAME[name].column(column).kind == "year":
+            firsts.append(pd.Timestamp(int(frame[column].min()), 1, 1))
+            lasts.append(pd.Timestamp(int(frame[column].max()), 12, 31))
+        else:
+            values = pd.to_datetime(frame[column])
+            firsts.append(values.min())
+            lasts.append(values.max())
+    return (min(firsts), max(lasts)) if firsts else None

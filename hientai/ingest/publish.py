@@ -8,9 +8,9 @@ Published files are made read-only; protected attributes go to their own folder.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import hientai
+from hientai.atomic import publish_folder, write_json
 from hientai.contract import CONTRACT_VERSION, PROTECTED_TABLE, get_table
+from hientai.contract.tables import extract_date_range
 from hientai.ingest.mapping import Mapping
 from hientai.ingest.report import TableReport
 from hientai.settings import Settings
@@ -64,10 +66,9 @@ def publish_snapshot(
     existing = find_by_content(snapshots_dir, content_hash)
     if existing is not None:
         return Published(existing.name, existing, created=False)
-    snapshots_dir.mkdir(parents=True, exist_ok=True)
-    staging = snapshots_dir / f".staging-{batch_id}-{os.getpid()}"
     final = snapshots_dir / batch_id
-    try:
+
+    def write(staging: Path) -> None:
         written = _write_tables(staging, tables)
         manifest = {
             "snapshot_id": batch_id,
@@ -81,16 +82,19 @@ def publish_snapshot(
             "org_levels": list(settings.contract.org_levels),
             "today": settings.reference_today().isoformat(),
             "tables": {r.name: {**r.to_dict(), **written[r.name]} for r in reports},
+            "date_range": _date_range(tables),
             "protected": written.get(PROTECTED_TABLE),
         }
-        _write_json(staging / MANIFEST, manifest)
-        _freeze(staging)
-        staging.rename(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        write_json(staging / MANIFEST, manifest)
+
+    publish_folder(final, write)
     _write_latest(snapshots_dir, batch_id)
     return Published(batch_id, final, created=True)
+
+
+def _date_range(tables: dict[str, pd.DataFrame]) -> list[str] | None:
+    found = extract_date_range(tables)
+    return [f"{found[0]:%Y-%m-%d}", f"{found[1]:%Y-%m-%d}"] if found else None
 
 
 def _write_tables(staging: Path, tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, object]]:
@@ -118,8 +122,6 @@ def _write_parquet(frame: pd.DataFrame, path: Path, root: Path) -> dict[str, obj
     pq.write_table(arrow, path, compression="zstd")
     with path.open("rb") as fh:
         os.fsync(fh.fileno())
-    import hashlib
-
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return {
         "file": str(path.relative_to(root)),
@@ -127,20 +129,6 @@ def _write_parquet(frame: pd.DataFrame, path: Path, root: Path) -> dict[str, obj
         "rows": len(frame),
         "columns": list(frame.columns),
     }
-
-
-def _write_json(path: Path, payload: object) -> None:
-    path.write_text(
-        json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-    )
-    with path.open("rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _freeze(root: Path) -> None:
-    for path in root.rglob("*"):
-        if path.is_file():
-            path.chmod(0o400 if "protected" in path.parts else 0o444)
 
 
 def _write_latest(snapshots_dir: Path, snapshot_id: str) -> None:
@@ -156,5 +144,5 @@ def write_quarantine(
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in rejected.items():
         frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
-    _write_json(folder / "summary.json", [r.to_dict() for r in reports])
+    write_json(folder / "summary.json", [r.to_dict() for r in reports])
     return folder

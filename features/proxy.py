@@ -1,0 +1,114 @@
+"""Proxy audit: how well each feature alone predicts each protected attribute.
+
+No protected attribute is ever a feature, but a feature can stand in for one (political-theory
+training for Party membership, tenure for age). For every feature and every protected
+attribute (made binary: member or not, majority or minority, local or not, under 40 or not),
+this reports the ROC-AUC of the feature as a lone predictor, folded so that 0.5 means "says
+nothing" and 1.0 means "gives it away". Features above the threshold are flagged; whether a
+flagged feature stays in the model is configuration (``features.proxy`` in conf).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+MIN_GROUP = 30  # fewer people than this on either side: no AUC is reported
+YOUNG_AGE = 40
+
+
+def protected_groups(
+    features: pd.DataFrame, protected: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """Binary protected groups per feature row (NaN where the attribute is unknown)."""
+    rows = features[["person_id", "province"]].merge(
+        protected.assign(person_id=protected["person_id"].astype("string[pyarrow]")),
+        on="person_id",
+        how="left",
+    )
+
+    def is_value(column: str, value: object) -> pd.Series:
+        known = rows[column].notna()
+        return (rows[column].astype(object) == value).astype("float64").where(known)
+
+    def is_majority(column: str) -> pd.Series:
+        known = rows[column].dropna()
+        majority = known.astype(object).mode().iloc[0] if len(known) else None
+        return is_value(column, majority)
+
+    age = (as_of - pd.to_datetime(rows["birth_date"])).dt.days / 365.25
+    hometown = rows["hometown_province"].astype(object)
+    local = (hometown == rows["province"].astype(object)).astype("float64")
+    return pd.DataFrame(
+        {
+            "party_member": rows["party_member"].astype("float64"),
+            "male": is_value("gender", "male"),
+            "vietnamese_nationality": is_value("nationality", "VN"),
+            "ethnic_majority": is_majority("ethnicity"),
+            "religion_majority": is_majority("religion"),
+            "local_hometown": local.where(hometown.notna()),
+            f"age_under_{YOUNG_AGE}": (age < YOUNG_AGE).astype("float64").where(age.notna()),
+        }
+    )
+
+
+def folded_auc(score: np.ndarray, group: np.ndarray) -> tuple[float, int]:
+    """max(AUC, 1 - AUC) of ``score`` separating group 1 from 0, and the rows used."""
+    ok = ~np.isnan(score) & ~np.isnan(group)
+    score, group = score[ok], group[ok]
+    positives, negatives = int((group == 1).sum()), int((group == 0).sum())
+    if min(positives, negatives) < MIN_GROUP:
+        return float("nan"), int(ok.sum())
+    ranks = rankdata(score)
+    auc = (ranks[group == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives)
+    return float(max(auc, 1 - auc)), int(ok.sum())
+
+
+def proxy_audit(
+    features: pd.DataFrame,
+    groups: pd.DataFrame,
+    feature_names: list[str],
+    *,
+    threshold: float,
+) -> pd.DataFrame:
+    """Long table: feature, attribute, folded AUC, rows used, flagged."""
+    records = []
+    for name in feature_names:
+        values = features[name].to_numpy(dtype="float64")
+        for attribute in groups.columns:
+            auc, used = folded_auc(values, groups[attribute].to_numpy(dtype="float64"))
+            records.append(
+                {
+                    "feature": name,
+                    "attribute": attribute,
+                    "auc": auc,
+                    "rows": used,
+                    "flagged": bool(auc >= threshold),
+                }
+            )
+    return pd.DataFrame(records)
+
+
+def flagged_features(audit: pd.DataFrame) -> list[str]:
+    return sorted(audit.loc[audit["flagged"], "feature"].unique())
+
+
+def audit_markdown(audit: pd.DataFrame, *, threshold: float) -> str:
+    """The report per feature build: worst attribute per feature, flagged ones first."""
+    worst = audit.sort_values("auc", ascending=False).drop_duplicates("feature")
+    wide = audit.pivot(index="feature", columns="attribute", values="auc")
+    lines = [
+        "# Proxy audit",
+        "",
+        f"Folded ROC-AUC of each feature alone predicting each protected attribute "
+        f"(0.5 = no information, 1.0 = gives it away). Flagged at >= {threshold:.2f}.",
+        "",
+        "| feature | " + " | ".join(wide.columns) + " | flagged |",
+        "| --- | " + " | ".join("---:" for _ in wide.columns) + " | --- |",
+    ]
+    for _, row in worst.iterrows():
+        cells = ["n/a" if np.isnan(v) else f"{v:.3f}" for v in wide.loc[row["feature"]].to_numpy()]
+        flag = "**yes** (" + row["attribute"] + ")" if row["flagged"] else ""
+        lines.append(f"| {row['feature']} | " + " | ".join(cells) + f" | {flag} |")
+    return "\n".join(lines) + "\n"
