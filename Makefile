@@ -42,8 +42,9 @@ format: setup ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-docs: setup ## Regenerate docs/data-contract.md from the contract
+docs: setup ## Regenerate docs/data-contract.md and docs/feature-catalog.md
 	$(BIN)/hientai contract docs --out docs/data-contract.md
+	$(BIN)/hientai catalog docs --out docs/feature-catalog.md
 
 notebooks: setup ## Rebuild notebooks/*.ipynb from their sources in notebooks/src/
 	for src in notebooks/src/*.py; do \

@@ -24,8 +24,10 @@ app = typer.Typer(
 )
 contract_app = typer.Typer(help="The HR extract data contract.", no_args_is_help=True)
 snapshots_app = typer.Typer(help="Published snapshots.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The feature catalog.", no_args_is_help=True)
 app.add_typer(contract_app, name="contract")
 app.add_typer(snapshots_app, name="snapshots")
+app.add_typer(catalog_app, name="catalog")
 
 out = Console()
 err = Console(stderr=True)
@@ -216,25 +218,44 @@ def features(
     )
 
 
+def _write_doc(text: str, out_path: Path, check: bool, make_target: str) -> None:
+    if check:
+        current = out_path.read_text(encoding="utf-8") if out_path.exists() else ""
+        if current != text:
+            raise _fail(f"{out_path} is out of date; run `{make_target}`", code=1)
+        return
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(text, encoding="utf-8")
+    out.print(f"wrote {out_path}")
+
+
+CheckOption = Annotated[bool, typer.Option(help="Fail if the file is out of date.")]
+
+
 @contract_app.command("docs")
 def contract_docs(
     out_path: Annotated[Path, typer.Option("--out", help="Where to write the Markdown.")] = Path(
         "docs/data-contract.md"
     ),
-    check: Annotated[bool, typer.Option(help="Fail if the file is out of date.")] = False,
+    check: CheckOption = False,
 ) -> None:
     """Write (or check) docs/data-contract.md from the contract definition."""
     from hientai.contract.docs import render_contract_markdown
 
-    text = render_contract_markdown()
-    if check:
-        current = out_path.read_text(encoding="utf-8") if out_path.exists() else ""
-        if current != text:
-            raise _fail(f"{out_path} is out of date; run `hientai contract docs`", code=1)
-        return
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(text, encoding="utf-8")
-    out.print(f"wrote {out_path}")
+    _write_doc(render_contract_markdown(), out_path, check, "hientai contract docs")
+
+
+@catalog_app.command("docs")
+def catalog_docs(
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the Markdown.")] = Path(
+        "docs/feature-catalog.md"
+    ),
+    check: CheckOption = False,
+) -> None:
+    """Write (or check) docs/feature-catalog.md from the feature catalog."""
+    from features.docs import render_catalog_markdown
+
+    _write_doc(render_catalog_markdown(), out_path, check, "hientai catalog docs")
 
 
 @snapshots_app.command("list")

@@ -58,7 +58,8 @@ def _table(table: Table, org_levels: tuple[str, ...]) -> list[str]:
         "",
         table.description,
         "",
-        f"Primary key: {', '.join(f'`{k}`' for k in table.primary_key)}.",
+        f"Primary key: {', '.join(f'`{k}`' for k in table.primary_key)}."
+        + (f" A record is known from its `{table.event_date}`." if table.event_date else ""),
         "",
         "| column | type | presence | description | rules |",
         "| --- | --- | --- | --- | --- |",
