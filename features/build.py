@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import numpy as np
 import pandas as pd
 
@@ -13,11 +15,13 @@ from features.career import (
 )
 from features.catalog import CATALOG, DIMENSIONS, FEATURE_NAMES, MISSING_INDICATORS
 from features.development import assessment_features, development_features
+from features.duck import performance_features_duckdb, rating_features_duckdb
 from features.inputs import point_in_time
 from features.performance import performance_features
 from features.ratings import rating_features
 from features.surveys import survey_features, vote_features
 
+Engine = Literal["pandas", "duckdb"]
 KEY_COLUMNS = ("person_id", "as_of", "population", "org_id", "province")
 DEFAULT_ORG_LEVELS = ("central", "province", "commune")
 
@@ -27,18 +31,25 @@ def build_features(
     as_of: pd.Timestamp | str,
     *,
     org_levels: tuple[str, ...] = DEFAULT_ORG_LEVELS,
+    engine: Engine = "pandas",
 ) -> pd.DataFrame:
     """One row per person in the population at ``as_of``, one column per catalog feature.
 
     ``tables`` are a snapshot's non-protected tables (``people`` required, every other table
     optional). Only records dated before ``as_of`` are used. The inputs are not modified.
     """
+    if engine not in get_args(Engine):
+        raise ValueError(f"engine must be one of {get_args(Engine)}, got {engine!r}")
     as_of = pd.Timestamp(as_of)
     pit = point_in_time(tables, as_of)
     placement = current_placement(pit, org_levels)
     values: dict[str, np.ndarray] = {}
-    values |= performance_features(pit, placement["province"])
-    values |= rating_features(pit)
+    if engine == "duckdb":
+        values |= performance_features_duckdb(pit, placement["province"])
+        values |= rating_features_duckdb(pit)
+    else:
+        values |= performance_features(pit, placement["province"])
+        values |= rating_features(pit)
     values |= survey_features(pit, placement["org_id"])
     values |= vote_features(pit)
     values |= development_features(pit)

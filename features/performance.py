@@ -28,14 +28,14 @@ def performance_features(pit: PointInTime, province: pd.Series) -> dict[str, np.
     has_outputs = group_count(pid, pit.n) > 0
     return {
         "kpi_achievement_3y": kpi,
-        "kpi_achievement_pctile_province": _percentile_within(kpi, province),
+        "kpi_achievement_pctile_province": percentile_within(kpi, province),
         "output_quality_3y": group_mean(pid, quality, pit.n),
         "on_time_share_3y": group_mean(pid, on_time, pit.n),
         "products_per_year_3y": np.where(has_outputs, products / WINDOW_YEARS, np.nan),
     }
 
 
-def _percentile_within(values: np.ndarray, groups: pd.Series) -> np.ndarray:
+def percentile_within(values: np.ndarray, groups: pd.Series) -> np.ndarray:
     """Percentile (0-100) of each value among non-missing values of the same group."""
     frame = pd.DataFrame({"v": values, "g": groups.to_numpy()})
     ranks = frame.groupby("g", dropna=False)["v"].rank(pct=True, method="average")

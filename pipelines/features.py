@@ -31,7 +31,12 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
     settings = load_settings(Path(config) if config else None)
     snapshot_id, tables = snapshot_tables(settings, snapshot_id)
     when = pd.Timestamp(as_of)
-    features = compute_features(tables, when, org_levels=tuple(settings.contract.org_levels))
+    features = compute_features(
+        tables,
+        when,
+        org_levels=tuple(settings.contract.org_levels),
+        engine=settings.features.engine,
+    )
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
     groups = protected_groups(features, snapshot.read_protected(purpose="fairness_audit"), when)
     threshold = settings.features.proxy.threshold
@@ -41,6 +46,7 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
         "snapshot_id": snapshot_id,
         "as_of": f"{when:%Y-%m-%d}",
         "feature_set_version": version,
+        "engine": settings.features.engine,
         "hientai_version": hientai.__version__,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "rows": len(features),
