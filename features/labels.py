@@ -61,12 +61,12 @@ def promotion_labels(
         .groupby("person_id")["start"]
         .min()
     )
-    label = pd.Series(1, index=first.index, dtype="int64")
+    good = np.ones(len(first), dtype=bool)
     if definition.min_rating_after is not None:
-        label &= ~first.index.isin(_rated_below(tables, first, end, definition.min_rating_after))
+        good &= ~first.index.isin(_rated_below(tables, first, end, definition.min_rating_after))
     if definition.no_discipline_after:
-        label &= ~first.index.isin(_disciplined(tables, first, end))
-    return label.rename("label").rename_axis("person_id").reset_index()
+        good &= ~first.index.isin(_disciplined(tables, first, end))
+    return pd.DataFrame({"person_id": first.index.to_numpy(), "label": good.astype("int64")})
 
 
 def _rated_below(
@@ -109,7 +109,7 @@ def training_frame(
             on="person_id",
             how="left",
         )
-        frames.append(rows.assign(label=rows["label"].fillna(0).astype("int64")))
+        frames.append(rows.assign(label=rows["label"].astype("float64").fillna(0).astype("int64")))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -72,21 +72,35 @@ def proxy_audit(
     *,
     threshold: float,
 ) -> pd.DataFrame:
-    """Long table: feature, attribute, folded AUC, rows used, flagged."""
+    """Long table: scope, feature, attribute, folded AUC, rows used, flagged.
+
+    Scopes are everyone, internal cadres only and external candidates only: across everyone,
+    "is external" trivially predicts nationality; within internal cadres, political-theory
+    training predicting Party membership is the finding that matters.
+    """
+    population = features["population"].astype(str).to_numpy()
+    scopes = {
+        "all": np.ones(len(features), dtype=bool),
+        "internal": population == "internal",
+        "external": population == "external",
+    }
     records = []
-    for name in feature_names:
-        values = features[name].to_numpy(dtype="float64")
-        for attribute in groups.columns:
-            auc, used = folded_auc(values, groups[attribute].to_numpy(dtype="float64"))
-            records.append(
-                {
-                    "feature": name,
-                    "attribute": attribute,
-                    "auc": auc,
-                    "rows": used,
-                    "flagged": bool(auc >= threshold),
-                }
-            )
+    for scope, rows in scopes.items():
+        for name in feature_names:
+            values = features[name].to_numpy(dtype="float64")[rows]
+            for attribute in groups.columns:
+                target = groups[attribute].to_numpy(dtype="float64")[rows]
+                auc, used = folded_auc(values, target)
+                records.append(
+                    {
+                        "scope": scope,
+                        "feature": name,
+                        "attribute": attribute,
+                        "auc": auc,
+                        "rows": used,
+                        "flagged": bool(auc >= threshold),
+                    }
+                )
     return pd.DataFrame(records)
 
 
@@ -95,20 +109,32 @@ def flagged_features(audit: pd.DataFrame) -> list[str]:
 
 
 def audit_markdown(audit: pd.DataFrame, *, threshold: float) -> str:
-    """The report per feature build: worst attribute per feature, flagged ones first."""
+    """The report per feature build: each feature's strongest link, flagged ones first."""
     worst = audit.sort_values("auc", ascending=False).drop_duplicates("feature")
-    wide = audit.pivot(index="feature", columns="attribute", values="auc")
+    internal = audit.loc[audit["scope"] == "internal"]
+    wide = internal.pivot(index="feature", columns="attribute", values="auc")
     lines = [
         "# Proxy audit",
         "",
-        f"Folded ROC-AUC of each feature alone predicting each protected attribute "
-        f"(0.5 = no information, 1.0 = gives it away). Flagged at >= {threshold:.2f}.",
+        "Folded ROC-AUC of each feature alone predicting each protected attribute (0.5 = no "
+        f"information, 1.0 = gives it away). Flagged at >= {threshold:.2f} in any scope "
+        "(everyone, internal cadres, external candidates); the table shows the internal scope "
+        "and, last, the strongest link found in any scope.",
         "",
-        "| feature | " + " | ".join(wide.columns) + " | flagged |",
+        "| feature | " + " | ".join(wide.columns) + " | strongest link |",
         "| --- | " + " | ".join("---:" for _ in wide.columns) + " | --- |",
     ]
     for _, row in worst.iterrows():
-        cells = ["n/a" if np.isnan(v) else f"{v:.3f}" for v in wide.loc[row["feature"]].to_numpy()]
-        flag = "**yes** (" + row["attribute"] + ")" if row["flagged"] else ""
-        lines.append(f"| {row['feature']} | " + " | ".join(cells) + f" | {flag} |")
+        cells = [
+            "n/a" if np.isnan(v) else f"{v:.3f}"
+            for v in wide.reindex(index=[row["feature"]]).to_numpy()[0]
+        ]
+        link = (
+            "n/a"
+            if np.isnan(row["auc"])
+            else f"{row['attribute']} ({row['scope']}) {row['auc']:.3f}"
+        )
+        if row["flagged"]:
+            link = f"**flagged**: {link}"
+        lines.append(f"| {row['feature']} | " + " | ".join(cells) + f" | {link} |")
     return "\n".join(lines) + "\n"
