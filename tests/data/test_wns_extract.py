@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from features.build import build_features
+from features.labels import LabelDefinition, promotion_labels
 from hientai.ingest import IngestReport, load_mapping, run_batch
 from hientai.settings import Settings
 from hientai.storage import Snapshot, SnapshotStore
@@ -66,3 +68,23 @@ def test_values_are_mapped_onto_the_contract(
     assert kpis["achieved"].sum() == raw["KPIs_met _greaterthan_80percent"].sum()
     trainings = snap.read("trainings")
     assert trainings["sessions"].sum() == raw["no_of_trainings"].sum()
+
+
+def test_the_minimal_extract_yields_features_and_labels(
+    wns: tuple[IngestReport, Snapshot, pd.DataFrame],
+) -> None:
+    _, snap, raw = wns
+    tables = {name: snap.read(name) for name in snap.tables}
+    features = build_features(tables, "2018-01-01")
+    assert len(features) == len(raw)
+    # Tables the extract lacks give missing values plus an indicator, never a crash.
+    assert features["missing_survey_360"].eq(1).all()
+    assert features["survey_task_performance"].isna().all()
+    assert features["missing_ratings"].sum() == raw["previous_year_rating"].isna().sum()
+    by_id = features.set_index("person_id")
+    kpi = raw.set_index("wns-" + raw["employee_id"].astype(str))["KPIs_met _greaterthan_80percent"]
+    assert (by_id.loc[kpi.index, "kpi_achievement_3y"] == kpi).all()
+    labels = promotion_labels(
+        tables, pd.Timestamp("2018-01-01"), LabelDefinition(horizon_years=1, leadership_only=False)
+    )
+    assert labels["label"].sum() == raw["is_promoted"].sum()
