@@ -15,16 +15,18 @@ MOVES = ("rotation", "transfer")
 def current_placement(pit: PointInTime, org_levels: tuple[str, ...]) -> pd.DataFrame:
     """Each person's unit, province, grade and leadership at as_of (latest visible spell).
 
-    People with no visible spell (external candidates, minimal extracts) fall back to the
-    people table's current unit and grade.
+    The people table's current unit and grade describe the extract date, not as_of, so they
+    are used only when the extract has no career history at all (minimal extracts); otherwise
+    a person with no visible spell has no known unit or grade at as_of.
     """
     spells = pit.table("assignments").sort_values(["pid", "start_date"], kind="stable")
     last = spells.drop_duplicates("pid", keep="last").set_index("pid")
     index = pd.RangeIndex(pit.n)
     org = last["org_id"].astype(object).reindex(index)
-    org = org.where(org.notna(), pit.people["current_org_id"].astype(object))
     grade = last["grade"].astype(object).reindex(index)
-    grade = grade.where(grade.notna(), pit.people["current_grade"].astype(object))
+    if "assignments" not in pit.present:
+        org = org.where(org.notna(), pit.people["current_org_id"].astype(object))
+        grade = grade.where(grade.notna(), pit.people["current_grade"].astype(object))
     orgs = pit.organizations.set_index(pit.organizations["org_id"].astype(object))
     level = org.map(orgs["level"].astype(object)) if len(orgs) else org * np.nan
     province = org.map(orgs["province_code"].astype(object)) if len(orgs) else org * np.nan

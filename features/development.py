@@ -80,9 +80,11 @@ def development_features(pit: PointInTime) -> dict[str, np.ndarray]:
         "training_fail_count": group_count(pid[(result == "fail").to_numpy(bool)], n),
     }
     if "trainings" not in pit.present:
+        # Without a trainings table only the CV's languages are known; a blank CV is unknown.
+        spoken = pit.people["languages"].notna().to_numpy()
         for name in out:
-            if name != "foreign_language_level":
-                out[name] = np.where(has_any, out[name], np.nan)
+            known = has_any | spoken if name == "foreign_language_level" else has_any
+            out[name] = np.where(known, out[name], np.nan)
     return out
 
 

@@ -59,7 +59,8 @@ def performance_features_duckdb(pit: PointInTime, province: pd.Series) -> dict[s
 
 
 def rating_features_duckdb(pit: PointInTime) -> dict[str, np.ndarray]:
-    evaluations = pit.table("evaluations")[["pid", "year", "rating", "unit_rating", "org_id"]]
+    # Everyone's visible ratings (pid -1 outside the population) so peers who left count.
+    evaluations = pit.everyone["evaluations"][["pid", "year", "rating", "unit_rating", "org_id"]]
     evaluations = evaluations.assign(
         year=evaluations["year"].astype("float64"),
         rating=evaluations["rating"].astype(object),
@@ -100,7 +101,7 @@ def rating_features_duckdb(pit: PointInTime) -> dict[str, np.ndarray]:
               arg_max(unit, year) FILTER (WHERE unit IS NOT NULL) AS unit_rating_last,
               avg(unit) FILTER (WHERE year >= {last - 2}) AS unit_rating_mean_3y,
               avg(score - unit) FILTER (WHERE year >= {last - 2}) AS rating_vs_unit_3y
-            FROM z GROUP BY pid
+            FROM z WHERE pid >= 0 GROUP BY pid
             """
         ).df()
     return _scatter(result, pit.n)

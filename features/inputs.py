@@ -48,6 +48,9 @@ class PointInTime:
     tables: dict[str, pd.DataFrame]
     organizations: pd.DataFrame
     present: frozenset[str]  # tables the extract has (an absent table is not an empty one)
+    # Visible records of everyone, population or not (pid -1 outside it): peers for
+    # comparisons such as "rated against colleagues of the same unit and year".
+    everyone: dict[str, pd.DataFrame]
 
     @property
     def n(self) -> int:
@@ -91,12 +94,13 @@ def point_in_time(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> Point
     }
     people = _population(tables["people"], visible["assignments"], as_of)
     codes = pd.Index(people["person_id"].astype(object))
-    coded = {}
+    coded, everyone = {}, {}
     for name, frame in visible.items():
         pid = codes.get_indexer(frame["person_id"].astype(object))
-        coded[name] = frame.assign(pid=pid).loc[pid >= 0].reset_index(drop=True)
+        everyone[name] = frame.assign(pid=pid)
+        coded[name] = everyone[name].loc[pid >= 0].reset_index(drop=True)
     orgs = tables.get("organizations", empty_table("organizations"))
-    return PointInTime(as_of, people, coded, orgs, frozenset(tables))
+    return PointInTime(as_of, people, coded, orgs, frozenset(tables), everyone)
 
 
 def _visible(name: str, frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -46,11 +46,15 @@ def _z_within_org_year(evaluations: pd.DataFrame, score: np.ndarray) -> np.ndarr
 
 
 def rating_features(pit: PointInTime) -> dict[str, np.ndarray]:
+    # Colleagues who left later, or who are not scored, were still colleagues that year.
+    everyone = pit.everyone["evaluations"]
+    z_everyone = _z_within_org_year(everyone, points(everyone["rating"]))
+    in_population = everyone["pid"].to_numpy() >= 0
     evaluations = pit.table("evaluations")
+    z = z_everyone[in_population]
     year = evaluations["year"].to_numpy(dtype="float64", na_value=np.nan)
     score = points(evaluations["rating"])
     unit = points(evaluations["unit_rating"])
-    z = _z_within_org_year(evaluations, score)
     rated = ~np.isnan(score)
     pid_all = evaluations["pid"].to_numpy()
     last_year = pit.as_of.year - 1
