@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -26,7 +27,7 @@ def snapshot_tables(
 
 
 @task(name="features", cache_policy=NONE)
-def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> dict[str, object]:
+def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> dict[str, Any]:
     """Read the snapshot, compute features, audit proxies, publish; returns ids and paths."""
     settings = load_settings(Path(config) if config else None)
     snapshot_id, tables = snapshot_tables(settings, snapshot_id)
@@ -79,6 +80,6 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
 @flow(name="build-features")
 def build_features(
     snapshot_id: str | None = None, as_of: str | None = None, config: str | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Feature table of ``snapshot_id`` (latest if None) as of ``as_of`` (today if None)."""
     return feature_stage(snapshot_id, as_of or dt.date.today().isoformat(), config)
