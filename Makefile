@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/demo-extract
 DEMO_PEOPLE ?= 20000
 DEMO_EXTERNAL ?= 1000
+DEMO_AS_OF ?= 2026-01-01
+# Prefect keeps its local database with the project's data, not in the home folder.
+export PREFECT_HOME ?= $(CURDIR)/data/prefect
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test lint typecheck format docs notebooks bench clean
@@ -24,9 +27,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies from requirements.lock
 
-demo: setup ## Generate a demo extract (20,000 people), ingest it and print the summary
-	$(BIN)/hientai generate --people $(DEMO_PEOPLE) --external $(DEMO_EXTERNAL) --years 10 --seed 7 --out $(DEMO_DIR)
+demo: setup ## Generate a 20,000-person extract, ingest it, build its features
+	mkdir -p $(PREFECT_HOME)
+	$(BIN)/hientai generate --people $(DEMO_PEOPLE) --external $(DEMO_EXTERNAL) --years 10 --seed 7 --out $(DEMO_DIR) --overwrite
 	$(BIN)/hientai ingest $(DEMO_DIR)
+	$(BIN)/hientai features --as-of $(DEMO_AS_OF)
 
 test: setup lint typecheck ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup -q

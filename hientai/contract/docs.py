@@ -46,6 +46,8 @@ def _rules(column: Column, org_levels: tuple[str, ...]) -> str:
         parts.append(f"→ `{column.references}`")
     if column.after_birth:
         parts.append("after birth")
+    if column.future_allowed:
+        parts.append("may be in the future")
     if column.default is not None:
         parts.append(f"default `{column.default}`")
     return "; ".join(parts)

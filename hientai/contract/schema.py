@@ -39,6 +39,8 @@ class Column:
     references: str | None = None
     protected: bool = False
     after_birth: bool = False
+    # A planned date (e.g. when a discipline lapses) may lie in the future; recorded events not.
+    future_allowed: bool = False
     default: object = None
 
     def allowed_categories(self, org_levels: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -92,8 +92,8 @@ ORGANIZATIONS = Table(
         Column(
             "province_code",
             "string",
-            "Province the unit belongs to (locality for rotation and favouritism checks); "
-            "blank for central units.",
+            "Province the unit belongs to, in the same codes as people.hometown_province "
+            "(locality for the rotation rule and favouritism checks); blank for central units.",
             required=False,
             nullable=True,
         ),
@@ -169,7 +169,7 @@ PEOPLE = Table(
         Column(
             "hometown_province",
             "string",
-            "Province of origin (quê quán).",
+            "Province of origin (quê quán), in the same codes as organizations.province_code.",
             required=False,
             nullable=True,
             protected=True,
@@ -639,9 +639,10 @@ DISCIPLINES = Table(
         Column(
             "effective_until",
             "date",
-            "Last day in effect; blank if open-ended.",
+            "Last day in effect (may be in the future); blank if open-ended.",
             required=False,
             nullable=True,
+            future_allowed=True,
         ),
         Column("description", "string", "Grounds.", required=False, nullable=True),
     ),

@@ -132,6 +132,8 @@ def _check_calendar(
         future = (values > today).fillna(False).to_numpy(dtype=bool)
         ancient = (values < EARLIEST).fillna(False).to_numpy(dtype=bool)
         shown = values.dt.strftime("%Y-%m-%d").astype(object).where(future | ancient, "")
+    if column.future_allowed:
+        future = np.zeros_like(future)
     issues.add(
         future, column.name, "future", shown + f" is in the future (today is {today:%Y-%m-%d})"
     )

@@ -259,3 +259,22 @@ def test_cli_reports_errors_without_traceback(
     assert not (tmp_path / "data" / "snapshots").exists() or not any(
         (tmp_path / "data" / "snapshots").glob("[!.]*/manifest.json")
     )
+
+
+def test_planned_end_of_a_discipline_may_be_in_the_future(
+    tmp_path: Path, settings: Settings
+) -> None:
+    tables = tiny_tables()
+    tables["disciplines"] = pd.DataFrame(
+        {
+            "discipline_id": ["D1", "D2"],
+            "person_id": ["P001", "P002"],
+            "decision_date": ["2025-12-01", "2030-01-01"],
+            "severity": ["reprimand", "reprimand"],
+            "effective_until": ["2026-12-01", None],
+        }
+    )
+    report = run_batch(write_tables(tmp_path / "x", tables), mapping=None, settings=settings)
+    disciplines = _quarantine(report, "disciplines")
+    assert disciplines["source_row"].tolist() == ["3"]  # only the future decision is refused
+    assert "decision_date" in disciplines["column"].item()
