@@ -42,15 +42,16 @@ def publish_folder(target: Path, write: Callable[[Path], None], *, replace: bool
             retired = target.parent / f".retired-{target.name}-{os.getpid()}"
             target.rename(retired)
             staging.rename(target)
-            _remove(retired)
+            remove_folder(retired)
         else:
             staging.rename(target)
     except BaseException:
-        _remove(staging)
+        remove_folder(staging)
         raise
 
 
-def _remove(folder: Path) -> None:
+def remove_folder(folder: Path) -> None:
+    """Delete a folder even if its files were made read-only."""
     if not folder.exists():
         return
     for path in [folder, *folder.rglob("*")]:

@@ -7,6 +7,7 @@ always written to quarantine with file, row, column and reason, so nothing is lo
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hientai.atomic import remove_folder
 from hientai.contract import CONTRACT_VERSION, TABLES, Table
 from hientai.ingest.apply import apply_source, check_source_columns
 from hientai.ingest.columns import typed_source
 from hientai.ingest.errors import IngestError
 from hientai.ingest.issues import Issues
 from hientai.ingest.mapping import Mapping, SourceSpec, identity_columns, identity_mapping
-from hientai.ingest.publish import new_batch_id, publish_snapshot, write_quarantine
+from hientai.ingest.publish import SnapshotStaging, new_batch_id, write_quarantine
 from hientai.ingest.readers import RawFrame, read_source
 from hientai.ingest.report import IngestReport, ReasonCount, TableReport
 from hientai.ingest.validate import ValidationContext, check_table
@@ -39,9 +41,17 @@ class TableOutcome:
 class _SourceCache:
     """Each file (and sheet) is read once, however many tables it feeds."""
 
-    def __init__(self, root: Path, settings: Settings, encoding: str | None) -> None:
-        self.root, self.settings, self.encoding = root, settings, encoding
+    def __init__(self, root: Path, settings: Settings, mapping: Mapping) -> None:
+        self.root, self.settings, self.encoding = root, settings, mapping.encoding
         self.frames: dict[tuple[Path, str | None], RawFrame] = {}
+        self.hashes: dict[str, str] = {}
+        self.notes: list[str] = []
+        # How many sources still need each file: a frame is dropped after its last use.
+        self.uses = Counter(
+            (self.path_for(spec.file), spec.sheet)
+            for specs in mapping.tables.values()
+            for spec in specs
+        )
 
     def path_for(self, file: str | None) -> Path:
         if file is None:
@@ -61,6 +71,7 @@ class _SourceCache:
         path = self.path_for(file)
         key = (path, sheet)
         if key not in self.frames:
+            self.hashes[path.name] = _sha256(path)
             self.frames[key] = read_source(
                 path,
                 sheet=sheet,
@@ -70,17 +81,25 @@ class _SourceCache:
                 expected_columns=expected,
                 header_search_rows=self.settings.ingest.excel_header_search_rows,
             )
+            self.notes += self.frames[key].notes
         return self.frames[key]
 
+    def release(self, file: str | None, sheet: str | None) -> None:
+        key = (self.path_for(file), sheet)
+        self.uses[key] -= 1
+        if self.uses[key] <= 0:
+            self.frames.pop(key, None)
+
     def file_hashes(self) -> dict[str, str]:
-        hashes = {}
-        for path, _sheet in self.frames:
-            digest = hashlib.sha256()
-            with path.open("rb") as fh:
-                for block in iter(lambda: fh.read(1 << 22), b""):
-                    digest.update(block)
-            hashes[path.name] = digest.hexdigest()
-        return dict(sorted(hashes.items()))
+        return dict(sorted(self.hashes.items()))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def run_batch(
@@ -96,21 +115,42 @@ def run_batch(
     mapping = mapping or identity_mapping(source)
     if "people" not in mapping.tables:
         raise IngestError(f"{mapping.label}: maps no people table; every extract needs one")
-    cache = _SourceCache(source, settings, mapping.encoding)
+    cache = _SourceCache(source, settings, mapping)
     ctx = ValidationContext(
         today=pd.Timestamp(settings.reference_today()),
         org_levels=tuple(settings.contract.org_levels),
     )
-    outcomes: dict[str, TableOutcome] = {}
-    for table in TABLES:
-        if table.name not in mapping.tables:
-            continue
-        if progress:
-            progress(table.name)
-        outcomes[table.name] = _ingest_table(table, mapping, cache, ctx, settings)
-    notes = [n for frame in cache.frames.values() for n in frame.notes] + ctx.notes
-    content_hash = _content_hash(cache.file_hashes(), mapping, settings)
-    return _conclude(source, mapping, outcomes, cache, content_hash, notes, settings)
+    staging = SnapshotStaging(settings.snapshots_dir)
+    rejects = settings.quarantine_dir / staging.path.name
+    try:
+        reports = []
+        for table in TABLES:
+            if table.name not in mapping.tables:
+                continue
+            if progress:
+                progress(table.name)
+            outcome = _ingest_table(table, mapping, cache, ctx, settings)
+            staging.add(table.name, outcome.accepted)
+            if len(outcome.rejected):
+                rejects.mkdir(parents=True, exist_ok=True)
+                outcome.rejected.to_csv(rejects / f"{table.name}.csv", index=False)
+            reports.append(outcome.report)
+        content_hash = _content_hash(cache.file_hashes(), mapping, settings)
+        return _conclude(
+            source,
+            mapping,
+            reports,
+            staging,
+            rejects,
+            cache,
+            content_hash,
+            cache.notes + ctx.notes,
+            settings,
+        )
+    except BaseException:
+        staging.abort()
+        remove_folder(rejects)
+        raise
 
 
 def _ingest_table(
@@ -137,6 +177,8 @@ def _ingest_table(
         typed_parts.append(typed)
         issue_parts.append(issues)
         labels.append(raw.label)
+        del raw, mapped
+        cache.release(spec.file, spec.sheet)
     typed = pd.concat(typed_parts, ignore_index=True) if len(typed_parts) > 1 else typed_parts[0]
     issues = _merge_issues(issue_parts, len(typed))
     check_table(table, typed, issues, ctx)
@@ -233,20 +275,19 @@ def _content_hash(file_hashes: dict[str, str], mapping: Mapping, settings: Setti
 def _conclude(
     source: Path,
     mapping: Mapping,
-    outcomes: dict[str, TableOutcome],
+    reports: list[TableReport],
+    staging: SnapshotStaging,
+    rejects: Path,
     cache: _SourceCache,
     content_hash: str,
     notes: list[str],
     settings: Settings,
 ) -> IngestReport:
     batch_id = new_batch_id(content_hash)
-    reports = [o.report for o in outcomes.values()]
-    rejected = {name: o.rejected for name, o in outcomes.items() if len(o.rejected)}
-    quarantine = (
-        write_quarantine(settings.quarantine_dir / batch_id, rejected, reports)
-        if rejected
-        else None
-    )
+    quarantine = None
+    if rejects.exists():
+        quarantine = rejects.rename(settings.quarantine_dir / batch_id)
+        write_quarantine(quarantine, reports)
     report = IngestReport(
         batch_id=batch_id,
         status="rejected",
@@ -259,12 +300,11 @@ def _conclude(
         notes=notes,
     )
     if any(r.over_limit for r in reports):
+        staging.abort()
         return report
-    published = publish_snapshot(
-        settings.snapshots_dir,
+    published = staging.commit(
         batch_id=batch_id,
         content_hash=content_hash,
-        tables={name: o.accepted for name, o in outcomes.items()},
         reports=reports,
         file_hashes=cache.file_hashes(),
         source=str(source),

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import hientai
-from hientai.atomic import publish_folder, write_json
+from hientai.atomic import freeze, remove_folder, write_json
 from hientai.contract import CONTRACT_VERSION, PROTECTED_TABLE, get_table
 from hientai.contract.tables import extract_date_range
 from hientai.ingest.mapping import Mapping
@@ -51,25 +52,45 @@ def find_by_content(snapshots_dir: Path, content_hash: str) -> Path | None:
     return None
 
 
-def publish_snapshot(
-    snapshots_dir: Path,
-    *,
-    batch_id: str,
-    content_hash: str,
-    tables: dict[str, pd.DataFrame],
-    reports: list[TableReport],
-    file_hashes: dict[str, str],
-    source: str,
-    mapping: Mapping,
-    settings: Settings,
-) -> Published:
-    existing = find_by_content(snapshots_dir, content_hash)
-    if existing is not None:
-        return Published(existing.name, existing, created=False)
-    final = snapshots_dir / batch_id
+class SnapshotStaging:
+    """A snapshot being built: each accepted table is written as soon as it is validated, so
+    a batch never holds every table in memory; ``commit`` renames the folder into place in
+    one step and ``abort`` leaves no trace."""
 
-    def write(staging: Path) -> None:
-        written = _write_tables(staging, tables)
+    def __init__(self, snapshots_dir: Path) -> None:
+        self.snapshots_dir = snapshots_dir
+        snapshots_dir.mkdir(parents=True, exist_ok=True)
+        self.path = snapshots_dir / f".staging-{uuid.uuid4().hex[:12]}-{os.getpid()}"
+        (self.path / "tables").mkdir(parents=True)
+        self.written: dict[str, dict[str, object]] = {}
+        self.date_ranges: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+
+    def add(self, name: str, frame: pd.DataFrame) -> None:
+        self.written |= _write_tables(self.path, {name: frame})
+        found = extract_date_range({name: frame})
+        if found:
+            self.date_ranges.append(found)
+
+    def abort(self) -> None:
+        remove_folder(self.path)
+
+    def commit(
+        self,
+        *,
+        batch_id: str,
+        content_hash: str,
+        reports: list[TableReport],
+        file_hashes: dict[str, str],
+        source: str,
+        mapping: Mapping,
+        settings: Settings,
+    ) -> Published:
+        existing = find_by_content(self.snapshots_dir, content_hash)
+        if existing is not None:
+            self.abort()
+            return Published(existing.name, existing, created=False)
+        first = min((r[0] for r in self.date_ranges), default=None)
+        last = max((r[1] for r in self.date_ranges), default=None)
         manifest = {
             "snapshot_id": batch_id,
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -81,24 +102,24 @@ def publish_snapshot(
             "input_files": file_hashes,
             "org_levels": list(settings.contract.org_levels),
             "today": settings.reference_today().isoformat(),
-            "tables": {r.name: {**r.to_dict(), **written[r.name]} for r in reports},
-            "date_range": _date_range(tables),
-            "protected": written.get(PROTECTED_TABLE),
+            "tables": {r.name: {**r.to_dict(), **self.written[r.name]} for r in reports},
+            "date_range": [f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"] if first else None,
+            "protected": self.written.get(PROTECTED_TABLE),
         }
-        write_json(staging / MANIFEST, manifest)
-
-    publish_folder(final, write)
-    _write_latest(snapshots_dir, batch_id)
-    return Published(batch_id, final, created=True)
-
-
-def _date_range(tables: dict[str, pd.DataFrame]) -> list[str] | None:
-    found = extract_date_range(tables)
-    return [f"{found[0]:%Y-%m-%d}", f"{found[1]:%Y-%m-%d}"] if found else None
+        final = self.snapshots_dir / batch_id
+        try:
+            write_json(self.path / MANIFEST, manifest)
+            freeze(self.path)
+            self.path.rename(final)
+        except BaseException:
+            self.abort()
+            raise
+        _write_latest(self.snapshots_dir, batch_id)
+        return Published(batch_id, final, created=True)
 
 
 def _write_tables(staging: Path, tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, object]]:
-    (staging / "tables").mkdir(parents=True)
+    (staging / "tables").mkdir(parents=True, exist_ok=True)
     written: dict[str, dict[str, object]] = {}
     for name, frame in tables.items():
         table = get_table(name)
@@ -137,12 +158,8 @@ def _write_latest(snapshots_dir: Path, snapshot_id: str) -> None:
     tmp.replace(snapshots_dir / LATEST)
 
 
-def write_quarantine(
-    folder: Path, rejected: dict[str, pd.DataFrame], reports: list[TableReport]
-) -> Path:
-    """One CSV per table of rejected rows (file, row, column, reason, values) and a summary."""
+def write_quarantine(folder: Path, reports: list[TableReport]) -> Path:
+    """The summary beside the per-table CSVs of rejected rows already in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in rejected.items():
-        frame.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8")
     write_json(folder / "summary.json", [r.to_dict() for r in reports])
     return folder
