@@ -13,10 +13,62 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hientai.contract import get_table
 from hientai.contract.tables import extract_date_range
 
+# The columns feature code reads, per table: readers can load just these.
+FEATURE_INPUTS: dict[str, tuple[str, ...]] = {
+    "people": (
+        "person_id",
+        "population",
+        "languages",
+        "hire_date",
+        "current_org_id",
+        "current_grade",
+        "education_level",
+        "years_experience",
+    ),
+    "organizations": ("org_id", "level", "province_code"),
+    "assignments": (
+        "person_id",
+        "org_id",
+        "grade",
+        "is_leadership",
+        "start_date",
+        "end_date",
+        "reason",
+        "end_reason",
+    ),
+    "evaluations": ("person_id", "year", "rating", "unit_rating", "org_id"),
+    "confidence_votes": ("person_id", "vote_date", "high_share", "low_share"),
+    "surveys_360": (
+        "person_id",
+        "survey_date",
+        "rater_role",
+        "political_ideology",
+        "ethics_lifestyle",
+        "work_style",
+        "task_performance",
+        "leadership_capacity",
+    ),
+    "outputs": ("person_id", "period_end", "kind", "target", "achieved", "quality", "on_time"),
+    "trainings": (
+        "person_id",
+        "category",
+        "level",
+        "start_date",
+        "end_date",
+        "result",
+        "score",
+        "sessions",
+    ),
+    "assessments": ("person_id", "assessment_date", "score"),
+    "disciplines": ("person_id", "decision_date", "effective_until", "severity"),
+    "awards": ("person_id", "award_date", "level"),
+}
 PERSON_TABLES = (
     "assignments",
     "evaluations",
@@ -93,14 +145,25 @@ def point_in_time(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> Point
         name: _visible(name, tables.get(name, empty_table(name)), as_of) for name in PERSON_TABLES
     }
     people = _population(tables["people"], visible["assignments"], as_of)
-    codes = pd.Index(people["person_id"].astype(object))
+    universe = pa.array(people["person_id"].astype(object), type=pa.string())
     coded, everyone = {}, {}
-    for name, frame in visible.items():
-        pid = codes.get_indexer(frame["person_id"].astype(object))
-        everyone[name] = frame.assign(pid=pid)
-        coded[name] = everyone[name].loc[pid >= 0].reset_index(drop=True)
+    for name in PERSON_TABLES:
+        # String ids give way to integer codes, table by table, to keep memory flat.
+        frame = visible.pop(name)
+        pid = person_codes(frame["person_id"], universe)
+        frame = frame.drop(columns=["person_id"]).assign(pid=pid)
+        if name == "evaluations":
+            everyone[name] = frame
+        coded[name] = frame.loc[pid >= 0].reset_index(drop=True)
     orgs = tables.get("organizations", empty_table("organizations"))
     return PointInTime(as_of, people, coded, orgs, frozenset(tables), everyone)
+
+
+def person_codes(ids: pd.Series, universe: pa.Array) -> np.ndarray:
+    """Position of each id in ``universe`` (-1 if absent), without Python string objects."""
+    values = pa.array(ids.astype("string[pyarrow]").array, type=pa.string())
+    found = pc.index_in(values, value_set=universe)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _visible(name: str, frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -37,6 +37,7 @@ def performance_features(pit: PointInTime, province: pd.Series) -> dict[str, np.
 
 def percentile_within(values: np.ndarray, groups: pd.Series) -> np.ndarray:
     """Percentile (0-100) of each value among non-missing values of the same group."""
-    frame = pd.DataFrame({"v": values, "g": groups.to_numpy()})
+    # Rounded so that means equal in exact arithmetic tie, whichever engine summed them.
+    frame = pd.DataFrame({"v": np.round(values, 10), "g": groups.to_numpy()})
     ranks = frame.groupby("g", dropna=False)["v"].rank(pct=True, method="average")
     return ranks.to_numpy(dtype="float64") * 100

@@ -13,6 +13,7 @@ from prefect.cache_policies import NONE
 import hientai
 from features.build import build_features as compute_features
 from features.catalog import FEATURE_NAMES
+from features.inputs import FEATURE_INPUTS
 from features.proxy import audit_markdown, flagged_features, protected_groups, proxy_audit
 from hientai.featurestore import FeatureStore, feature_set_version
 from hientai.settings import Settings, load_settings
@@ -23,7 +24,11 @@ def snapshot_tables(
     settings: Settings, snapshot_id: str | None
 ) -> tuple[str, dict[str, pd.DataFrame]]:
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    return snapshot.id, {name: snapshot.read(name) for name in snapshot.tables}
+    return snapshot.id, {
+        name: snapshot.read(name, columns=list(FEATURE_INPUTS[name]))
+        for name in snapshot.tables
+        if name in FEATURE_INPUTS
+    }
 
 
 @task(name="features", cache_policy=NONE)

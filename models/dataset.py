@@ -1,0 +1,77 @@
+"""Training data: time-based splits, cohorts and the model's feature matrix.
+
+Validation is always later in time than training: rows are split by their as_of date, never at
+random across time. A cohort is the pool a shortlist is drawn from; here (as_of, province),
+the unit planners compare people within. LightGBM's ranker allows at most 10,000 rows per
+query group, so larger cohorts are cut into consecutive chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from features.catalog import FEATURE_NAMES
+
+MAX_GROUP_ROWS = 10_000
+NOT_LATER = "validation dates must all be later than every training date; got {train} / {valid}"
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    train: pd.DataFrame
+    valid: pd.DataFrame
+
+    @property
+    def train_dates(self) -> list[pd.Timestamp]:
+        return sorted(self.train["as_of"].unique())
+
+    @property
+    def valid_dates(self) -> list[pd.Timestamp]:
+        return sorted(self.valid["as_of"].unique())
+
+
+def time_split(frame: pd.DataFrame, *, n_valid_dates: int = 1) -> TimeSplit:
+    """The last ``n_valid_dates`` as_of dates validate; every earlier one trains."""
+    dates = sorted(frame["as_of"].unique())
+    if len(dates) <= n_valid_dates:
+        raise ValueError(
+            f"need more than {n_valid_dates} as_of dates for a time split, got {len(dates)}"
+        )
+    cut = dates[-n_valid_dates]
+    train = frame.loc[frame["as_of"] < cut].reset_index(drop=True)
+    valid = frame.loc[frame["as_of"] >= cut].reset_index(drop=True)
+    if train["as_of"].max() >= valid["as_of"].min():
+        raise ValueError(NOT_LATER.format(train=train["as_of"].max(), valid=valid["as_of"].min()))
+    return TimeSplit(train, valid)
+
+
+def model_features(*, exclude: Sequence[str] = ()) -> list[str]:
+    """Catalog features the model sees (all of them, less any excluded proxies)."""
+    unknown = sorted(set(exclude) - set(FEATURE_NAMES))
+    if unknown:
+        raise ValueError(f"cannot exclude {unknown}: not in the feature catalog")
+    return [f for f in FEATURE_NAMES if f not in set(exclude)]
+
+
+def cohort_ids(frame: pd.DataFrame) -> np.ndarray:
+    """Integer id of each row's cohort: (as_of, province); missing province is its own pool."""
+    keys = (
+        frame["as_of"].astype(str) + "|" + frame["province"].astype(object).fillna("?").astype(str)
+    )
+    return pd.factorize(keys)[0]
+
+
+def ranker_groups(cohorts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row order sorting rows by cohort, and group sizes with no group over MAX_GROUP_ROWS."""
+    order = np.argsort(cohorts, kind="stable")
+    sorted_ids = cohorts[order]
+    _, sizes = np.unique(sorted_ids, return_counts=True)
+    groups = []
+    for size in sizes:
+        full, rest = divmod(int(size), MAX_GROUP_ROWS)
+        groups += [MAX_GROUP_ROWS] * full + ([rest] if rest else [])
+    return order, np.asarray(groups, dtype=np.int64)

@@ -1,0 +1,125 @@
+"""Group metrics of a selection (who lands in each cohort's top k), by protected group.
+
+Computed with fairlearn's ``MetricFrame`` per attribute: selection rate at k, true-positive
+rate (of those who went on to be promoted, how many the model selects), and the impact ratio
+(lowest group selection rate over the highest; the four-fifths rule flags < 0.8), with a
+bootstrap interval. Groups smaller than ``min_group`` are reported but left out of the ratio.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from fairlearn.metrics import MetricFrame, count, selection_rate, true_positive_rate
+
+MIN_GROUP = 30
+
+
+def group_table(
+    selected: np.ndarray, y: np.ndarray, groups: pd.DataFrame, *, min_group: int = MIN_GROUP
+) -> pd.DataFrame:
+    """One row per (attribute, group): n, selection rate, TPR; rows with unknown group dropped."""
+    rows = []
+    for attribute in groups.columns:
+        known = groups[attribute].notna().to_numpy()
+        if not known.any():
+            continue
+        frame = MetricFrame(
+            metrics={"n": count, "selection_rate": selection_rate, "tpr": true_positive_rate},
+            y_true=y[known],
+            y_pred=selected[known].astype(int),
+            sensitive_features=groups[attribute].to_numpy()[known],
+        )
+        table = frame.by_group.reset_index()
+        table.columns = ["group", "n", "selection_rate", "tpr"]
+        rows.append(table.assign(attribute=attribute, small=table["n"] < min_group))
+    if not rows:
+        return pd.DataFrame(columns=["attribute", "group", "n", "selection_rate", "tpr", "small"])
+    out = pd.concat(rows, ignore_index=True)
+    return out[["attribute", "group", "n", "selection_rate", "tpr", "small"]]
+
+
+def impact_ratio(selected: np.ndarray, group: np.ndarray, *, min_group: int = MIN_GROUP) -> float:
+    """Lowest over highest selection rate among groups with at least ``min_group`` people."""
+    frame = pd.DataFrame({"s": selected.astype(float), "g": group}).dropna()
+    stats = frame.groupby("g")["s"].agg(["mean", "size"])
+    stats = stats.loc[stats["size"] >= min_group]
+    if len(stats) < 2 or stats["mean"].max() == 0:
+        return float("nan")
+    return float(stats["mean"].min() / stats["mean"].max())
+
+
+def impact_ratio_interval(
+    selected: np.ndarray,
+    group: np.ndarray,
+    *,
+    draws: int = 200,
+    seed: int = 0,
+    min_group: int = MIN_GROUP,
+) -> tuple[float, float]:
+    """95% bootstrap interval of the impact ratio (rows resampled with replacement)."""
+    rng = np.random.default_rng(seed)
+    n = len(selected)
+    values = []
+    for _ in range(draws):
+        idx = rng.integers(0, n, n)
+        values.append(impact_ratio(selected[idx], group[idx], min_group=min_group))
+    finite = np.asarray([v for v in values if np.isfinite(v)])
+    if len(finite) == 0:
+        return float("nan"), float("nan")
+    return float(np.quantile(finite, 0.025)), float(np.quantile(finite, 0.975))
+
+
+def impact_ratios(
+    selected: np.ndarray, groups: pd.DataFrame, *, draws: int = 200, seed: int = 0
+) -> pd.DataFrame:
+    """Impact ratio with its interval for every attribute."""
+    rows = []
+    for attribute in groups.columns:
+        group = groups[attribute].to_numpy(dtype=object)
+        low, high = impact_ratio_interval(selected, group, draws=draws, seed=seed)
+        rows.append(
+            {
+                "attribute": attribute,
+                "impact_ratio": impact_ratio(selected, group),
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def minimum_impact_ratio(table: pd.DataFrame) -> float:
+    finite = table["impact_ratio"].dropna()
+    return float(finite.min()) if len(finite) else float("nan")
+
+
+def merit_precision_by_group(
+    selected: np.ndarray, truly_high: np.ndarray, groups: pd.DataFrame
+) -> pd.DataFrame:
+    """Of those selected in each group, the share who are truly high-potential (synthetic only)."""
+    rows = [
+        {
+            "attribute": "all",
+            "group": "all",
+            "n_selected": int(selected.sum()),
+            "merit_precision": float(truly_high[selected].mean()) if selected.any() else np.nan,
+        }
+    ]
+    for attribute in groups.columns:
+        for value, idx in (
+            pd.Series(groups[attribute].to_numpy())
+            .groupby(groups[attribute].to_numpy())
+            .groups.items()
+        ):
+            chosen = selected[np.asarray(idx)]
+            hits = truly_high[np.asarray(idx)][chosen]
+            rows.append(
+                {
+                    "attribute": attribute,
+                    "group": value,
+                    "n_selected": int(chosen.sum()),
+                    "merit_precision": float(hits.mean()) if len(hits) else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -1,0 +1,121 @@
+"""The high-potential models: a calibrated LightGBM classifier and a LightGBM LambdaRank ranker.
+
+Both are pure: arrays and frames in, fitted objects out; no files, no tracking. The classifier
+gives a calibrated probability of high potential (isotonic regression fitted on the latest
+training as_of date, which the trees did not see); the ranker orders people within a cohort.
+LightGBM runs deterministically (fixed seed, row-wise histograms), so the same data, config
+and seed give the same scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.isotonic import IsotonicRegression
+
+from models.dataset import ranker_groups
+
+DEFAULT_PARAMS: dict[str, object] = {
+    "n_estimators": 400,
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_child_samples": 50,
+    "subsample": 0.8,
+    "subsample_freq": 1,
+    "colsample_bytree": 0.8,
+    "reg_lambda": 1.0,
+}
+
+
+def _lgb_params(params: dict[str, object], seed: int, threads: int) -> dict[str, object]:
+    return {
+        **DEFAULT_PARAMS,
+        **params,
+        "random_state": seed,
+        "n_jobs": threads,
+        "deterministic": True,
+        "force_row_wise": True,
+        "verbose": -1,
+    }
+
+
+@dataclass
+class PotentialClassifier:
+    """LightGBM classifier plus isotonic calibration; ``feature_names_`` fixes column order."""
+
+    params: dict[str, object] = field(default_factory=dict)
+    seed: int = 0
+    threads: int = 2
+    model_: lgb.LGBMClassifier | None = None
+    calibrator_: IsotonicRegression | None = None
+    feature_names_: list[str] = field(default_factory=list)
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        *,
+        calibrate_on: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+    ) -> PotentialClassifier:
+        """Fit trees on rows not in ``calibrate_on`` and calibrate on those that are."""
+        self.feature_names_ = list(X.columns)
+        fit_rows = ~calibrate_on
+        self.model_ = lgb.LGBMClassifier(**_lgb_params(self.params, self.seed, self.threads))
+        weights = None if sample_weight is None else sample_weight[fit_rows]
+        self.model_.fit(X.loc[fit_rows], y[fit_rows], sample_weight=weights)
+        raw = self.raw_score(X.loc[calibrate_on])
+        self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+        self.calibrator_.fit(raw, y[calibrate_on])
+        return self
+
+    @property
+    def booster_(self) -> lgb.Booster:
+        assert self.model_ is not None, "fit first"
+        return self.model_.booster_
+
+    def raw_score(self, X: pd.DataFrame) -> np.ndarray:
+        return self.booster_.predict(X[self.feature_names_], raw_score=True)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        assert self.calibrator_ is not None, "fit first"
+        return self.calibrator_.predict(self.raw_score(X))
+
+    def contributions(self, X: pd.DataFrame) -> np.ndarray:
+        """Exact TreeSHAP values (one column per feature, then the bias) in raw-score units."""
+        return self.booster_.predict(X[self.feature_names_], pred_contrib=True)
+
+
+@dataclass
+class PotentialRanker:
+    """LightGBM LambdaRank within cohorts (groups cut to at most 10,000 rows)."""
+
+    params: dict[str, object] = field(default_factory=dict)
+    seed: int = 0
+    threads: int = 2
+    model_: lgb.LGBMRanker | None = None
+    feature_names_: list[str] = field(default_factory=list)
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        cohorts: np.ndarray,
+        *,
+        sample_weight: np.ndarray | None = None,
+    ) -> PotentialRanker:
+        self.feature_names_ = list(X.columns)
+        order, groups = ranker_groups(cohorts)
+        params = _lgb_params(self.params, self.seed, self.threads)
+        params.pop("subsample", None), params.pop("subsample_freq", None)
+        self.model_ = lgb.LGBMRanker(objective="lambdarank", **params)
+        weights = None if sample_weight is None else sample_weight[order]
+        self.model_.fit(X.iloc[order], y[order], group=groups, sample_weight=weights)
+        return self
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        assert self.model_ is not None, "fit first"
+        return self.model_.booster_.predict(X[self.feature_names_], raw_score=True)

@@ -1,0 +1,60 @@
+"""The promotion gate refuses a worse model, refuses an unfair one, accepts a better fair one."""
+
+from __future__ import annotations
+
+from models.gate import FairnessThresholds, decide
+
+CHAMPION = {"ndcg_at_10": 0.40, "min_impact_ratio": 0.85, "brier": 0.05}
+RULES = FairnessThresholds(min_impact_ratio=0.8)
+
+
+def test_refuses_a_worse_model() -> None:
+    decision = decide(
+        {"ndcg_at_10": 0.39, "min_impact_ratio": 0.9},
+        CHAMPION,
+        primary_metric="ndcg_at_10",
+        thresholds=RULES,
+    )
+    assert not decision.promote
+    assert decision.reasons == ["ndcg_at_10 0.3900 does not beat the champion's 0.4000"]
+
+
+def test_refuses_an_unfair_model_however_good() -> None:
+    decision = decide(
+        {"ndcg_at_10": 0.60, "min_impact_ratio": 0.7},
+        CHAMPION,
+        primary_metric="ndcg_at_10",
+        thresholds=RULES,
+    )
+    assert not decision.promote
+    assert decision.reasons == ["min_impact_ratio 0.700 is below the threshold 0.800"]
+
+
+def test_accepts_a_better_fair_model() -> None:
+    decision = decide(
+        {"ndcg_at_10": 0.41, "min_impact_ratio": 0.8},
+        CHAMPION,
+        primary_metric="ndcg_at_10",
+        thresholds=RULES,
+    )
+    assert decision.promote
+    assert "beats the champion's 0.4000" in decision.reasons[0]
+
+
+def test_first_model_needs_only_to_be_fair() -> None:
+    fair = {"ndcg_at_10": 0.1, "min_impact_ratio": 0.95}
+    assert decide(fair, None, primary_metric="ndcg_at_10", thresholds=RULES).promote
+    unfair = {"ndcg_at_10": 0.9, "min_impact_ratio": float("nan")}
+    assert not decide(unfair, None, primary_metric="ndcg_at_10", thresholds=RULES).promote
+
+
+def test_a_required_improvement_margin_is_honoured() -> None:
+    decision = decide(
+        {"ndcg_at_10": 0.405, "min_impact_ratio": 0.9},
+        CHAMPION,
+        primary_metric="ndcg_at_10",
+        thresholds=RULES,
+        min_improvement=0.01,
+    )
+    assert not decision.promote
+    assert "by more than 0.0100" in decision.reasons[0]
