@@ -18,10 +18,11 @@ MIN_GROUP = 30  # fewer people than this on either side: no AUC is reported
 YOUNG_AGE = 40
 
 
-def protected_groups(
-    features: pd.DataFrame, protected: pd.DataFrame, as_of: pd.Timestamp
-) -> pd.DataFrame:
-    """Binary protected groups per feature row (NaN where the attribute is unknown)."""
+def protected_groups(features: pd.DataFrame, protected: pd.DataFrame) -> pd.DataFrame:
+    """Binary protected groups per feature row (NaN where the attribute is unknown).
+
+    Age is taken at each row's own as_of, so stacked training frames are handled.
+    """
     rows = features[["person_id", "province"]].merge(
         protected.assign(person_id=protected["person_id"].astype("string[pyarrow]")),
         on="person_id",
@@ -37,6 +38,7 @@ def protected_groups(
         majority = known.astype(object).mode().iloc[0] if len(known) else None
         return is_value(column, majority)
 
+    as_of = pd.to_datetime(features["as_of"]).reset_index(drop=True)
     age = (as_of - pd.to_datetime(rows["birth_date"])).dt.days / 365.25
     hometown = rows["hometown_province"].astype(object)
     local = (hometown == rows["province"].astype(object)).astype("float64")

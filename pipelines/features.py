@@ -44,7 +44,7 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
         engine=settings.features.engine,
     )
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    groups = protected_groups(features, snapshot.read_protected(purpose="fairness_audit"), when)
+    groups = protected_groups(features, snapshot.read_protected(purpose="fairness_audit"))
     threshold = settings.features.proxy.threshold
     audit = proxy_audit(features, groups, list(FEATURE_NAMES), threshold=threshold)
     version = feature_set_version(list(FEATURE_NAMES), hientai.__version__)
