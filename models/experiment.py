@@ -7,6 +7,7 @@ The training flow does the reading, tracking and registering.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ class ExperimentConfig:
     n_valid_dates: int = 1
     reweigh: bool = False
     exclude_proxies: bool = False
-    params: dict[str, object] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     threads: int = 2
     bootstrap_draws: int = 200
@@ -120,7 +121,7 @@ def run_experiment(
     in_train = frame["as_of"].isin(split.train_dates).to_numpy()
     train_groups = groups.loc[in_train].reset_index(drop=True)
     valid_groups = groups.loc[~in_train].reset_index(drop=True)
-    names = model_features(exclude=flagged_proxies if config.exclude_proxies else [])
+    names = model_features(exclude=(flagged_proxies or []) if config.exclude_proxies else [])
     X, y = split.train[names], split.train["label"].to_numpy()
     weights = None
     if config.reweigh:
