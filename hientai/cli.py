@@ -25,9 +25,11 @@ app = typer.Typer(
 contract_app = typer.Typer(help="The HR extract data contract.", no_args_is_help=True)
 snapshots_app = typer.Typer(help="Published snapshots.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The feature catalog.", no_args_is_help=True)
+models_app = typer.Typer(help="The model registry (champion / challenger).", no_args_is_help=True)
 app.add_typer(contract_app, name="contract")
 app.add_typer(snapshots_app, name="snapshots")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(models_app, name="models")
 
 out = Console()
 err = Console(stderr=True)
@@ -216,6 +218,150 @@ def features(
         highlight=False,
         soft_wrap=True,
     )
+
+
+@app.command()
+def train(
+    snapshot: Annotated[
+        str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Synthetic extracts only: truth/truth.parquet, to measure merit."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Retrain, compare with baselines, register a challenger; promote it if the gate allows."""
+    from pipelines.train import train as train_flow
+
+    if truth is not None and not truth.exists():
+        raise _fail(f"{truth}: truth file not found")
+    try:
+        SnapshotStore(_settings(config).snapshots_dir).open(snapshot)
+        with _progress() as progress:
+            progress.add_task("training", total=None)
+            result = train_flow(
+                snapshot, str(config) if config else None, str(truth) if truth else None
+            )
+    except (SnapshotNotFound, SettingsError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        print(
+            json.dumps(
+                {k: v for k, v in result.items() if k != "model_card"}, indent=2, default=str
+            )
+        )
+        return
+    table = RichTable(
+        title=f"Held-out {', '.join(result['as_of_dates'][-1:])}: model vs baselines"
+    )
+    columns = [
+        "roc_auc",
+        "ndcg_at_10",
+        "precision_at_10",
+        "merit_precision_at_10",
+        "min_impact_ratio",
+    ]
+    table.add_column("model")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for name, metrics in result["baselines"].items():
+        table.add_row(name, *(f"{metrics.get(c, float('nan')):.3f}" for c in columns))
+    out.print(table)
+    verdict = (
+        "[bold green]promoted to champion[/]"
+        if result["promoted"]
+        else "[yellow]kept as challenger[/]"
+    )
+    out.print(f"Model version {result['version']}: {verdict}", highlight=False)
+    for reason in result["reasons"]:
+        out.print(f"  - {reason}", highlight=False, soft_wrap=True)
+
+
+@models_app.command("list")
+def models_list(config: ConfigOption = None) -> None:
+    """Every registered version with its aliases, gate verdict and key metrics."""
+    from hientai import tracking
+
+    settings = _settings(config)
+    client = tracking.connect(settings)
+    name = settings.training.model_name
+    table = RichTable(title=f"Registered model {name}")
+    for column in ("version", "aliases", "gate", "ndcg_at_10", "min impact ratio", "snapshot"):
+        table.add_column(column)
+    for version in tracking.versions(client, name):
+        metrics = tracking.run_metrics(client, version) or {}
+        run = client.get_run(version.run_id) if version.run_id else None
+        tags = run.data.tags if run else {}
+        table.add_row(
+            version.version,
+            ", ".join(version.aliases),
+            tags.get("gate", ""),
+            f"{metrics.get('ndcg_at_10', float('nan')):.3f}",
+            f"{metrics.get('gate_min_impact_ratio', float('nan')):.3f}",
+            tags.get("snapshot_id", ""),
+        )
+    out.print(table)
+
+
+@models_app.command("promote")
+def models_promote(
+    version: Annotated[str, typer.Argument(help="Version to make champion.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the registry).")],
+    config: ConfigOption = None,
+) -> None:
+    """Make a version champion by hand; it must still pass every fairness threshold."""
+    from hientai import tracking
+    from models.gate import FairnessThresholds, decide
+
+    settings = _settings(config)
+    client = tracking.connect(settings)
+    name = settings.training.model_name
+    chosen = client.get_model_version(name, version)
+    metrics = tracking.run_metrics(client, chosen) or {}
+    gate = settings.training.gate
+    decision = decide(
+        {**metrics, "min_impact_ratio": metrics.get("gate_min_impact_ratio", float("nan"))},
+        None,
+        primary_metric="ndcg_at_10",
+        thresholds=FairnessThresholds(
+            min_impact_ratio=gate.min_impact_ratio, max_brier=gate.max_brier
+        ),
+    )
+    if not decision.promote:
+        raise _fail(
+            f"version {version} fails the fairness thresholds: {'; '.join(decision.reasons)}"
+        )
+    tracking.set_alias(client, name, tracking.CHAMPION, version, f"manual: {reason}")
+    client.set_model_version_tag(name, version, "was_champion", "true")
+    out.print(f"Version {version} is now champion ({reason}).")
+
+
+@models_app.command("rollback")
+def models_rollback(
+    reason: Annotated[str, typer.Option(help="Why (kept in the registry).")],
+    config: ConfigOption = None,
+) -> None:
+    """Give the champion alias back to the previous champion."""
+    from hientai import tracking
+
+    settings = _settings(config)
+    client = tracking.connect(settings)
+    name = settings.training.model_name
+    current = tracking.alias_version(client, name, tracking.CHAMPION)
+    if current is None:
+        raise _fail(f"model {name!r} has no champion to roll back")
+    earlier = [
+        v
+        for v in tracking.versions(client, name)
+        if int(v.version) < int(current.version) and v.tags.get("was_champion") == "true"
+    ]
+    if not earlier:
+        raise _fail(f"version {current.version} is the first champion; nothing to roll back to")
+    previous = earlier[-1].version
+    tracking.set_alias(client, name, tracking.CHAMPION, previous, f"rollback: {reason}")
+    out.print(f"Champion rolled back from version {current.version} to {previous} ({reason}).")
 
 
 def _write_doc(text: str, out_path: Path, check: bool, make_target: str) -> None:

@@ -45,8 +45,8 @@ class ProxySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Folded ROC-AUC at or above which a feature is flagged as a proxy.
     threshold: float = Field(0.65, gt=0.5, le=1.0)
-    # Whether flagged features are dropped from model training (issue 4 compares both).
-    exclude_flagged: bool = False
+    # Whether flagged features are dropped from model training (measured: on).
+    exclude_flagged: bool = True
 
 
 class LabelSettings(BaseModel):
@@ -64,12 +64,53 @@ class FeatureSettings(BaseModel):
     labels: LabelSettings = Field(default_factory=LabelSettings)
 
 
+class GateSettings(BaseModel):
+    """Fairness thresholds a challenger must pass to become champion (and beat it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Lowest selection-rate impact ratio of the top k across the gated attributes.
+    min_impact_ratio: float | None = Field(0.3, ge=0, le=1)
+    # Attributes the impact-ratio threshold applies to (names from features.proxy).
+    attributes: list[str] = Field(
+        default_factory=lambda: [
+            "party_member",
+            "male",
+            "ethnic_majority",
+            "vietnamese_nationality",
+            "religion_majority",
+            "local_hometown",
+        ]
+    )
+    max_brier: float | None = Field(None, gt=0)
+    # A challenger must beat the champion's primary metric by more than this.
+    min_improvement: float = Field(0.0, ge=0)
+
+
+class TrainingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tracking_uri: str | None = None  # default: sqlite:///<data_dir>/mlflow.db
+    experiment: str = "hientai"
+    model_name: str = "hientai-potential"
+    # Historical as_of dates of the training frame: yearly on this month-day, from the first
+    # year with `history_years` of history before it to the last whose label horizon fits.
+    as_of_month_day: str = Field("01-01", pattern=r"^\d\d-\d\d$")
+    history_years: int = Field(3, ge=1, le=20)
+    max_as_of_dates: int = Field(6, ge=2, le=30)
+    n_valid_dates: int = Field(1, ge=1)
+    k: int = Field(10, ge=1)
+    reweigh: bool = True
+    seed: int = 0
+    params: dict[str, float | int] = Field(default_factory=dict)
+    gate: GateSettings = Field(default_factory=GateSettings)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     data_dir: Path = Path("data")
     contract: ContractSettings = Field(default_factory=ContractSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     features: FeatureSettings = Field(default_factory=FeatureSettings)
+    training: TrainingSettings = Field(default_factory=TrainingSettings)
     # The date ingestion treats as "today" for the no-future-dates rule; None means the clock.
     today: dt.date | None = None
 
@@ -84,6 +125,12 @@ class Settings(BaseModel):
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def tracking_uri(self) -> str:
+        if self.training.tracking_uri:
+            return self.training.tracking_uri
+        return f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
 
     def reference_today(self) -> dt.date:
         return self.today or dt.date.today()

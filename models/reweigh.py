@@ -12,7 +12,8 @@ import pandas as pd
 
 
 def reweighing_weights(y: np.ndarray, groups: pd.DataFrame) -> np.ndarray:
-    key = groups.astype(object).fillna("?").astype(str).agg("|".join, axis=1).to_numpy()
+    known = groups.astype(object)
+    key = known.where(known.notna(), "?").astype(str).agg("|".join, axis=1).to_numpy()
     frame = pd.DataFrame({"g": key, "y": y})
     n = len(frame)
     p_group = frame.groupby("g")["y"].transform("size") / n

@@ -1,0 +1,90 @@
+"""Compare the bias counter-measures on a synthetic extract, against latent merit.
+
+Runs the training experiment four times on the same frame (reweighing off/on x flagged proxy
+features kept/excluded) and prints, for the LightGBM classifier and both baselines, ranking
+quality, true-merit precision@k and the lowest impact ratio over the gated attributes. The
+defaults in conf/hientai.yaml come from this table (docs/model-selection.md).
+
+    .venv/bin/python benchmarks/compare_countermeasures.py --data data \
+        --truth data/demo-extract/truth/truth.parquet
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from features.build import build_features
+from features.catalog import FULL_CATALOG
+from features.labels import training_frame
+from features.proxy import flagged_features, protected_groups, proxy_audit
+from hientai.settings import load_settings
+from hientai.storage import SnapshotStore
+from models.experiment import ExperimentConfig, run_experiment
+from pipelines.features import snapshot_tables
+from pipelines.merit import truly_high_potential
+from pipelines.train import label_definition, training_dates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--truth", type=Path, required=True)
+    parser.add_argument("--config", type=Path, default=None)
+    args = parser.parse_args()
+    settings = load_settings(args.config).model_copy(update={"data_dir": args.data})
+    snapshot_id, tables = snapshot_tables(settings, None)
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    assert snapshot.date_range is not None
+    dates = training_dates(snapshot.date_range, settings)
+    frame = training_frame(tables, dates, label_definition(settings), build=build_features)
+    groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
+    audit = proxy_audit(
+        frame, groups, [f.name for f in FULL_CATALOG], threshold=settings.features.proxy.threshold
+    )
+    flagged = flagged_features(audit)
+    merit = truly_high_potential(args.truth, frame["person_id"])
+    gated = settings.training.gate.attributes
+    k = settings.training.k
+    print(
+        f"snapshot {snapshot_id}; {len(frame):,} rows, {int(frame['label'].sum()):,} positives; "
+        f"as_of {dates[0]:%Y-%m-%d}..{dates[-1]:%Y-%m-%d}; flagged proxies: {', '.join(flagged)}\n"
+    )
+    print(
+        f"| reweigh | exclude proxies | model | ROC-AUC | NDCG@{k} | merit@{k} | "
+        f"min IR (gated) | min IR (all) |"
+    )
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for reweigh in (False, True):
+        for exclude in (False, True):
+            started = time.perf_counter()
+            config = ExperimentConfig(
+                k=k,
+                reweigh=reweigh,
+                exclude_proxies=exclude,
+                seed=settings.training.seed,
+                params=dict(settings.training.params),
+                bootstrap_draws=50,
+            )
+            result = run_experiment(
+                frame, groups, config=config, flagged_proxies=flagged, truly_high=merit
+            )
+            for name, scored in result.scored.items():
+                if name == "lightgbm_ranker":
+                    continue
+                impact = scored.impact.dropna(subset=["impact_ratio"])
+                gated_ir = impact.loc[impact["attribute"].isin(gated), "impact_ratio"].min()
+                m = scored.metrics
+                print(
+                    f"| {reweigh} | {exclude} | {name} | {m.get('roc_auc', np.nan):.3f} | "
+                    f"{m[f'ndcg_at_{k}']:.3f} | {m[f'merit_precision_at_{k}']:.3f} | "
+                    f"{gated_ir:.3f} | {m['min_impact_ratio']:.3f} |"
+                )
+            print(f"<!-- {time.perf_counter() - started:.0f} s -->")
+
+
+if __name__ == "__main__":
+    main()

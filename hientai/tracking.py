@@ -1,0 +1,125 @@
+"""MLflow: tracking runs and the model registry (aliases ``champion`` and ``challenger``).
+
+The embedded default is a SQLite store in the data folder; a PostgreSQL store works by URL
+(``training.tracking_uri``). Models are logged as a pyfunc wrapping the fitted
+``PotentialClassifier`` (trees plus calibration), so the registry serves exactly what was
+evaluated.
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hientai.settings import Settings
+
+CHAMPION, CHALLENGER = "champion", "challenger"
+NO_CHAMPION = "model {name!r} has no champion yet; run `hientai train` first"
+
+# MLflow's own modules emit this at import; it is about their type hints, not ours.
+warnings.filterwarnings("ignore", message=".*Any type hint is inferred as AnyType")
+
+import mlflow  # noqa: E402
+from mlflow import MlflowClient  # noqa: E402
+from mlflow.entities.model_registry import ModelVersion  # noqa: E402
+from mlflow.pyfunc import PythonModel  # noqa: E402
+
+
+class PotentialPyfunc(PythonModel):
+    """Serves calibrated probabilities of high potential from a feature frame."""
+
+    def load_context(self, context: Any) -> None:
+        self.classifier = pickle.loads(Path(context.artifacts["classifier"]).read_bytes())
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> list[float]:
+        return [float(p) for p in self.classifier.predict_proba(model_input)]
+
+
+@dataclass(frozen=True)
+class Registered:
+    run_id: str
+    version: str
+
+
+def connect(settings: Settings) -> MlflowClient:
+    if settings.tracking_uri.startswith("sqlite:///"):
+        Path(settings.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    mlflow.set_registry_uri(settings.tracking_uri)
+    return MlflowClient(settings.tracking_uri, settings.tracking_uri)
+
+
+def log_and_register(
+    settings: Settings,
+    *,
+    classifier: Any,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    artifacts: Path,
+) -> Registered:
+    """One run: params, metrics, tags, every file in ``artifacts``, and the model version."""
+    connect(settings)
+    mlflow.set_experiment(settings.training.experiment)
+    pickled = artifacts / "classifier.pkl"
+    pickled.write_bytes(pickle.dumps(classifier))
+    with mlflow.start_run() as run:
+        mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+        mlflow.log_metrics({k: float(v) for k, v in metrics.items() if pd.notna(v)})
+        mlflow.set_tags(tags)
+        mlflow.log_artifacts(str(artifacts), artifact_path="report")
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=PotentialPyfunc(),
+            artifacts={"classifier": str(pickled)},
+            pip_requirements=_requirements(),
+            registered_model_name=settings.training.model_name,
+        )
+    return Registered(run.info.run_id, str(info.registered_model_version))
+
+
+def _requirements() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in ("lightgbm", "scikit-learn", "pandas", "numpy")]
+
+
+def alias_version(client: MlflowClient, name: str, alias: str) -> ModelVersion | None:
+    try:
+        return client.get_model_version_by_alias(name, alias)
+    except mlflow.exceptions.MlflowException:
+        return None
+
+
+def run_metrics(client: MlflowClient, version: ModelVersion | None) -> dict[str, float] | None:
+    if version is None or version.run_id is None:
+        return None
+    return dict(client.get_run(version.run_id).data.metrics)
+
+
+def set_alias(client: MlflowClient, name: str, alias: str, version: str, reason: str) -> None:
+    client.set_registered_model_alias(name, alias, version)
+    client.set_model_version_tag(name, version, f"{alias}_reason", reason[:5000])
+
+
+def load_champion(settings: Settings) -> tuple[Any, ModelVersion]:
+    """The champion's fitted classifier and its registry entry."""
+    client = connect(settings)
+    name = settings.training.model_name
+    version = alias_version(client, name, CHAMPION)
+    if version is None:
+        raise LookupError(NO_CHAMPION.format(name=name))
+    model = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}")
+    return model.unwrap_python_model().classifier, version
+
+
+def versions(client: MlflowClient, name: str) -> list[ModelVersion]:
+    found = client.search_model_versions(f"name = '{name}'")
+    return sorted(found, key=lambda v: int(v.version))

@@ -1,0 +1,102 @@
+"""The model card: what the model is for, what it is not for, how it did, overall and by group."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.experiment import ExperimentResult
+
+INTENDED_USE = (
+    "Decision support for HR planners: rank internal cadres (and, with care, external "
+    "candidates) by estimated potential within an eligible pool, with reasons and fairness "
+    "context, so that people review evidence rather than names. Every recommendation is "
+    "reviewed by a person who records a decision."
+)
+OUT_OF_SCOPE = (
+    "Any automatic decision (appointment, dismissal, discipline, pay); screening people out "
+    "without human review; use on populations or periods unlike the training data; reading "
+    "a score as a measure of a person's worth; use of the score to infer or act on Party "
+    "membership, nationality, gender, ethnicity, religion, hometown or age."
+)
+
+
+def _fmt(value: float) -> str:
+    return (
+        "n/a"
+        if value is None or (isinstance(value, float) and np.isnan(value))
+        else f"{value:.3f}"
+    )
+
+
+def _table(frame: pd.DataFrame) -> str:
+    if frame is None or frame.empty:
+        return "(none)\n"
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "| " + " | ".join("---" for _ in frame.columns) + " |"
+    rows = [
+        "| " + " | ".join(_fmt(v) if isinstance(v, float) else str(v) for v in row) + " |"
+        for row in frame.itertuples(index=False)
+    ]
+    return "\n".join([head, rule, *rows]) + "\n"
+
+
+def model_card(
+    result: ExperimentResult,
+    *,
+    model_name: str,
+    snapshot_id: str,
+    label_definition: str,
+    flagged_proxies: list[str],
+    gate_reasons: list[str],
+) -> str:
+    cfg = result.config
+    metrics = pd.DataFrame(
+        [{"model": name, **scored.metrics} for name, scored in result.scored.items()]
+    )
+    lines = [
+        f"# Model card: {model_name}",
+        "",
+        "## Intended use",
+        INTENDED_USE,
+        "",
+        "## Out-of-scope use",
+        OUT_OF_SCOPE,
+        "",
+        "## Data",
+        f"- Snapshot `{snapshot_id}`; training as_of dates "
+        f"{', '.join(f'{d:%Y-%m-%d}' for d in result.train_dates)} ({result.n_train:,} rows); "
+        f"held-out as_of {', '.join(f'{d:%Y-%m-%d}' for d in result.valid_dates)} "
+        f"({result.n_valid:,} rows). Split by time, never at random.",
+        f"- Label: {label_definition}",
+        f"- {len(result.features)} features from the catalog; no protected attribute or age. "
+        f"Flagged proxies: {', '.join(flagged_proxies) or 'none'}; "
+        f"{'excluded' if cfg.exclude_proxies else 'kept'}.",
+        f"- Reweighing (Kamiran-Calders): {'on' if cfg.reweigh else 'off'}.",
+        "",
+        f"## Metrics on the held-out period (k = {cfg.k} within cohorts)",
+        _table(metrics),
+        "## Selection by group (top k of each cohort)",
+        _table(result.model.groups),
+        "## Impact ratios (lowest / highest selection rate, 95% bootstrap interval)",
+        _table(result.model.impact),
+    ]
+    if result.model.merit is not None:
+        lines += [
+            "## True merit (synthetic data only: share of selected who are truly high-potential)",
+            _table(result.model.merit),
+        ]
+    lines += [
+        "## Fairness findings and promotion decision",
+        *(f"- {reason}" for reason in gate_reasons),
+        "",
+        "## Caveats",
+        "- The labels are historical promotions, which favoured some groups; the model learns "
+        "from them. Reweighing and proxy exclusion reduce but do not remove that bias; check "
+        "the impact ratios above and the fairness audit of every shortlist.",
+        "- Scores are calibrated on the latest training period; calibration drifts as "
+        "promotion practice changes. Retrain monthly.",
+        "- Externals have no promotion history: their scores rest on features they share with "
+        "internal cadres (education, languages, assessments) and are less certain.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,257 @@
+"""Prefect flow: retrain the high-potential models, evaluate, track, register, gate.
+
+Two coarse stages: build the stacked training frame of a snapshot (written to Parquet), then
+train, evaluate against the baselines, write the model card and reports, log everything to
+MLflow, register the model as ``challenger`` and promote it to ``champion`` only if the gate
+allows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import subprocess
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+
+from features.build import build_features
+from features.catalog import FULL_CATALOG
+from features.labels import LabelDefinition, training_frame
+from features.proxy import flagged_features, protected_groups, proxy_audit
+from hientai import tracking
+from hientai.settings import Settings, load_settings
+from hientai.storage import SnapshotStore
+from models.card import model_card
+from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
+from models.explain import mean_abs_contribution
+from models.gate import FairnessThresholds, decide
+from pipelines.features import snapshot_tables
+from pipelines.merit import truly_high_potential
+
+
+def label_definition(settings: Settings) -> LabelDefinition:
+    labels = settings.features.labels
+    return LabelDefinition(
+        horizon_years=labels.horizon_years,
+        leadership_only=labels.leadership_only,
+        min_rating_after=labels.min_rating_after,
+        no_discipline_after=labels.no_discipline_after,
+    )
+
+
+def training_dates(
+    date_range: tuple[pd.Timestamp, pd.Timestamp], settings: Settings
+) -> list[pd.Timestamp]:
+    """Yearly as_of dates with enough history before and a full label horizon after."""
+    first, last = date_range
+    cfg, horizon = settings.training, settings.features.labels.horizon_years
+    month, day = (int(p) for p in cfg.as_of_month_day.split("-"))
+    candidates = [
+        pd.Timestamp(year, month, day)
+        for year in range(first.year + cfg.history_years, last.year + 1)
+    ]
+    fitting = [
+        d for d in candidates if d + pd.DateOffset(years=horizon) <= last + pd.Timedelta(days=1)
+    ]
+    chosen = fitting[-cfg.max_as_of_dates :]
+    if len(chosen) <= cfg.n_valid_dates:
+        raise ValueError(
+            f"the extract ({first:%Y-%m-%d} to {last:%Y-%m-%d}) allows only {len(chosen)} "
+            f"training dates with a {horizon}-year label horizon; need more than "
+            f"{cfg.n_valid_dates}"
+        )
+    return chosen
+
+
+@task(name="training-frame", cache_policy=NONE)
+def frame_stage(snapshot_id: str | None, config: str | None, workdir: str) -> dict[str, Any]:
+    settings = load_settings(Path(config) if config else None)
+    snapshot_id, tables = snapshot_tables(settings, snapshot_id)
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    assert snapshot.date_range is not None
+    dates = training_dates(snapshot.date_range, settings)
+    frame = training_frame(tables, dates, label_definition(settings), build=build_features)
+    groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
+    audit = proxy_audit(
+        frame, groups, [f.name for f in FULL_CATALOG], threshold=settings.features.proxy.threshold
+    )
+    folder = Path(workdir)
+    frame.to_parquet(folder / "frame.parquet", index=False)
+    groups.to_parquet(folder / "groups.parquet", index=False)
+    audit.to_csv(folder / "proxy_audit.csv", index=False)
+    return {
+        "snapshot_id": snapshot_id,
+        "as_of_dates": [f"{d:%Y-%m-%d}" for d in dates],
+        "rows": len(frame),
+        "positives": int(frame["label"].sum()),
+        "flagged": flagged_features(audit),
+    }
+
+
+def _config_hash(settings: Settings) -> str:
+    payload = json.dumps(
+        {"training": settings.training.model_dump(), "features": settings.features.model_dump()},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def _git_commit() -> str:
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+        )
+        return found.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _gate_metrics(result: ExperimentResult, settings: Settings) -> dict[str, float]:
+    metrics = dict(result.model.metrics)
+    impact = result.model.impact
+    gated = impact.loc[impact["attribute"].isin(settings.training.gate.attributes)].dropna(
+        subset=["impact_ratio"]
+    )
+    metrics["gate_min_impact_ratio"] = (
+        float(gated["impact_ratio"].min()) if len(gated) else float("nan")
+    )
+    return metrics
+
+
+def _write_reports(result: ExperimentResult, folder: Path, frame_info: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    metrics = pd.DataFrame([{"model": n, **s.metrics} for n, s in result.scored.items()])
+    metrics.to_csv(folder / "metrics_by_model.csv", index=False)
+    result.model.groups.to_csv(folder / "fairness_groups.csv", index=False)
+    result.model.impact.to_csv(folder / "fairness_impact_ratios.csv", index=False)
+    if result.model.merit is not None:
+        result.model.merit.to_csv(folder / "merit_by_group.csv", index=False)
+    if result.model.calibration is not None:
+        result.model.calibration.to_csv(folder / "calibration.csv", index=False)
+    pd.DataFrame([asdict(f) for f in FULL_CATALOG]).to_csv(
+        folder / "feature_catalog.csv", index=False
+    )
+    (folder / "features.json").write_text(json.dumps(result.features), encoding="utf-8")
+    (folder / "training_frame.json").write_text(
+        json.dumps(frame_info, default=str), encoding="utf-8"
+    )
+
+
+def _shap_summary(result: ExperimentResult, frame: pd.DataFrame, folder: Path) -> None:
+    valid = frame.loc[frame["as_of"].isin(result.valid_dates)]
+    sample = valid.sample(n=min(len(valid), 5000), random_state=result.config.seed)
+    contributions = result.classifier.contributions(sample)
+    summary = mean_abs_contribution(contributions, result.features)
+    summary.to_csv(folder / "shap_summary.csv", index=False)
+    top = summary.head(20).iloc[::-1]
+    fig = Figure(figsize=(8, 6))  # no pyplot: no global state, no display backend
+    ax = fig.subplots()
+    ax.barh(top["feature"], top["mean_abs_shap"], color="#3b6ea8")
+    ax.set_xlabel("mean |SHAP| (raw score)")
+    ax.set_title("Global SHAP summary: top 20 features")
+    fig.tight_layout()
+    fig.savefig(folder / "shap_summary.png", dpi=120)
+
+
+@task(name="train-evaluate-register", cache_policy=NONE)
+def train_stage(
+    frame_info: dict[str, Any], config: str | None, workdir: str, truth: str | None
+) -> dict[str, Any]:
+    settings = load_settings(Path(config) if config else None)
+    cfg = settings.training
+    folder = Path(workdir)
+    frame = pd.read_parquet(folder / "frame.parquet")
+    groups = pd.read_parquet(folder / "groups.parquet")
+    merit = truly_high_potential(Path(truth), frame["person_id"]) if truth else None
+    experiment = ExperimentConfig(
+        k=cfg.k,
+        n_valid_dates=cfg.n_valid_dates,
+        reweigh=cfg.reweigh,
+        exclude_proxies=settings.features.proxy.exclude_flagged,
+        params=dict(cfg.params),
+        seed=cfg.seed,
+    )
+    result = run_experiment(
+        frame, groups, config=experiment, flagged_proxies=frame_info["flagged"], truly_high=merit
+    )
+    metrics = _gate_metrics(result, settings)
+    client = tracking.connect(settings)
+    champion = tracking.alias_version(client, cfg.model_name, tracking.CHAMPION)
+    champion_metrics = tracking.run_metrics(client, champion)
+    if champion_metrics is not None:
+        champion_metrics = {
+            **champion_metrics,
+            "min_impact_ratio": champion_metrics.get("gate_min_impact_ratio", float("nan")),
+        }
+    gate = decide(
+        {**metrics, "min_impact_ratio": metrics["gate_min_impact_ratio"]},
+        champion_metrics,
+        primary_metric=experiment.primary_metric,
+        thresholds=FairnessThresholds(
+            min_impact_ratio=cfg.gate.min_impact_ratio, max_brier=cfg.gate.max_brier
+        ),
+        min_improvement=cfg.gate.min_improvement,
+    )
+    reports = folder / "report"
+    _write_reports(result, reports, frame_info)
+    _shap_summary(result, frame, reports)
+    card = model_card(
+        result,
+        model_name=cfg.model_name,
+        snapshot_id=frame_info["snapshot_id"],
+        label_definition=str(label_definition(settings)),
+        flagged_proxies=frame_info["flagged"],
+        gate_reasons=gate.reasons,
+    )
+    (reports / "model_card.md").write_text(card, encoding="utf-8")
+    registered = tracking.log_and_register(
+        settings,
+        classifier=result.classifier,
+        params={**asdict(experiment), "features": len(result.features), **frame_info},
+        metrics={
+            f"{name}.{k}": v for name, s in result.scored.items() for k, v in s.metrics.items()
+        }
+        | metrics,
+        tags={
+            "snapshot_id": frame_info["snapshot_id"],
+            "config_hash": _config_hash(settings),
+            "git_commit": _git_commit(),
+            "gate": "promote" if gate.promote else "refuse",
+        },
+        artifacts=reports,
+    )
+    reason = "; ".join(gate.reasons)
+    tracking.set_alias(client, cfg.model_name, tracking.CHALLENGER, registered.version, reason)
+    if gate.promote:
+        tracking.set_alias(client, cfg.model_name, tracking.CHAMPION, registered.version, reason)
+        client.set_model_version_tag(cfg.model_name, registered.version, "was_champion", "true")
+    get_run_logger().info("model version %s: %s", registered.version, reason)
+    return {
+        "run_id": registered.run_id,
+        "version": registered.version,
+        "promoted": gate.promote,
+        "reasons": gate.reasons,
+        "metrics": {k: v for k, v in metrics.items() if isinstance(v, float)},
+        "baselines": {n: s.metrics for n, s in result.scored.items()},
+        "model_card": card,
+    }
+
+
+@flow(name="train")
+def train(
+    snapshot_id: str | None = None, config: str | None = None, truth: str | None = None
+) -> dict[str, Any]:
+    """Retrain on ``snapshot_id`` (latest if None); ``truth`` (synthetic only) adds merit."""
+    with tempfile.TemporaryDirectory(prefix="hientai-train-") as workdir:
+        frame_info = frame_stage(snapshot_id, config, workdir)
+        result = train_stage(frame_info, config, workdir, truth)
+    return {**frame_info, **result, "trained_at": dt.datetime.now(dt.UTC).isoformat()}
