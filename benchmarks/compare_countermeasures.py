@@ -25,7 +25,7 @@ from hientai.settings import load_settings
 from hientai.storage import SnapshotStore
 from models.experiment import ExperimentConfig, run_experiment
 from pipelines.features import snapshot_tables
-from pipelines.merit import truly_high_potential
+from pipelines.merit import latent_potential
 from pipelines.train import label_definition, training_dates
 
 
@@ -46,7 +46,7 @@ def main() -> None:
         frame, groups, [f.name for f in FULL_CATALOG], threshold=settings.features.proxy.threshold
     )
     flagged = flagged_features(audit)
-    merit = truly_high_potential(args.truth, frame["person_id"])
+    merit = latent_potential(args.truth, frame["person_id"])
     gated = settings.training.gate.attributes
     k = settings.training.k
     print(
@@ -70,7 +70,7 @@ def main() -> None:
                 bootstrap_draws=50,
             )
             result = run_experiment(
-                frame, groups, config=config, flagged_proxies=flagged, truly_high=merit
+                frame, groups, config=config, flagged_proxies=flagged, potential=merit
             )
             for name, scored in result.scored.items():
                 if name == "lightgbm_ranker":

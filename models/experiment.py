@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 
 from models.baselines import LogisticBaseline, seniority_plus_rating
 from models.dataset import cohort_ids, model_features, time_split
@@ -79,7 +80,8 @@ def evaluate_scores(
     *,
     config: ExperimentConfig,
     probability: np.ndarray | None = None,
-    truly_high: np.ndarray | None = None,
+    potential: np.ndarray | None = None,
+    high_cut: float = np.nan,
 ) -> ScoredModel:
     y = valid["label"].to_numpy()
     cohorts = cohort_ids(valid)
@@ -95,13 +97,30 @@ def evaluate_scores(
     finite = impact.dropna(subset=["impact_ratio"])
     metrics["min_impact_ratio_ci_high"] = float(finite["ci_high"].min()) if len(finite) else np.nan
     merit = None
-    if truly_high is not None:
+    if potential is not None:
+        truly_high = potential >= high_cut
         merit = merit_precision_by_group(selected, truly_high, groups)
         metrics[f"merit_precision_at_{config.k}"] = float(merit.loc[0, "merit_precision"])
         per_group = merit.loc[merit["attribute"] != "all", "merit_precision"]
         metrics[f"merit_precision_at_{config.k}_min_group"] = float(per_group.min())
+        metrics.update(pooled_merit(score, potential, high_cut))
     calibration = calibration_table(y, probability) if probability is not None else None
     return ScoredModel(name, metrics, group_table(selected, y, groups), impact, merit, calibration)
+
+
+def pooled_merit(score: np.ndarray, potential: np.ndarray, high_cut: float) -> dict[str, float]:
+    """Merit over the whole held-out period (less noisy than per-cohort top k).
+
+    ``merit_spearman``: rank correlation of score with latent potential;
+    ``merit_precision_top10pct``: share of the top 10% by score who are truly high-potential.
+    """
+    known = ~np.isnan(potential)
+    score, potential = score[known], potential[known]
+    chosen = score >= np.quantile(score, 0.9)
+    return {
+        "merit_spearman": float(spearmanr(score, potential).statistic),
+        "merit_precision_top10pct": float((potential[chosen] >= high_cut).mean()),
+    }
 
 
 def _unit_rank(score: np.ndarray) -> np.ndarray:
@@ -114,7 +133,7 @@ def run_experiment(
     *,
     config: ExperimentConfig,
     flagged_proxies: list[str] | None = None,
-    truly_high: np.ndarray | None = None,
+    potential: np.ndarray | None = None,
 ) -> ExperimentResult:
     """Fit on earlier as_of dates, evaluate on the latest ones; groups align with frame rows."""
     split = time_split(frame, n_valid_dates=config.n_valid_dates)
@@ -135,7 +154,9 @@ def run_experiment(
     )
     logistic = LogisticBaseline(config.seed).fit(X, y, sample_weight=weights)
     valid = split.valid
-    merit = truly_high[~in_train] if truly_high is not None else None
+    merit = potential[~in_train] if potential is not None else None
+    # "Truly high-potential": the top 10% of latent potential among the frame's people.
+    high_cut = float(np.nanquantile(potential, 0.9)) if potential is not None else np.nan
     probability = classifier.predict_proba(valid)
     # Calibrated probabilities tie within isotonic steps; the raw score breaks the ties.
     order_score = probability + 1e-9 * _unit_rank(classifier.raw_score(valid))
@@ -147,7 +168,8 @@ def run_experiment(
             valid_groups,
             config=config,
             probability=probability,
-            truly_high=merit,
+            potential=merit,
+            high_cut=high_cut,
         ),
         "lightgbm_ranker": evaluate_scores(
             "lightgbm_ranker",
@@ -155,7 +177,8 @@ def run_experiment(
             valid,
             valid_groups,
             config=config,
-            truly_high=merit,
+            potential=merit,
+            high_cut=high_cut,
         ),
         "logistic_regression": evaluate_scores(
             "logistic_regression",
@@ -164,7 +187,8 @@ def run_experiment(
             valid_groups,
             config=config,
             probability=logistic.predict_proba(valid),
-            truly_high=merit,
+            potential=merit,
+            high_cut=high_cut,
         ),
         "seniority_plus_last_rating": evaluate_scores(
             "seniority_plus_last_rating",
@@ -172,7 +196,8 @@ def run_experiment(
             valid,
             valid_groups,
             config=config,
-            truly_high=merit,
+            potential=merit,
+            high_cut=high_cut,
         ),
     }
     return ExperimentResult(

@@ -13,13 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TOP_SHARE = 0.10
 
-
-def truly_high_potential(truth_path: Path, person_ids: pd.Series) -> np.ndarray:
-    """True where a row's person is in the top 10% of internal cadres by latent potential."""
-    truth = pd.read_parquet(truth_path, columns=["person_id", "population", "potential"])
-    internal = truth.loc[truth["population"] == "internal", "potential"]
-    cut = internal.quantile(1 - TOP_SHARE)
+def latent_potential(truth_path: Path, person_ids: pd.Series) -> np.ndarray:
+    """Each row's person's latent potential (NaN for people the truth does not know)."""
+    truth = pd.read_parquet(truth_path, columns=["person_id", "potential"])
     potential = person_ids.astype(str).map(truth.set_index("person_id")["potential"])
-    return (potential >= cut).fillna(False).to_numpy(dtype=bool)
+    return potential.to_numpy(dtype="float64")

@@ -34,7 +34,7 @@ from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
 from models.explain import mean_abs_contribution
 from models.gate import FairnessThresholds, decide
 from pipelines.features import snapshot_tables
-from pipelines.merit import truly_high_potential
+from pipelines.merit import latent_potential
 
 
 def label_definition(settings: Settings) -> LabelDefinition:
@@ -171,7 +171,7 @@ def train_stage(
     folder = Path(workdir)
     frame = pd.read_parquet(folder / "frame.parquet")
     groups = pd.read_parquet(folder / "groups.parquet")
-    merit = truly_high_potential(Path(truth), frame["person_id"]) if truth else None
+    merit = latent_potential(Path(truth), frame["person_id"]) if truth else None
     experiment = ExperimentConfig(
         k=cfg.k,
         n_valid_dates=cfg.n_valid_dates,
@@ -181,7 +181,7 @@ def train_stage(
         seed=cfg.seed,
     )
     result = run_experiment(
-        frame, groups, config=experiment, flagged_proxies=frame_info["flagged"], truly_high=merit
+        frame, groups, config=experiment, flagged_proxies=frame_info["flagged"], potential=merit
     )
     metrics = _gate_metrics(result, settings)
     client = tracking.connect(settings)
