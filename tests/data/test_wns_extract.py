@@ -12,6 +12,8 @@ from features.labels import LabelDefinition, promotion_labels
 from hientai.ingest import IngestReport, load_mapping, run_batch
 from hientai.settings import Settings
 from hientai.storage import Snapshot, SnapshotStore
+from models.dataset import model_features
+from models.holdout import stratified_holdout
 
 ROOT = Path(__file__).resolve().parents[2]
 WNS = ROOT.parent / "shared" / "data" / "wns_promotion" / "train.csv"
@@ -88,3 +90,21 @@ def test_the_minimal_extract_yields_features_and_labels(
         tables, pd.Timestamp("2018-01-01"), LabelDefinition(horizon_years=1, leadership_only=False)
     )
     assert labels["label"].sum() == raw["is_promoted"].sum()
+
+
+def test_the_real_extract_trains_and_reports_auc_and_f1(
+    wns: tuple[IngestReport, Snapshot, pd.DataFrame],
+) -> None:
+    """Reference (README of the extract): ROC-AUC 0.913, best F1 0.556 for a default LightGBM
+    on the raw columns, which include age, department and region. hientai's features exclude
+    age by design and keep neither department nor region as features, so it scores lower on
+    this extract (measured: docs/model-selection.md); this test pins the measured level."""
+    _, snap, raw = wns
+    tables = {name: snap.read(name) for name in snap.tables}
+    features = build_features(tables, "2018-01-01")
+    promoted = set("wns-" + raw.loc[raw["is_promoted"] == 1, "employee_id"].astype(str))
+    y = features["person_id"].astype(str).isin(promoted).to_numpy().astype(int)
+    result = stratified_holdout(features, y, model_features(), seed=0)
+    assert result.n_test == pytest.approx(0.2 * len(raw), abs=1)
+    assert 0.80 < result.roc_auc < 0.913, result
+    assert 0.30 < result.best_f1 < 0.556, result
