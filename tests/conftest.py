@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hientai.settings import Settings
+from hientai.ingest import run_batch
+from hientai.settings import Settings, load_settings
+from hientai.synth import SynthConfig, generate_extract, write_extract
 
 TODAY = dt.date(2026, 1, 15)
 N_PEOPLE = 20
@@ -96,3 +98,32 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def trained_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(config file, truth file) of an ingested 5,000-person extract."""
+    root = tmp_path_factory.mktemp("train")
+    extract = generate_extract(SynthConfig(n_people=5000, n_external=200, years=10, seed=3))
+    write_extract(extract, root / "extract")
+    config = root / "conf.yaml"
+    config.write_text(training_config_text(root, floor=0.1), encoding="utf-8")
+    report = run_batch(root / "extract", mapping=None, settings=load_settings(config))
+    assert report.status == "published"
+    return config, root / "extract" / "truth" / "truth.parquet"
+
+
+def training_config_text(root: Path, *, floor: float) -> str:
+    return (
+        f"data_dir: {root / 'data'}\ntoday: 2026-06-01\n"
+        "training:\n  params: {n_estimators: 120}\n"
+        f"  gate: {{min_impact_ratio: {floor}}}\n"
+    )
+
+
+@pytest.fixture(scope="session")
+def first_training(prefect_harness: None, trained_world: tuple[Path, Path]) -> dict:
+    from pipelines.train import train
+
+    config, truth = trained_world
+    return train(config=str(config), truth=str(truth))

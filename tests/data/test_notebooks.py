@@ -30,8 +30,7 @@ def test_notebook_matches_its_source(notebook: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_executes(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _execute(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HIENTAI_NOTEBOOK_PEOPLE", "3000")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
@@ -42,3 +41,16 @@ def test_notebook_executes(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> N
     client.execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
+
+
+def test_exploration_notebook_executes(monkeypatch: pytest.MonkeyPatch) -> None:
+    _execute(ROOT / "notebooks" / "01-explore-extract.ipynb", monkeypatch)
+
+
+@pytest.mark.xdist_group("prefect")
+def test_model_analysis_notebook_executes_on_a_trained_registry(
+    first_training: dict, trained_world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, _ = trained_world
+    monkeypatch.setenv("HIENTAI_CONFIG", str(config))
+    _execute(ROOT / "notebooks" / "02-model-analysis.ipynb", monkeypatch)

@@ -8,40 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hientai.ingest import run_batch
 from hientai.settings import Settings, load_settings
-from hientai.synth import SynthConfig, generate_extract, write_extract
+from tests.conftest import training_config_text
 
 pytestmark = pytest.mark.xdist_group("prefect")
-
-
-@pytest.fixture(scope="module")
-def trained_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(config file, truth file) of an ingested 5,000-person extract."""
-    root = tmp_path_factory.mktemp("train")
-    extract = generate_extract(SynthConfig(n_people=5000, n_external=200, years=10, seed=3))
-    write_extract(extract, root / "extract")
-    config = root / "conf.yaml"
-    config.write_text(_config_text(root, floor=0.1), encoding="utf-8")
-    report = run_batch(root / "extract", mapping=None, settings=load_settings(config))
-    assert report.status == "published"
-    return config, root / "extract" / "truth" / "truth.parquet"
-
-
-def _config_text(root: Path, *, floor: float) -> str:
-    return (
-        f"data_dir: {root / 'data'}\ntoday: 2026-06-01\n"
-        "training:\n  params: {n_estimators: 120}\n"
-        f"  gate: {{min_impact_ratio: {floor}}}\n"
-    )
-
-
-@pytest.fixture(scope="module")
-def first_training(prefect_harness: None, trained_world: tuple[Path, Path]) -> dict:
-    from pipelines.train import train
-
-    config, truth = trained_world
-    return train(config=str(config), truth=str(truth))
 
 
 def test_train_registers_a_champion_then_refuses_worse_or_unfair_models(
@@ -65,7 +35,7 @@ def test_train_registers_a_champion_then_refuses_worse_or_unfair_models(
         f"{first['metrics']['ndcg_at_10']:.4f}"
     ]
     strict = config.parent / "strict.yaml"
-    strict.write_text(_config_text(config.parent, floor=0.99), encoding="utf-8")
+    strict.write_text(training_config_text(config.parent, floor=0.99), encoding="utf-8")
     third = train(config=str(strict), truth=str(truth))
     assert not third["promoted"]
     assert any(
@@ -89,7 +59,7 @@ def test_train_registers_a_champion_then_refuses_worse_or_unfair_models(
 
 
 def test_champion_serves_the_evaluated_scores(
-    prefect_harness: None, trained_world: tuple[Path, Path]
+    first_training: dict, trained_world: tuple[Path, Path]
 ) -> None:
     from features.build import build_features
     from hientai import tracking
@@ -97,13 +67,6 @@ def test_champion_serves_the_evaluated_scores(
 
     config, _ = trained_world
     settings = load_settings(config)
-    if (
-        tracking.alias_version(
-            tracking.connect(settings), settings.training.model_name, "champion"
-        )
-        is None
-    ):
-        pytest.skip("runs after the training test in the same xdist group")
     classifier, version = tracking.load_champion(settings)
     _, tables = snapshot_tables(settings, None)
     features = build_features(tables, "2025-06-01")
