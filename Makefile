@@ -9,8 +9,10 @@ DEMO_DIR ?= data/demo-extract
 DEMO_PEOPLE ?= 20000
 DEMO_EXTERNAL ?= 1000
 DEMO_AS_OF ?= 2026-01-01
-# Prefect keeps its local database with the project's data, not in the home folder.
+# Prefect keeps its local database with the project's data, not in the home folder, and sends
+# no telemetry (the machine may have no internet).
 export PREFECT_HOME ?= $(CURDIR)/data/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo test lint typecheck format docs notebooks bench clean
@@ -27,11 +29,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies from requirements.lock
 
-demo: setup ## Generate a 20,000-person extract, ingest it, build its features
+demo: setup ## Generate a 20,000-person extract, ingest it, build features, train and gate a model
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/hientai generate --people $(DEMO_PEOPLE) --external $(DEMO_EXTERNAL) --years 10 --seed 7 --out $(DEMO_DIR) --overwrite
 	$(BIN)/hientai ingest $(DEMO_DIR)
 	$(BIN)/hientai features --as-of $(DEMO_AS_OF)
+	$(BIN)/hientai train --truth $(DEMO_DIR)/truth/truth.parquet
 
 test: setup lint typecheck ## Lint, type-check and run the whole test suite
 	$(BIN)/pytest -n 2 --dist loadgroup -q
@@ -56,8 +59,10 @@ notebooks: setup ## Rebuild notebooks/*.ipynb from their sources in notebooks/sr
 	  $(BIN)/jupytext --quiet --to ipynb --output notebooks/$$(basename $${src%.py}).ipynb $$src; \
 	done
 
-bench: setup ## Run the 1,000,000-person generate + ingest benchmark (minutes; writes under data/bench)
+bench: setup ## Run the 1,000,000-person benchmarks (minutes; writes under data/bench)
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_features.py --data data/bench/data --as-of 2024-01-01
+	$(BIN)/python benchmarks/bench_train.py --data data/bench/data
 
 clean: ## Remove the virtualenv and generated data
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

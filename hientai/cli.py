@@ -290,13 +290,14 @@ def models_list(config: ConfigOption = None) -> None:
     table = RichTable(title=f"Registered model {name}")
     for column in ("version", "aliases", "gate", "ndcg_at_10", "min impact ratio", "snapshot"):
         table.add_column(column)
+    aliases = tracking.aliases(client, name)
     for version in tracking.versions(client, name):
         metrics = tracking.run_metrics(client, version) or {}
         run = client.get_run(version.run_id) if version.run_id else None
         tags = run.data.tags if run else {}
         table.add_row(
-            version.version,
-            ", ".join(version.aliases),
+            str(version.version),
+            ", ".join(a for a, v in aliases.items() if v == str(version.version)),
             tags.get("gate", ""),
             f"{metrics.get('ndcg_at_10', float('nan')):.3f}",
             f"{metrics.get('gate_min_impact_ratio', float('nan')):.3f}",

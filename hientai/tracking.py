@@ -123,3 +123,12 @@ def load_champion(settings: Settings) -> tuple[Any, ModelVersion]:
 def versions(client: MlflowClient, name: str) -> list[ModelVersion]:
     found = client.search_model_versions(f"name = '{name}'")
     return sorted(found, key=lambda v: int(v.version))
+
+
+def aliases(client: MlflowClient, name: str) -> dict[str, str]:
+    """alias -> version of a registered model (empty if the model does not exist yet)."""
+    try:
+        model = client.get_registered_model(name)
+    except mlflow.exceptions.MlflowException:
+        return {}
+    return {alias: str(version) for alias, version in model.aliases.items()}

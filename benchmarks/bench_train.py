@@ -1,0 +1,115 @@
+"""Benchmark: training on the national extract's training frames (issue 4's targets).
+
+Builds the stacked training frame of the latest snapshot (yearly as_of dates, as the training
+flow does), then times each part of the experiment separately: LightGBM classifier fit,
+LightGBM ranker fit, calibration, logistic baseline, held-out evaluation. Reports wall time
+of the training step and the share of it spent outside LightGBM's own fitting.
+
+    .venv/bin/python benchmarks/bench_train.py --data data/bench/data
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from features.build import build_features
+from features.catalog import FULL_CATALOG
+from features.labels import training_frame
+from features.proxy import flagged_features, protected_groups, proxy_audit
+from hientai.settings import load_settings
+from hientai.storage import SnapshotStore
+from models import experiment as exp
+from models import potential
+from pipelines.features import snapshot_tables
+from pipelines.train import label_definition, training_dates
+
+TARGET_WALL_S, TARGET_OUTSIDE = 600.0, 0.20
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+
+    def wrap(self, name: str, function):  # type: ignore[no-untyped-def]
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - started
+
+        return timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("data/bench/data"))
+    args = parser.parse_args()
+    settings = load_settings().model_copy(update={"data_dir": args.data})
+    started = time.perf_counter()
+    snapshot_id, tables = snapshot_tables(settings, None)
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    assert snapshot.date_range is not None
+    dates = training_dates(snapshot.date_range, settings)
+    frame = training_frame(tables, dates, label_definition(settings), build=build_features)
+    del tables
+    frame_s = time.perf_counter() - started
+    started = time.perf_counter()
+    groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
+    audit = proxy_audit(
+        frame, groups, [f.name for f in FULL_CATALOG], threshold=settings.features.proxy.threshold
+    )
+    audit_s = time.perf_counter() - started
+    timer = Timer()
+    # Time LightGBM's own fitting inside the experiment, without changing what it does.
+    potential.lgb.LGBMClassifier.fit = timer.wrap(
+        "lightgbm_classifier_fit", potential.lgb.LGBMClassifier.fit
+    )  # type: ignore[method-assign]
+    potential.lgb.LGBMRanker.fit = timer.wrap("lightgbm_ranker_fit", potential.lgb.LGBMRanker.fit)  # type: ignore[method-assign]
+    exp.LogisticBaseline.fit = timer.wrap("logistic_fit", exp.LogisticBaseline.fit)  # type: ignore[method-assign]
+    exp.evaluate_scores = timer.wrap("evaluation", exp.evaluate_scores)  # type: ignore[assignment]
+    started = time.perf_counter()
+    config = exp.ExperimentConfig(
+        k=settings.training.k,
+        reweigh=settings.training.reweigh,
+        exclude_proxies=settings.features.proxy.exclude_flagged,
+        params=dict(settings.training.params),
+        seed=settings.training.seed,
+    )
+    result = exp.run_experiment(
+        frame, groups, config=config, flagged_proxies=flagged_features(audit)
+    )
+    train_s = time.perf_counter() - started
+    lightgbm_s = timer.spent["lightgbm_classifier_fit"] + timer.spent["lightgbm_ranker_fit"]
+    outside = 1 - lightgbm_s / train_s
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    print(
+        f"\n{os.cpu_count()} cores; snapshot {snapshot_id}; training frame {len(frame):,} rows x "
+        f"{len(result.features)} features, {int(frame['label'].sum()):,} positives, "
+        f"as_of {dates[0]:%Y-%m-%d}..{dates[-1]:%Y-%m-%d}; train {result.n_train:,} / "
+        f"held-out {result.n_valid:,}\n"
+    )
+    print("| part | wall |")
+    print("| --- | ---: |")
+    print(f"| training frame (features at {len(dates)} dates + labels) | {frame_s:.1f} s |")
+    print(f"| protected groups + proxy audit | {audit_s:.1f} s |")
+    for name, spent in timer.spent.items():
+        print(f"| {name.replace('_', ' ')} | {spent:.1f} s |")
+    print(f"| **training step total** (experiment) | **{train_s:.1f} s** |")
+    print(
+        f"\nTraining step: {train_s:.1f} s (target <= {TARGET_WALL_S:.0f} s); share outside "
+        f"LightGBM fitting {outside:.1%} (target <= {TARGET_OUTSIDE:.0%}); peak RSS "
+        f"{peak:.2f} GiB. Held-out ROC-AUC {result.model.metrics['roc_auc']:.3f}, "
+        f"NDCG@10 {result.model.metrics['ndcg_at_10']:.3f}; "
+        f"min impact ratio {np.nanmin(result.model.impact['impact_ratio']):.3f}."
+    )
+
+
+if __name__ == "__main__":
+    main()
