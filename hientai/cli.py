@@ -229,6 +229,10 @@ def train(
         Path | None,
         typer.Option(help="Synthetic extracts only: truth/truth.parquet, to measure merit."),
     ] = None,
+    search_trials: Annotated[
+        int | None,
+        typer.Option(help="Optuna trials before the final fit (default: training.search_trials)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -242,7 +246,10 @@ def train(
         with _progress() as progress:
             progress.add_task("training", total=None)
             result = train_flow(
-                snapshot, str(config) if config else None, str(truth) if truth else None
+                snapshot,
+                str(config) if config else None,
+                str(truth) if truth else None,
+                search_trials,
             )
     except (SnapshotNotFound, SettingsError, ValueError) as exc:
         raise _fail(str(exc)) from None

@@ -101,6 +101,9 @@ class TrainingSettings(BaseModel):
     reweigh: bool = True
     seed: int = 0
     params: dict[str, float | int] = Field(default_factory=dict)
+    # Budgeted Optuna search of the LightGBM params before the final fit (0 = off).
+    search_trials: int = Field(0, ge=0)
+    search_timeout_s: float | None = Field(None, gt=0)
     gate: GateSettings = Field(default_factory=GateSettings)
 
 

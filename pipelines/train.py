@@ -13,7 +13,7 @@ import hashlib
 import json
 import subprocess
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from models.card import model_card
 from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
 from models.explain import mean_abs_contribution
 from models.gate import FairnessThresholds, decide
+from models.search import search_params
 from pipelines.features import snapshot_tables
 from pipelines.merit import latent_potential
 
@@ -164,10 +165,15 @@ def _shap_summary(result: ExperimentResult, frame: pd.DataFrame, folder: Path) -
 
 @task(name="train-evaluate-register", cache_policy=NONE)
 def train_stage(
-    frame_info: dict[str, Any], config: str | None, workdir: str, truth: str | None
+    frame_info: dict[str, Any],
+    config: str | None,
+    workdir: str,
+    truth: str | None,
+    search_trials: int | None = None,
 ) -> dict[str, Any]:
     settings = load_settings(Path(config) if config else None)
     cfg = settings.training
+    trials = cfg.search_trials if search_trials is None else search_trials
     folder = Path(workdir)
     frame = pd.read_parquet(folder / "frame.parquet")
     groups = pd.read_parquet(folder / "groups.parquet")
@@ -180,6 +186,17 @@ def train_stage(
         params=dict(cfg.params),
         seed=cfg.seed,
     )
+    searched = None
+    if trials > 0:
+        best, searched = search_params(
+            frame,
+            groups,
+            config=experiment,
+            flagged_proxies=frame_info["flagged"],
+            trials=trials,
+            timeout_s=cfg.search_timeout_s,
+        )
+        experiment = replace(experiment, params=best)
     result = run_experiment(
         frame, groups, config=experiment, flagged_proxies=frame_info["flagged"], potential=merit
     )
@@ -203,6 +220,8 @@ def train_stage(
     )
     reports = folder / "report"
     _write_reports(result, reports, frame_info)
+    if searched is not None:
+        searched.to_csv(reports / "search_trials.csv", index=False)
     _shap_summary(result, frame, reports)
     card = model_card(
         result,
@@ -248,10 +267,14 @@ def train_stage(
 
 @flow(name="train")
 def train(
-    snapshot_id: str | None = None, config: str | None = None, truth: str | None = None
+    snapshot_id: str | None = None,
+    config: str | None = None,
+    truth: str | None = None,
+    search_trials: int | None = None,
 ) -> dict[str, Any]:
-    """Retrain on ``snapshot_id`` (latest if None); ``truth`` (synthetic only) adds merit."""
+    """Retrain on ``snapshot_id`` (latest if None); ``truth`` (synthetic only) adds merit;
+    ``search_trials`` overrides ``training.search_trials`` (Optuna, 0 = off)."""
     with tempfile.TemporaryDirectory(prefix="hientai-train-") as workdir:
         frame_info = frame_stage(snapshot_id, config, workdir)
-        result = train_stage(frame_info, config, workdir, truth)
+        result = train_stage(frame_info, config, workdir, truth, search_trials)
     return {**frame_info, **result, "trained_at": dt.datetime.now(dt.UTC).isoformat()}
