@@ -39,14 +39,33 @@ def group_table(
     return out[["attribute", "group", "n", "selection_rate", "tpr", "small"]]
 
 
+def _cells(selected: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts of (group, selected) cells; rows with an unknown group are left out."""
+    known = pd.notna(group)
+    codes, _ = pd.factorize(pd.Series(group[known], dtype=object), sort=True)
+    picked = selected[known].astype(bool)
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    chosen = np.bincount(codes[picked], minlength=n_groups)
+    total = np.bincount(codes, minlength=n_groups)
+    return chosen, total
+
+
+def _ratio(chosen: np.ndarray, total: np.ndarray, min_group: int) -> np.ndarray:
+    """Impact ratio per row of (draws x groups) counts; NaN where it is undefined."""
+    chosen, total = np.atleast_2d(chosen), np.atleast_2d(total)
+    big = total >= min_group
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(big, chosen / np.maximum(total, 1), np.nan)
+    high, low = np.nanmax(rate, axis=1, initial=-np.inf), np.nanmin(rate, axis=1, initial=np.inf)
+    defined = (big.sum(axis=1) >= 2) & (high > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(defined, low / np.where(high > 0, high, 1), np.nan)
+
+
 def impact_ratio(selected: np.ndarray, group: np.ndarray, *, min_group: int = MIN_GROUP) -> float:
     """Lowest over highest selection rate among groups with at least ``min_group`` people."""
-    frame = pd.DataFrame({"s": selected.astype(float), "g": group}).dropna()
-    stats = frame.groupby("g")["s"].agg(["mean", "size"])
-    stats = stats.loc[stats["size"] >= min_group]
-    if len(stats) < 2 or stats["mean"].max() == 0:
-        return float("nan")
-    return float(stats["mean"].min() / stats["mean"].max())
+    chosen, total = _cells(selected, group)
+    return float(_ratio(chosen, total, min_group)[0]) if len(total) else float("nan")
 
 
 def impact_ratio_interval(
@@ -57,14 +76,22 @@ def impact_ratio_interval(
     seed: int = 0,
     min_group: int = MIN_GROUP,
 ) -> tuple[float, float]:
-    """95% bootstrap interval of the impact ratio (rows resampled with replacement)."""
+    """95% bootstrap interval of the impact ratio.
+
+    Resampling rows with replacement only changes the counts of the (group, selected) cells,
+    which then follow a multinomial law; drawing those counts directly is the same bootstrap,
+    without materialising any resample.
+    """
+    chosen, total = _cells(selected, group)
+    if draws <= 0 or len(total) < 2 or total.sum() == 0:
+        return float("nan"), float("nan")
+    cells = np.concatenate([chosen, total - chosen]).astype(float)
     rng = np.random.default_rng(seed)
-    n = len(selected)
-    values = []
-    for _ in range(draws):
-        idx = rng.integers(0, n, n)
-        values.append(impact_ratio(selected[idx], group[idx], min_group=min_group))
-    finite = np.asarray([v for v in values if np.isfinite(v)])
+    counts = rng.multinomial(int(total.sum()), cells / cells.sum(), size=draws)
+    boot_chosen = counts[:, : len(total)]
+    boot_total = boot_chosen + counts[:, len(total) :]
+    ratios = _ratio(boot_chosen, boot_total, min_group)
+    finite = ratios[np.isfinite(ratios)]
     if len(finite) == 0:
         return float("nan"), float("nan")
     return float(np.quantile(finite, 0.025)), float(np.quantile(finite, 0.975))

@@ -112,3 +112,25 @@ def test_training_is_reproducible(trained_world: tuple[Path, Path]) -> None:
         config=ExperimentConfig(params={"n_estimators": 60}, bootstrap_draws=10, seed=6),
     )
     assert not np.array_equal(a.classifier.raw_score(valid), c.classifier.raw_score(valid))
+
+
+@pytest.mark.postgres
+def test_the_training_flow_runs_on_a_postgresql_store(
+    prefect_harness: None, trained_world: tuple[Path, Path], postgres_uri: str
+) -> None:
+    from hientai import tracking
+    from pipelines.train import train
+
+    config, truth = trained_world
+    on_postgres = config.parent / "postgres.yaml"
+    on_postgres.write_text(
+        training_config_text(config.parent, floor=0.1).replace(
+            "training:\n", f"training:\n  tracking_uri: {postgres_uri}\n"
+        ),
+        encoding="utf-8",
+    )
+    result = train(config=str(on_postgres), truth=str(truth))
+    assert result["promoted"] and result["version"] == "1"
+    settings = load_settings(on_postgres)
+    classifier, version = tracking.load_champion(settings)
+    assert str(version.version) == "1" and len(classifier.feature_names_) > 30
