@@ -17,16 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from features.build import build_features
-from features.catalog import FULL_CATALOG
-from features.labels import training_frame
-from features.proxy import flagged_features, protected_groups, proxy_audit
 from hientai.settings import load_settings
-from hientai.storage import SnapshotStore
 from models.experiment import ExperimentConfig, run_experiment
-from pipelines.features import snapshot_tables
 from pipelines.merit import latent_potential
-from pipelines.train import label_definition, training_dates
+from pipelines.train import prepare_training
 
 
 def main() -> None:
@@ -36,16 +30,14 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=None)
     args = parser.parse_args()
     settings = load_settings(args.config).model_copy(update={"data_dir": args.data})
-    snapshot_id, tables = snapshot_tables(settings, None)
-    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    assert snapshot.date_range is not None
-    dates = training_dates(snapshot.date_range, settings)
-    frame = training_frame(tables, dates, label_definition(settings), build=build_features)
-    groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
-    audit = proxy_audit(
-        frame, groups, [f.name for f in FULL_CATALOG], threshold=settings.features.proxy.threshold
+    inputs = prepare_training(settings, None)
+    snapshot_id, dates, frame, groups = (
+        inputs.snapshot_id,
+        inputs.dates,
+        inputs.frame,
+        inputs.groups,
     )
-    flagged = flagged_features(audit)
+    flagged = inputs.flagged
     merit = latent_potential(args.truth, frame["person_id"])
     gated = settings.training.gate.attributes
     k = settings.training.k

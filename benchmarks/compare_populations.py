@@ -25,17 +25,13 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from features.build import build_features
-from features.catalog import FULL_CATALOG
-from features.labels import training_frame
-from features.proxy import flagged_features, protected_groups, proxy_audit
 from hientai.settings import load_settings
-from hientai.storage import SnapshotStore
 from models.dataset import time_split
 from models.experiment import ExperimentConfig, run_experiment
 from models.potential import PotentialClassifier
 from pipelines.features import snapshot_tables
 from pipelines.merit import latent_potential
-from pipelines.train import label_definition, training_dates
+from pipelines.train import prepare_training
 
 SHARED = [
     "education_rank",
@@ -65,15 +61,11 @@ def main() -> None:
     parser.add_argument("--truth", type=Path, required=True)
     args = parser.parse_args()
     settings = load_settings().model_copy(update={"data_dir": args.data})
-    snapshot_id, tables = snapshot_tables(settings, None)
-    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    assert snapshot.date_range is not None
-    dates = training_dates(snapshot.date_range, settings)
-    frame = training_frame(tables, dates, label_definition(settings), build=build_features)
-    groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
-    audit = proxy_audit(frame, groups, [f.name for f in FULL_CATALOG], threshold=0.65)
+    inputs = prepare_training(settings, None)
+    frame, groups, dates = inputs.frame, inputs.groups, inputs.dates
+    _, tables = snapshot_tables(settings, inputs.snapshot_id)
     config = ExperimentConfig(reweigh=True, exclude_proxies=True, bootstrap_draws=0)
-    one = run_experiment(frame, groups, config=config, flagged_proxies=flagged_features(audit))
+    one = run_experiment(frame, groups, config=config, flagged_proxies=inputs.flagged)
     train = time_split(frame).train
     latest = (train["as_of"] == train["as_of"].max()).to_numpy()
     profile = PotentialClassifier(params={"monotone": False}).fit(

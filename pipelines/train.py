@@ -13,7 +13,7 @@ import hashlib
 import json
 import subprocess
 import tempfile
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,18 +72,40 @@ def training_dates(
     return chosen
 
 
-@task(name="training-frame", cache_policy=NONE)
-def frame_stage(snapshot_id: str | None, config: str | None, workdir: str) -> dict[str, Any]:
-    settings = load_settings(Path(config) if config else None)
+@dataclass(frozen=True)
+class TrainingInputs:
+    snapshot_id: str
+    dates: list[pd.Timestamp]
+    frame: pd.DataFrame  # stacked feature rows with labels
+    groups: pd.DataFrame  # protected groups, row-aligned with frame (fairness use only)
+    audit: pd.DataFrame  # proxy audit of the frame
+
+    @property
+    def flagged(self) -> list[str]:
+        return flagged_features(self.audit)
+
+
+def prepare_training(settings: Settings, snapshot_id: str | None) -> TrainingInputs:
+    """Training frame of a snapshot, its protected groups and its proxy audit."""
     snapshot_id, tables = snapshot_tables(settings, snapshot_id)
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
     assert snapshot.date_range is not None
     dates = training_dates(snapshot.date_range, settings)
     frame = training_frame(tables, dates, label_definition(settings), build=build_features)
+    del tables
     groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
     audit = proxy_audit(
         frame, groups, [f.name for f in FULL_CATALOG], threshold=settings.features.proxy.threshold
     )
+    return TrainingInputs(snapshot_id, dates, frame, groups, audit)
+
+
+@task(name="training-frame", cache_policy=NONE)
+def frame_stage(snapshot_id: str | None, config: str | None, workdir: str) -> dict[str, Any]:
+    settings = load_settings(Path(config) if config else None)
+    inputs = prepare_training(settings, snapshot_id)
+    snapshot_id, dates, frame = inputs.snapshot_id, inputs.dates, inputs.frame
+    groups, audit = inputs.groups, inputs.audit
     folder = Path(workdir)
     frame.to_parquet(folder / "frame.parquet", index=False)
     groups.to_parquet(folder / "groups.parquet", index=False)

@@ -81,22 +81,16 @@ def test_champion_serves_the_evaluated_scores(
 
 
 def test_training_is_reproducible(trained_world: tuple[Path, Path]) -> None:
-    from features.build import build_features
-    from features.labels import training_frame
-    from features.proxy import protected_groups
-    from hientai.storage import SnapshotStore
     from models.experiment import ExperimentConfig, run_experiment
-    from pipelines.features import snapshot_tables
-    from pipelines.train import label_definition, training_dates
+    from pipelines.train import prepare_training
 
     config, _ = trained_world
     settings: Settings = load_settings(config)
-    snapshot_id, tables = snapshot_tables(settings, None)
-    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    assert snapshot.date_range is not None
-    dates = training_dates(snapshot.date_range, settings)[-3:]
-    frame = training_frame(tables, dates, label_definition(settings), build=build_features)
-    groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
+    inputs = prepare_training(settings, None)
+    last3 = inputs.frame["as_of"].isin(inputs.dates[-3:]).to_numpy()
+    frame = inputs.frame.loc[last3].reset_index(drop=True)
+    groups = inputs.groups.loc[last3].reset_index(drop=True)
+    dates = inputs.dates
     experiment = ExperimentConfig(params={"n_estimators": 60}, bootstrap_draws=10, seed=5)
     a = run_experiment(frame, groups, config=experiment)
     b = run_experiment(frame, groups, config=experiment)

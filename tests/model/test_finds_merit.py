@@ -6,18 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.build import build_features
-from features.catalog import BY_NAME, FULL_CATALOG
-from features.labels import training_frame
-from features.proxy import flagged_features, protected_groups, proxy_audit
+from features.catalog import BY_NAME
 from hientai.ingest import run_batch
 from hientai.settings import Settings
-from hientai.storage import SnapshotStore
 from hientai.synth import SynthConfig, generate_extract, write_extract
 from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
-from pipelines.features import snapshot_tables
 from pipelines.merit import latent_potential
-from pipelines.train import label_definition, training_dates
+from pipelines.train import prepare_training
 
 pytestmark = pytest.mark.slow
 
@@ -28,22 +23,13 @@ def experiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[ExperimentResu
     write_extract(generate_extract(SynthConfig(n_people=8000, n_external=400, seed=5)), root / "x")
     settings = Settings(data_dir=root / "data")
     assert run_batch(root / "x", mapping=None, settings=settings).status == "published"
-    snapshot_id, tables = snapshot_tables(settings, None)
-    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    assert snapshot.date_range is not None
-    frame = training_frame(
-        tables,
-        training_dates(snapshot.date_range, settings),
-        label_definition(settings),
-        build=build_features,
-    )
-    groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
-    audit = proxy_audit(frame, groups, [f.name for f in FULL_CATALOG], threshold=0.65)
+    inputs = prepare_training(settings, None)
+    frame = inputs.frame
     result = run_experiment(
         frame,
-        groups,
+        inputs.groups,
         config=ExperimentConfig(reweigh=True, exclude_proxies=True, bootstrap_draws=20),
-        flagged_proxies=flagged_features(audit),
+        flagged_proxies=inputs.flagged,
         potential=latent_potential(root / "x" / "truth" / "truth.parquet", frame["person_id"]),
     )
     return result, frame
