@@ -22,7 +22,7 @@ from hientai.contract import TABLES, get_table
 from hientai.ingest.errors import NO_PEOPLE, IngestError
 from hientai.ingest.readers import excel_sheet_names
 
-SOURCE_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xls")
+SOURCE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 
 
 class ColumnSpec(BaseModel):
@@ -137,7 +137,7 @@ def identity_mapping(source: Path) -> Mapping:
     tables: dict[str, list[SourceSpec]] = {}
     sheets = (
         set(excel_sheet_names(source))
-        if source.is_file() and source.suffix.lower() in (".xlsx", ".xls")
+        if source.is_file() and source.suffix.lower() == ".xlsx"
         else None
     )
     for table in TABLES:
@@ -153,7 +153,7 @@ def identity_mapping(source: Path) -> Mapping:
 
 def _identity_source(source: Path, table_name: str) -> SourceSpec | None:
     # Columns are filled in by the reader from the file's header (see ``resolve_identity``).
-    if source.is_file() and source.suffix.lower() in (".xlsx", ".xls"):
+    if source.is_file() and source.suffix.lower() == ".xlsx":
         return SourceSpec(file=source.name, sheet=table_name, columns={})
     for suffix in SOURCE_SUFFIXES:
         candidate = source / f"{table_name}{suffix}"

@@ -55,7 +55,11 @@ def read_source(
         return _read_parquet(path)
     if suffix == ".csv":
         return _read_csv(path, encoding=encoding, na_values=na_values)
-    if suffix in (".xlsx", ".xls"):
+    if suffix == ".xls":
+        raise IngestError(
+            f"{path.name}: legacy .xls workbooks are not read; save it as .xlsx (or CSV UTF-8)"
+        )
+    if suffix == ".xlsx":
         return _read_excel(
             path,
             sheet=sheet,

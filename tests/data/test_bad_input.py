@@ -278,3 +278,16 @@ def test_planned_end_of_a_discipline_may_be_in_the_future(
     disciplines = _quarantine(report, "disciplines")
     assert disciplines["source_row"].tolist() == ["3"]  # only the future decision is refused
     assert "decision_date" in disciplines["column"].item()
+
+
+def test_legacy_xls_is_refused_with_advice(tmp_path: Path, settings: Settings) -> None:
+    folder = write_tables(tmp_path / "x", tiny_tables())
+    (folder / "people.csv").rename(folder / "people.xls")
+    mapping_file = tmp_path / "m.yaml"
+    mapping_file.write_text(
+        "name: xls\ntables:\n  people:\n    - file: people.xls\n      columns:\n"
+        "        person_id: person_id\n        population: population\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(IngestError, match=r"people\.xls: legacy \.xls workbooks are not read"):
+        run_batch(folder, mapping=load_mapping(mapping_file), settings=settings)
