@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import MetricFrame, count, selection_rate, true_positive_rate
+from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
 
 MIN_GROUP = 30
 
@@ -18,20 +18,41 @@ MIN_GROUP = 30
 def group_table(
     selected: np.ndarray, y: np.ndarray, groups: pd.DataFrame, *, min_group: int = MIN_GROUP
 ) -> pd.DataFrame:
-    """One row per (attribute, group): n, selection rate, TPR; rows with unknown group dropped."""
+    """One row per (attribute, group): n, selection rate, TPR; rows with unknown group dropped.
+
+    fairlearn's ``MetricFrame`` computes the rates on the (group, label, selected) cells
+    weighted by their counts: the same numbers as on the rows, at a cost independent of the
+    number of rows (fairlearn stacks row values one by one, seconds per attribute at 10^6).
+    """
     rows = []
     for attribute in groups.columns:
         known = groups[attribute].notna().to_numpy()
         if not known.any():
             continue
+        cells = (
+            pd.DataFrame(
+                {
+                    "group": groups[attribute].to_numpy()[known],
+                    "y": np.asarray(y)[known].astype(int),
+                    "selected": selected[known].astype(int),
+                }
+            )
+            .value_counts()
+            .rename("weight")
+            .reset_index()
+        )
+        weight = {"sample_weight": cells["weight"].to_numpy(dtype=float)}
         frame = MetricFrame(
-            metrics={"n": count, "selection_rate": selection_rate, "tpr": true_positive_rate},
-            y_true=y[known],
-            y_pred=selected[known].astype(int),
-            sensitive_features=groups[attribute].to_numpy()[known],
+            metrics={"selection_rate": selection_rate, "tpr": true_positive_rate},
+            y_true=cells["y"].to_numpy(),
+            y_pred=cells["selected"].to_numpy(),
+            sensitive_features=cells["group"].to_numpy(),
+            sample_params={"selection_rate": weight, "tpr": weight},
         )
         table = frame.by_group.reset_index()
-        table.columns = ["group", "n", "selection_rate", "tpr"]
+        table.columns = ["group", "selection_rate", "tpr"]
+        sizes = cells.groupby("group")["weight"].sum()
+        table.insert(1, "n", table["group"].map(sizes).astype(int))
         rows.append(table.assign(attribute=attribute, small=table["n"] < min_group))
     if not rows:
         return pd.DataFrame(columns=["attribute", "group", "n", "selection_rate", "tpr", "small"])
