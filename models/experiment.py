@@ -6,7 +6,7 @@ The training flow does the reading, tracking and registering.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -138,7 +138,11 @@ def run_experiment(
     """Fit on earlier as_of dates, evaluate on the latest ones; groups align with frame rows."""
     split = time_split(frame, n_valid_dates=config.n_valid_dates)
     in_train = frame["as_of"].isin(split.train_dates).to_numpy()
-    train_groups = groups.loc[in_train].reset_index(drop=True)
+    # Training rows sorted by cohort once: the ranker needs its groups contiguous, the
+    # classifier does not care, and neither then copies the frame again.
+    order = np.argsort(cohort_ids(split.train), kind="stable")
+    split = replace(split, train=split.train.iloc[order].reset_index(drop=True))
+    train_groups = groups.loc[in_train].reset_index(drop=True).iloc[order].reset_index(drop=True)
     valid_groups = groups.loc[~in_train].reset_index(drop=True)
     names = model_features(exclude=(flagged_proxies or []) if config.exclude_proxies else [])
     X, y = split.train[names], split.train["label"].to_numpy()

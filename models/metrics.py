@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.calibration import calibration_curve
-from sklearn.metrics import average_precision_score, brier_score_loss, f1_score, roc_auc_score
+from sklearn.metrics import (
+    average_precision_score,
+    brier_score_loss,
+    precision_recall_curve,
+    roc_auc_score,
+)
 
 
 def top_k_mask(scores: np.ndarray, cohorts: np.ndarray, k: int) -> np.ndarray:
@@ -45,11 +50,12 @@ def ndcg_at_k(relevant: np.ndarray, scores: np.ndarray, cohorts: np.ndarray, k: 
 
 
 def best_f1(y: np.ndarray, probability: np.ndarray) -> tuple[float, float]:
-    """Best F1 over thresholds, and the threshold that gives it."""
-    thresholds = np.unique(np.quantile(probability, np.linspace(0.5, 0.995, 100)))
-    scores = [f1_score(y, probability >= t) for t in thresholds]
-    best = int(np.argmax(scores))
-    return float(scores[best]), float(thresholds[best])
+    """Best F1 over every threshold (one precision-recall curve), and that threshold."""
+    precision, recall, thresholds = precision_recall_curve(y, probability)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    best = int(np.argmax(f1[:-1])) if len(thresholds) else 0
+    return float(f1[best]), float(thresholds[best]) if len(thresholds) else float("nan")
 
 
 def quality_metrics(

@@ -40,7 +40,9 @@ def monotone_constraints(feature_names: list[str]) -> list[int]:
     """+1 / -1 / 0 per feature from the catalog's direction (higher better / worse / neutral).
 
     A person can never score lower for more of a good thing (a better rating, more outputs)
-    or higher for more of a bad one (discipline). Measured on the synthetic extract, this also
+    or higher for more of a bad one (discipline). LightGBM's "intermediate" method is used:
+    its "advanced" method let small violations through in our measurements (0.005 raw score
+    on 5 of 2,000 rows), which the behavioural test would catch. Measured on the synthetic extract, this also
     finds more real merit in noisy, biased labels (docs/model-selection.md).
     """
     sign = {"higher_is_better": 1, "lower_is_better": -1, "neutral": 0}
@@ -56,7 +58,7 @@ def _lgb_params(
         **(
             {
                 "monotone_constraints": monotone_constraints(feature_names),
-                "monotone_constraints_method": "advanced",
+                "monotone_constraints_method": "intermediate",
             }
             if constrained
             else {}
@@ -142,6 +144,9 @@ class PotentialRanker:
         params = _lgb_params(self.params, self.seed, self.threads, self.feature_names_)
         params.pop("subsample", None), params.pop("subsample_freq", None)
         self.model_ = lgb.LGBMRanker(objective="lambdarank", **params)
+        if np.array_equal(order, np.arange(len(order))):  # already grouped: no copy
+            self.model_.fit(X, y, group=groups, sample_weight=sample_weight)
+            return self
         weights = None if sample_weight is None else sample_weight[order]
         self.model_.fit(X.iloc[order], y[order], group=groups, sample_weight=weights)
         return self
