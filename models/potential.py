@@ -42,8 +42,9 @@ def monotone_constraints(feature_names: list[str]) -> list[int]:
     A person can never score lower for more of a good thing (a better rating, more outputs)
     or higher for more of a bad one (discipline). LightGBM's "intermediate" method is used:
     its "advanced" method let small violations through in our measurements (0.005 raw score
-    on 5 of 2,000 rows), which the behavioural test would catch. Measured on the synthetic extract, this also
-    finds more real merit in noisy, biased labels (docs/model-selection.md).
+    on 5 of 2,000 rows), which the behavioural test would catch. Measured on the synthetic
+    extract, this also finds more real merit in noisy, biased labels
+    (docs/model-selection.md).
     """
     sign = {"higher_is_better": 1, "lower_is_better": -1, "neutral": 0}
     return [sign[BY_NAME[name].direction] if name in BY_NAME else 0 for name in feature_names]

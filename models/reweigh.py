@@ -12,11 +12,12 @@ import pandas as pd
 
 
 def reweighing_weights(y: np.ndarray, groups: pd.DataFrame) -> np.ndarray:
-    known = groups.astype(object)
-    key = known.where(known.notna(), "?").astype(str).agg("|".join, axis=1).to_numpy()
-    frame = pd.DataFrame({"g": key, "y": y})
-    n = len(frame)
-    p_group = frame.groupby("g")["y"].transform("size") / n
-    p_label = frame.groupby("y")["y"].transform("size") / n
-    p_joint = frame.groupby(["g", "y"])["y"].transform("size") / n
-    return (p_group * p_label / p_joint).to_numpy(dtype="float64")
+    # Integer cell codes of the intersection (unknown values form their own group).
+    key = groups.groupby(list(groups.columns), dropna=False, sort=False).ngroup().to_numpy()
+    n = len(key)
+    label = np.asarray(y).astype(np.int64)
+    cell = key * 2 + label
+    p_group = np.bincount(key)[key] / n
+    p_label = np.bincount(label)[label] / n
+    p_joint = np.bincount(cell)[cell] / n
+    return (p_group * p_label / p_joint).astype("float64")
