@@ -45,8 +45,8 @@ class ProxySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Folded ROC-AUC at or above which a feature is flagged as a proxy.
     threshold: float = Field(0.65, gt=0.5, le=1.0)
-    # Whether flagged features are dropped from model training (measured: on).
-    exclude_flagged: bool = True
+    # Whether flagged features are dropped from model training (measured: off).
+    exclude_flagged: bool = False
 
 
 class LabelSettings(BaseModel):
