@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from features.catalog import BY_NAME
 from hientai.ingest import run_batch
-from hientai.settings import Settings
+from hientai.settings import load_settings
 from hientai.synth import SynthConfig, generate_extract, write_extract
 from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
 from pipelines.merit import latent_potential
 from pipelines.train import prepare_training
 
 pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def experiment(tmp_path_factory: pytest.TempPathFactory) -> tuple[ExperimentResult, pd.DataFrame]:
     root = tmp_path_factory.mktemp("merit")
     write_extract(generate_extract(SynthConfig(n_people=8000, n_external=400, seed=5)), root / "x")
-    settings = Settings(data_dir=root / "data")
+    settings = load_settings(ROOT / "conf" / "hientai.yaml").model_copy(
+        update={"data_dir": root / "data"}
+    )
     assert run_batch(root / "x", mapping=None, settings=settings).status == "published"
     inputs = prepare_training(settings, None)
     frame = inputs.frame
     result = run_experiment(
         frame,
         inputs.groups,
-        config=ExperimentConfig(reweigh=True, exclude_proxies=True, bootstrap_draws=20),
+        # The defaults a user gets (conf/hientai.yaml).
+        config=ExperimentConfig(
+            reweigh=settings.training.reweigh,
+            exclude_proxies=settings.features.proxy.exclude_flagged,
+            bootstrap_draws=20,
+        ),
         flagged_proxies=inputs.flagged,
         potential=latent_potential(root / "x" / "truth" / "truth.parquet", frame["person_id"]),
     )
