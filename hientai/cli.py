@@ -260,22 +260,28 @@ def train(
             )
         )
         return
-    table = RichTable(
-        title=f"Held-out {', '.join(result['as_of_dates'][-1:])}: model vs baselines"
-    )
-    columns = [
-        "roc_auc",
-        "ndcg_at_10",
-        "precision_at_10",
-        "merit_precision_at_10",
-        "min_impact_ratio",
-    ]
+    table = RichTable(title=f"Held-out {result['as_of_dates'][-1]}: model vs baselines")
+    columns = {
+        "roc_auc": "AUC",
+        "ndcg_at_10": "NDCG@10",
+        "precision_at_10": "P@10",
+        "merit_precision_at_10": "merit@10",
+        "min_impact_ratio": "min IR",
+    }
     table.add_column("model")
-    for column in columns:
-        table.add_column(column, justify="right")
+    for label in columns.values():
+        table.add_column(label, justify="right")
     for name, metrics in result["baselines"].items():
-        table.add_row(name, *(f"{metrics.get(c, float('nan')):.3f}" for c in columns))
+        table.add_row(
+            name.replace("_", " "), *(f"{metrics.get(c, float('nan')):.3f}" for c in columns)
+        )
     out.print(table)
+    out.print(
+        "merit@10: share of each cohort's top 10 who are truly high-potential (synthetic "
+        "extracts, with --truth); min IR: lowest selection-rate impact ratio by group.",
+        highlight=False,
+        soft_wrap=True,
+    )
     verdict = (
         "[bold green]promoted to champion[/]"
         if result["promoted"]
