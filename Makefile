@@ -37,6 +37,7 @@ demo: setup ## Generate a 20,000-person extract, ingest it, build features, trai
 	$(BIN)/hientai train --truth $(DEMO_DIR)/truth/truth.parquet
 
 test: setup lint typecheck ## Lint, type-check and run the whole test suite
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 lint: setup ## ruff lint and format check
@@ -60,6 +61,7 @@ notebooks: setup ## Rebuild notebooks/*.ipynb from their sources in notebooks/sr
 	done
 
 bench: setup ## Run the 1,000,000-person benchmarks (minutes; writes under data/bench)
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_features.py --data data/bench/data --as-of 2024-01-01
 	$(BIN)/python benchmarks/bench_train.py --data data/bench/data
