@@ -29,36 +29,31 @@ def yaml_text(value: object) -> str:
     return str(value)
 
 
+def _missing_column(raw: RawFrame, column: str, why: str) -> IngestError:
+    return IngestError(
+        MISSING_COLUMN.format(
+            file=raw.label,
+            row=max(raw.header_row, 1),
+            column=column,
+            why=why,
+            found=", ".join(map(str, raw.data.columns)),
+        )
+    )
+
+
 def check_source_columns(
     raw: RawFrame, spec: SourceSpec, mapping: Mapping, table: Table, index: int
 ) -> None:
     """Every column the mapping names exists; every required contract column is produced."""
-    found = list(raw.data.columns)
+    found = set(raw.data.columns)
+    where = f"{mapping.label} at tables.{table.name}[{index}]"
     for name, col_spec in spec.columns.items():
         for source_column in col_spec.source_columns():
             if source_column not in found:
-                why = f" (named by {mapping.label} at tables.{table.name}[{index}].columns.{name})"
-                raise IngestError(
-                    MISSING_COLUMN.format(
-                        file=raw.label,
-                        row=max(raw.header_row, 1),
-                        column=source_column,
-                        why=why,
-                        found=", ".join(found),
-                    )
-                )
+                raise _missing_column(raw, source_column, f" (named by {where}.columns.{name})")
     for source_column in spec.where or {}:
         if source_column not in found:
-            why = f" (named by {mapping.label} at tables.{table.name}[{index}].where)"
-            raise IngestError(
-                MISSING_COLUMN.format(
-                    file=raw.label,
-                    row=max(raw.header_row, 1),
-                    column=source_column,
-                    why=why,
-                    found=", ".join(found),
-                )
-            )
+            raise _missing_column(raw, source_column, f" (named by {where}.where)")
     for column in table.columns:
         if column.required and column.name not in spec.columns:
             if mapping.path is not None:
@@ -71,16 +66,7 @@ def check_source_columns(
                         file=raw.label,
                     )
                 )
-            why = f" (required by contract table {table.name})"
-            raise IngestError(
-                MISSING_COLUMN.format(
-                    file=raw.label,
-                    row=max(raw.header_row, 1),
-                    column=column.name,
-                    why=why,
-                    found=", ".join(found),
-                )
-            )
+            raise _missing_column(raw, column.name, f" (required by contract table {table.name})")
 
 
 def apply_source(raw: RawFrame, spec: SourceSpec) -> tuple[pd.DataFrame, np.ndarray, int]:
