@@ -70,6 +70,7 @@ def build_features(
             "province": placement["province"].astype("string[pyarrow]").to_numpy(),
         }
     )
+    assert tuple(keys.columns) == KEY_COLUMNS
     features = pd.DataFrame({name: values[name].astype("float64") for name in FEATURE_NAMES})
     return pd.concat([keys, features], axis=1)
 

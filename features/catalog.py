@@ -286,10 +286,3 @@ MISSING_INDICATORS: tuple[FeatureSpec, ...] = tuple(
 FULL_CATALOG: tuple[FeatureSpec, ...] = CATALOG + MISSING_INDICATORS
 BY_NAME: dict[str, FeatureSpec] = {f.name: f for f in FULL_CATALOG}
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FULL_CATALOG)
-
-
-def feature(name: str) -> FeatureSpec:
-    try:
-        return BY_NAME[name]
-    except KeyError:
-        raise KeyError(f"{name!r} is not in the feature catalog") from None

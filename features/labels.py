@@ -111,7 +111,3 @@ def training_frame(
         )
         frames.append(rows.assign(label=rows["label"].astype("float64").fillna(0).astype("int64")))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
-def label_rate(frame: pd.DataFrame) -> float:
-    return float(np.mean(frame["label"])) if len(frame) else float("nan")

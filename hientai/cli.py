@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -450,8 +449,3 @@ def _settings(config: Path | None) -> Settings:
         return load_settings(config)
     except SettingsError as exc:
         raise _fail(str(exc)) from None
-
-
-def main() -> None:  # pragma: no cover - console entry for `python -m hientai`
-    app()
-    sys.exit(0)

@@ -16,7 +16,6 @@ from hientai.contract import Column
 
 TRUE_TEXT = frozenset({"true", "t", "yes", "y", "1", "có", "x"})
 FALSE_TEXT = frozenset({"false", "f", "no", "n", "0", "không"})
-EARLIEST_DATE = pd.Timestamp("1900-01-01")
 KIND_EXPECTED = {
     "string": "text",
     "int": "a whole number",
