@@ -34,16 +34,25 @@ class TimeSplit:
         return sorted(self.valid["as_of"].unique())
 
 
-def time_split(frame: pd.DataFrame, *, n_valid_dates: int = 1) -> TimeSplit:
-    """The last ``n_valid_dates`` as_of dates validate; every earlier one trains."""
+def time_split_rows(
+    frame: pd.DataFrame, *, n_valid_dates: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (training, validation): the last ``n_valid_dates`` as_of dates validate,
+    every earlier one trains; nothing is copied."""
     dates = sorted(frame["as_of"].unique())
     if len(dates) <= n_valid_dates:
         raise ValueError(
             f"need more than {n_valid_dates} as_of dates for a time split, got {len(dates)}"
         )
-    cut = dates[-n_valid_dates]
-    train = frame.loc[frame["as_of"] < cut].reset_index(drop=True)
-    valid = frame.loc[frame["as_of"] >= cut].reset_index(drop=True)
+    in_train = (frame["as_of"] < dates[-n_valid_dates]).to_numpy()
+    return np.flatnonzero(in_train), np.flatnonzero(~in_train)
+
+
+def time_split(frame: pd.DataFrame, *, n_valid_dates: int = 1) -> TimeSplit:
+    """The last ``n_valid_dates`` as_of dates validate; every earlier one trains."""
+    train_rows, valid_rows = time_split_rows(frame, n_valid_dates=n_valid_dates)
+    train = frame.iloc[train_rows].reset_index(drop=True)
+    valid = frame.iloc[valid_rows].reset_index(drop=True)
     if train["as_of"].max() >= valid["as_of"].min():
         raise ValueError(NOT_LATER.format(train=train["as_of"].max(), valid=valid["as_of"].min()))
     return TimeSplit(train, valid)

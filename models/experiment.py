@@ -6,7 +6,7 @@ The training flow does the reading, tracking and registering.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,7 +14,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from models.baselines import LogisticBaseline, seniority_plus_rating
-from models.dataset import cohort_ids, model_features, time_split
+from models.dataset import TimeSplit, cohort_ids, model_features, time_split_rows
 from models.fairness import (
     group_table,
     impact_ratios,
@@ -136,14 +136,17 @@ def run_experiment(
     potential: np.ndarray | None = None,
 ) -> ExperimentResult:
     """Fit on earlier as_of dates, evaluate on the latest ones; groups align with frame rows."""
-    split = time_split(frame, n_valid_dates=config.n_valid_dates)
-    in_train = frame["as_of"].isin(split.train_dates).to_numpy()
-    # Training rows sorted by cohort once: the ranker needs its groups contiguous, the
-    # classifier does not care, and neither then copies the frame again.
-    order = np.argsort(cohort_ids(split.train), kind="stable")
-    split = replace(split, train=split.train.iloc[order].reset_index(drop=True))
-    train_groups = groups.loc[in_train].reset_index(drop=True).iloc[order].reset_index(drop=True)
-    valid_groups = groups.loc[~in_train].reset_index(drop=True)
+    train_rows, valid_rows = time_split_rows(frame, n_valid_dates=config.n_valid_dates)
+    # Training rows sorted by cohort, taken from the frame in one copy: the ranker needs its
+    # groups contiguous, the classifier does not care.
+    keys = frame[["as_of", "province"]].iloc[train_rows]
+    train_rows = train_rows[np.argsort(cohort_ids(keys), kind="stable")]
+    split = TimeSplit(
+        frame.iloc[train_rows].reset_index(drop=True),
+        frame.iloc[valid_rows].reset_index(drop=True),
+    )
+    train_groups = groups.iloc[train_rows].reset_index(drop=True)
+    valid_groups = groups.iloc[valid_rows].reset_index(drop=True)
     names = model_features(exclude=(flagged_proxies or []) if config.exclude_proxies else [])
     X, y = split.train[names], split.train["label"].to_numpy()
     weights = None
@@ -158,7 +161,7 @@ def run_experiment(
     )
     logistic = LogisticBaseline(config.seed).fit(X, y, sample_weight=weights)
     valid = split.valid
-    merit = potential[~in_train] if potential is not None else None
+    merit = potential[valid_rows] if potential is not None else None
     # "Truly high-potential": the top 10% of latent potential among the frame's people.
     high_cut = float(np.nanquantile(potential, 0.9)) if potential is not None else np.nan
     probability = classifier.predict_proba(valid)
