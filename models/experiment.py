@@ -141,14 +141,17 @@ def run_experiment(
     # groups contiguous, the classifier does not care.
     keys = frame[["as_of", "province"]].iloc[train_rows]
     train_rows = train_rows[np.argsort(cohort_ids(keys), kind="stable")]
+    names = model_features(exclude=(flagged_proxies or []) if config.exclude_proxies else [])
+    # One copy of the training matrix (rows and columns taken together); the rest of the
+    # training rows is only what the split, cohorts and labels need.
+    X = frame.iloc[train_rows, [frame.columns.get_loc(c) for c in names]].reset_index(drop=True)
     split = TimeSplit(
-        frame.iloc[train_rows].reset_index(drop=True),
+        frame[["as_of", "province", "label"]].iloc[train_rows].reset_index(drop=True),
         frame.iloc[valid_rows].reset_index(drop=True),
     )
     train_groups = groups.iloc[train_rows].reset_index(drop=True)
     valid_groups = groups.iloc[valid_rows].reset_index(drop=True)
-    names = model_features(exclude=(flagged_proxies or []) if config.exclude_proxies else [])
-    X, y = split.train[names], split.train["label"].to_numpy()
+    y = split.train["label"].to_numpy()
     weights = None
     if config.reweigh:
         weights = reweighing_weights(y, train_groups[[c for c in REWEIGH_ON if c in groups]])
