@@ -139,6 +139,13 @@ class Settings(BaseModel):
         return self.today or dt.date.today()
 
 
+def validation_problems(exc: ValidationError) -> str:
+    """A pydantic error as 'key.path: message; ...', for messages that name the file too."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+    )
+
+
 class SettingsError(ValueError):
     """The configuration file is missing or invalid; the message names the file and key."""
 
@@ -162,7 +169,4 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise SettingsError(f"{source}: {problems}") from None
+        raise SettingsError(f"{source}: {validation_problems(exc)}") from None

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from hientai.contract import PROTECTED_TABLE, get_table
 from hientai.ingest.publish import LATEST, MANIFEST
+from hientai.ingest.readers import string_types
 
 ProtectedPurpose = Literal["fairness_audit", "authorised_review"]
 UNKNOWN_PURPOSE = "purpose must be one of {allowed}, got {purpose!r}"
@@ -30,12 +31,7 @@ class SnapshotNotFound(LookupError):
 
 
 def _pandas(table: pa.Table) -> pd.DataFrame:
-    def types(arrow_type: pa.DataType) -> object:
-        if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-            return pd.StringDtype("pyarrow")
-        return None
-
-    return table.to_pandas(types_mapper=types, date_as_object=False)
+    return table.to_pandas(types_mapper=string_types, date_as_object=False)
 
 
 @dataclass(frozen=True)

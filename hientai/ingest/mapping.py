@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from hientai.contract import TABLES, get_table
 from hientai.ingest.errors import NO_PEOPLE, IngestError
 from hientai.ingest.readers import excel_sheet_names
+from hientai.settings import validation_problems
 
 SOURCE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 
@@ -123,9 +124,7 @@ def load_mapping(path: Path) -> Mapping:
     try:
         mapping = Mapping.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = validation_problems(exc)
         raise IngestError(f"{path}: {problems}") from None
     except KeyError as exc:
         raise IngestError(f"{path}: {exc.args[0]}") from None

@@ -79,11 +79,11 @@ def _read_parquet(path: Path) -> RawFrame:
             for name, col in zip(table.column_names, table.columns, strict=True)
         }
     )
-    data = table.to_pandas(types_mapper=_string_types)
+    data = table.to_pandas(types_mapper=string_types)
     return RawFrame(path.name, data, np.arange(1, len(data) + 1), header_row=0)
 
 
-def _string_types(arrow_type: pa.DataType) -> pd.ArrowDtype | pd.StringDtype | None:
+def string_types(arrow_type: pa.DataType) -> pd.ArrowDtype | pd.StringDtype | None:
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
         return pd.StringDtype("pyarrow")
     return None

@@ -8,6 +8,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hientai.settings import validation_problems
+
 DEFAULT_SYNTH_CONFIG_PATH = Path("conf/synthetic.yaml")
 
 
@@ -87,7 +89,5 @@ def load_synth_config(path: Path | None = None) -> SynthConfig:
     try:
         return SynthConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = validation_problems(exc)
         raise SynthConfigError(f"{source}: {problems}") from None
