@@ -107,6 +107,111 @@ class TrainingSettings(BaseModel):
     gate: GateSettings = Field(default_factory=GateSettings)
 
 
+class StandingPoolSettings(BaseModel):
+    """A talent pool that exists whatever the positions table says (national, external)."""
+
+    model_config = ConfigDict(extra="forbid")
+    pool_id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    title: str
+    population: Literal["internal", "external", "any"] = "internal"
+    max_age: int | None = Field(None, ge=18, le=80)
+    min_education: str | None = None
+    min_political_theory: str | None = None
+    min_state_management: str | None = None
+    min_years_service: int | None = Field(None, ge=0)
+    required_languages: str | None = None
+    requires_party_member: bool = False
+    k: int | None = Field(None, ge=1)
+
+
+def _default_standing_pools() -> list[StandingPoolSettings]:
+    return [
+        StandingPoolSettings(
+            pool_id="national-young-talent",
+            title="Nguồn cán bộ trẻ triển vọng toàn quốc / National young-talent pool",
+            population="internal",
+            max_age=40,
+            min_education="bachelor",
+            k=20,
+        ),
+        StandingPoolSettings(
+            pool_id="external-talent",
+            title="Nguồn nhân tài bên ngoài / External-talent pool",
+            population="external",
+            k=20,
+        ),
+    ]
+
+
+class AuditSettings(BaseModel):
+    """Fairness checks of every shortlist and of the whole run (models/shortlist_fairness)."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_impact_ratio: float = Field(0.8, ge=0, le=1)
+    min_scoring_impact_ratio: float = Field(0.8, ge=0, le=1)
+    max_abs_skew: float = Field(0.5, gt=0)
+    max_ndkl: float = Field(0.2, gt=0)
+    min_exposure_ratio: float = Field(0.8, ge=0, le=1)
+    min_group: int = Field(5, ge=1)
+    confidence: float = Field(0.95, gt=0, lt=1)
+    attributes: list[str] = Field(
+        default_factory=lambda: [
+            "party_member",
+            "nationality",
+            "gender",
+            "ethnicity",
+            "hometown",
+            "age_band",
+            "population",
+        ]
+    )
+    intersections: list[list[str]] = Field(
+        default_factory=lambda: [["party_member", "gender"], ["ethnicity", "gender"]]
+    )
+
+
+class RerankSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # audit_only: shortlists follow the model's order and are audited; rerank: DetGreedy
+    # reorders the qualified candidates towards the eligible pool's shares. Both orders are
+    # stored either way.
+    policy: Literal["audit_only", "rerank"] = "audit_only"
+    attributes: list[str] = Field(default_factory=lambda: ["party_member", "gender"])
+
+
+class WarningSettings(BaseModel):
+    """Early warnings for leaders ("in and out, up and down")."""
+
+    model_config = ConfigDict(extra="forbid")
+    rating_trend_below: float = -0.3
+    rating_last_at_most: float = 1.0  # 1 = "completed", 0 = "not completed"
+    vote_high_share_drop: float = 0.10
+    vote_low_share_above: float = 0.30
+    kpi_drop: float = 0.15  # last year's KPI achievement below the two before by this much
+
+
+class NightlySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    k: int = Field(10, ge=1)
+    # Candidates re-ranking may reorder: the top qualified_factor x k of the eligible pool.
+    qualified_factor: float = Field(3.0, ge=1.0)
+    # Age window of young-cadre planning slots that do not state their own.
+    young_max_age: int = Field(40, ge=18, le=80)
+    # Pools: every planning slot, every vacant leadership post (and filled ones if asked).
+    include_filled_posts: bool = False
+    # Rotation rule: these titles at province level take candidates from outside the
+    # province (on top of any position flagged requires_outside_hometown).
+    rotation_titles: list[str] = Field(
+        default_factory=lambda: ["party_secretary", "committee_chair"]
+    )
+    no_active_discipline: bool = True
+    standing_pools: list[StandingPoolSettings] = Field(default_factory=_default_standing_pools)
+    app_db_url: str | None = None  # default sqlite:///<data_dir>/app.db
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    rerank: RerankSettings = Field(default_factory=RerankSettings)
+    warnings: WarningSettings = Field(default_factory=WarningSettings)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     data_dir: Path = Path("data")
@@ -114,6 +219,7 @@ class Settings(BaseModel):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     features: FeatureSettings = Field(default_factory=FeatureSettings)
     training: TrainingSettings = Field(default_factory=TrainingSettings)
+    nightly: NightlySettings = Field(default_factory=NightlySettings)
     # The date ingestion treats as "today" for the no-future-dates rule; None means the clock.
     today: dt.date | None = None
 
@@ -134,6 +240,16 @@ class Settings(BaseModel):
         if self.training.tracking_uri:
             return self.training.tracking_uri
         return f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+    @property
+    def app_db_url(self) -> str:
+        if self.nightly.app_db_url:
+            return self.nightly.app_db_url
+        return f"sqlite:///{(self.data_dir / 'app.db').resolve()}"
 
     def reference_today(self) -> dt.date:
         return self.today or dt.date.today()

@@ -1,0 +1,297 @@
+"""Eligible pools: who may be considered for each leadership post, planning slot or standing pool.
+
+A pool is a planning slot, a vacant leadership post (filled ones on request) or a standing pool
+from configuration (the national young-talent pool, the external-talent pool). Whether a person
+is eligible is a conjunction of rules, each defined once here and used both to filter a whole
+pool (vectorised) and to tell one person which rules they fail (``failed_rules``):
+
+- scope: the post's organisation subtree, its province, every internal cadre (national), or
+  internal cadres and external candidates (external_allowed);
+- title standards: education, political-theory and state-management levels, languages, years
+  of service, no active discipline;
+- the age window of young-cadre pools;
+- the rotation rule: candidates from outside the post's province (hometown);
+- Party membership, only where a post's standard explicitly requires it (reported by the run).
+
+Nationality is never a rule. A standard that cannot be verified (unknown level, unknown age for
+an age window) is not met: the planner sees which rule failed and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from hientai.contract.vocab import (
+    CEFR_LEVELS,
+    EDUCATION_LEVELS,
+    POLITICAL_THEORY_LEVELS,
+    STATE_MANAGEMENT_LEVELS,
+)
+
+Scope = Literal["org_subtree", "province", "national", "external_allowed"]
+PoolKind = Literal["leadership_post", "planning_slot", "standing"]
+Population = Literal["internal", "external", "any"]
+
+EDUCATION_RANK = {level: float(i) for i, level in enumerate(EDUCATION_LEVELS)}
+# The feature values of political_theory_level / state_management_level: 0 = none.
+POLITICAL_THEORY_RANK = {level: float(i + 1) for i, level in enumerate(POLITICAL_THEORY_LEVELS)}
+STATE_MANAGEMENT_RANK = {level: float(i + 1) for i, level in enumerate(STATE_MANAGEMENT_LEVELS)}
+CEFR_RANK = {level: i + 1 for i, level in enumerate(CEFR_LEVELS)}
+
+
+def parse_languages(text: object) -> tuple[tuple[str, int], ...]:
+    """'en:B2;fr' -> (('en', 4), ('fr', 0)); 0 means the code with no stated level."""
+    if not isinstance(text, str) or not text.strip():
+        return ()
+    found = []
+    for part in text.split(";"):
+        code, _, level = part.strip().partition(":")
+        found.append((code, CEFR_RANK.get(level, 0)))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    pool_id: str
+    kind: PoolKind
+    title: str
+    scope: Scope
+    k: int
+    position_id: str | None = None
+    org_id: str | None = None
+    province: str | None = None
+    title_code: str | None = None
+    population: Population = "internal"
+    min_education: str | None = None
+    min_political_theory: str | None = None
+    min_state_management: str | None = None
+    min_years_service: float | None = None
+    required_languages: tuple[tuple[str, int], ...] = ()
+    max_age: float | None = None
+    outside_hometown: bool = False
+    requires_party_member: bool = False
+    no_active_discipline: bool = True
+
+
+@dataclass
+class Candidates:
+    """Everyone who could be in a pool at as_of, one row each (arrays row-aligned).
+
+    ``hometown``, ``age`` and ``party_member`` come from protected attributes, read for the
+    eligibility rules that need them; they are never model features.
+    """
+
+    person_id: np.ndarray
+    population: np.ndarray
+    org_id: np.ndarray  # object, None for external candidates
+    province: np.ndarray  # object
+    education: np.ndarray  # float rank, NaN unknown
+    political_theory: np.ndarray
+    state_management: np.ndarray
+    tenure_years: np.ndarray
+    discipline_active: np.ndarray
+    age: np.ndarray
+    hometown: np.ndarray  # object
+    party_member: np.ndarray  # float 1/0, NaN unknown
+    languages: np.ndarray  # object: tuple of (code, level)
+    _language_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.person_id)
+
+    def language_level(self, code: str) -> np.ndarray:
+        """Best stated level of ``code`` per person: -1 not spoken, 0 no level, 1-6 A1..C2."""
+        if code not in self._language_cache:
+            self._language_cache[code] = np.fromiter(
+                (max((lv for c, lv in ls if c == code), default=-1) for ls in self.languages),
+                dtype=np.int8,
+                count=self.n,
+            )
+        return self._language_cache[code]
+
+
+def build_candidates(
+    features: pd.DataFrame, people: pd.DataFrame, protected: pd.DataFrame
+) -> Candidates:
+    """Candidates from a feature table (one row per person), people and protected attributes."""
+    ids = features["person_id"].astype(str)
+    people_by_id = people.assign(person_id=people["person_id"].astype(str)).set_index("person_id")
+    prot = protected.assign(person_id=protected["person_id"].astype(str)).set_index("person_id")
+    birth = pd.to_datetime(prot["birth_date"].reindex(ids).to_numpy())
+    as_of = pd.to_datetime(features["as_of"]).to_numpy()
+    age = (as_of - birth).days.to_numpy(dtype="float64") / 365.25
+    education = people_by_id["education_level"].astype(object).reindex(ids).map(EDUCATION_RANK)
+    org = features["org_id"].astype(object)
+    return Candidates(
+        person_id=ids.to_numpy(dtype=object),
+        population=features["population"].astype(str).to_numpy(dtype=object),
+        org_id=org.where(org.notna(), None).to_numpy(dtype=object),
+        province=features["province"].astype(object).to_numpy(dtype=object),
+        education=education.to_numpy(dtype="float64"),
+        political_theory=features["political_theory_level"].to_numpy(dtype="float64"),
+        state_management=features["state_management_level"].to_numpy(dtype="float64"),
+        tenure_years=features["tenure_years"].to_numpy(dtype="float64"),
+        discipline_active=features["discipline_active"].to_numpy(dtype="float64"),
+        age=age,
+        hometown=prot["hometown_province"].astype(object).reindex(ids).to_numpy(dtype=object),
+        party_member=prot["party_member"].astype("float64").reindex(ids).to_numpy(),
+        languages=people_by_id["languages"].reindex(ids).map(parse_languages).to_numpy(),
+    )
+
+
+Predicate = Callable[[Candidates, np.ndarray], np.ndarray]
+
+
+def _at_least(values: Callable[[Candidates], np.ndarray], floor: float) -> Predicate:
+    return lambda c, rows: np.nan_to_num(values(c)[rows], nan=-np.inf) >= floor
+
+
+def standard_rules(pool: PoolSpec) -> list[tuple[str, Predicate]]:
+    """The pool's rules other than scope, each a readable name and a vectorised predicate."""
+    rules: list[tuple[str, Predicate]] = []
+    if pool.min_education:
+        floor = EDUCATION_RANK[pool.min_education]
+        rules.append((f"education at least {pool.min_education}", _at_least(_edu, floor)))
+    if pool.min_political_theory:
+        floor = POLITICAL_THEORY_RANK[pool.min_political_theory]
+        name = f"political theory at least {pool.min_political_theory}"
+        rules.append((name, _at_least(lambda c: c.political_theory, floor)))
+    if pool.min_state_management:
+        floor = STATE_MANAGEMENT_RANK[pool.min_state_management]
+        name = f"state management at least {pool.min_state_management}"
+        rules.append((name, _at_least(lambda c: c.state_management, floor)))
+    if pool.min_years_service is not None:
+        name = f"at least {pool.min_years_service:g} years of service"
+        rules.append((name, _at_least(lambda c: c.tenure_years, pool.min_years_service)))
+    for code, level in pool.required_languages:
+        stated = f"{code}:{CEFR_LEVELS[level - 1]}" if level else code
+        rules.append((f"speaks {stated}", _language_rule(code, level)))
+    if pool.no_active_discipline:
+        rules.append(("no active discipline", lambda c, rows: ~(c.discipline_active[rows] >= 1)))
+    if pool.max_age is not None:
+        limit = pool.max_age
+        rules.append((f"younger than {limit:g}", lambda c, rows: c.age[rows] < limit))
+    if pool.outside_hometown:
+        rules.append((f"hometown outside {pool.province}", _outside_rule(pool.province)))
+    if pool.requires_party_member:
+        rules.append(("Party member (explicit standard)", _party_rule))
+    return rules
+
+
+def _party_rule(c: Candidates, rows: np.ndarray) -> np.ndarray:
+    return np.asarray(c.party_member[rows] == 1)
+
+
+def _edu(c: Candidates) -> np.ndarray:
+    return c.education
+
+
+def _language_rule(code: str, level: int) -> Predicate:
+    return lambda c, rows: c.language_level(code)[rows] >= level
+
+
+def _outside_rule(province: str | None) -> Predicate:
+    def outside(c: Candidates, rows: np.ndarray) -> np.ndarray:
+        hometown = c.hometown[rows]
+        return pd.notna(hometown) & (hometown != province)
+
+    return outside
+
+
+def scope_name(pool: PoolSpec) -> str:
+    """The scope as a readable rule (ScopeIndex applies it)."""
+    if pool.scope == "org_subtree":
+        return f"works in the unit {pool.org_id} or below"
+    if pool.scope == "province":
+        return f"works in province {pool.province}"
+    if pool.population == "any":
+        return "internal cadre or external candidate"
+    return "internal cadre" if pool.population == "internal" else "external candidate"
+
+
+def _rows_by_key(values: np.ndarray) -> dict[object, np.ndarray]:
+    """Row indices of each distinct non-missing value, sorted (one argsort for all keys)."""
+    known = np.flatnonzero(pd.notna(values))
+    codes, uniques = pd.factorize(pd.Series(values[known], dtype=object))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    return dict(zip(uniques, np.split(known[order], bounds), strict=True))
+
+
+class ScopeIndex:
+    """Row indices of each scope, built once per night: provinces, units, subtrees."""
+
+    def __init__(self, candidates: Candidates, organizations: pd.DataFrame) -> None:
+        internal = np.asarray(candidates.population == "internal")
+        nobody = np.full(candidates.n, None, dtype=object)
+        self.internal = np.flatnonzero(internal)
+        self.external = np.flatnonzero(~internal)
+        self.everyone = np.arange(candidates.n)
+        self.by_province = _rows_by_key(np.where(internal, candidates.province, nobody))
+        self.by_org = _rows_by_key(np.where(internal, candidates.org_id, nobody))
+        children: dict[str, list[str]] = {}
+        for org, parent in zip(
+            organizations["org_id"].astype(str), organizations["parent_id"], strict=True
+        ):
+            if pd.notna(parent):
+                children.setdefault(str(parent), []).append(org)
+        self.children = children
+        self._subtree_cache: dict[str, np.ndarray] = {}
+
+    def subtree_orgs(self, org_id: str) -> list[str]:
+        found, stack = [], [org_id]
+        while stack:
+            org = stack.pop()
+            found.append(org)
+            stack.extend(self.children.get(org, ()))
+        return found
+
+    def rows(self, pool: PoolSpec) -> np.ndarray:
+        if pool.scope == "org_subtree":
+            assert pool.org_id is not None, f"{pool.pool_id}: org_subtree scope needs an org_id"
+            if pool.org_id not in self._subtree_cache:
+                orgs = self.subtree_orgs(pool.org_id)
+                parts = [self.by_org[o] for o in orgs if o in self.by_org]
+                self._subtree_cache[pool.org_id] = (
+                    np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
+                )
+            return self._subtree_cache[pool.org_id]
+        if pool.scope == "province":
+            return self.by_province.get(pool.province, np.empty(0, dtype=np.int64))
+        if pool.population == "external":
+            return self.external
+        return self.everyone if pool.population == "any" else self.internal
+
+
+def eligible_rows(pool: PoolSpec, candidates: Candidates, index: ScopeIndex) -> np.ndarray:
+    """Row indices of the candidates who meet every rule of the pool."""
+    rows = index.rows(pool)
+    for _, predicate in standard_rules(pool):
+        if len(rows) == 0:
+            break
+        rows = rows[predicate(candidates, rows)]
+    return rows
+
+
+def failed_rules(pool: PoolSpec, candidates: Candidates, index: ScopeIndex, row: int) -> list[str]:
+    """The rules one candidate does not meet (empty: eligible)."""
+    one = np.array([row])
+    failed = []
+    in_scope = index.rows(pool)
+    pos = np.searchsorted(in_scope, row)
+    if not (pos < len(in_scope) and in_scope[pos] == row):
+        failed.append(scope_name(pool))
+    for name, predicate in standard_rules(pool):
+        if not predicate(candidates, one)[0]:
+            failed.append(name)
+    return failed
+
+
+def rule_names(pool: PoolSpec) -> list[str]:
+    return [scope_name(pool)] + [name for name, _ in standard_rules(pool)]
