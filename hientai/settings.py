@@ -204,6 +204,7 @@ class NightlySettings(BaseModel):
     rotation_titles: list[str] = Field(
         default_factory=lambda: ["party_secretary", "committee_chair"]
     )
+    rotation_levels: list[str] = Field(default_factory=lambda: ["province"])
     no_active_discipline: bool = True
     standing_pools: list[StandingPoolSettings] = Field(default_factory=_default_standing_pools)
     app_db_url: str | None = None  # default sqlite:///<data_dir>/app.db

@@ -22,7 +22,7 @@ from hientai.contract import PROTECTED_TABLE, get_table
 from hientai.ingest.publish import LATEST, MANIFEST
 from hientai.ingest.readers import string_types
 
-ProtectedPurpose = Literal["fairness_audit", "authorised_review"]
+ProtectedPurpose = Literal["fairness_audit", "eligibility", "authorised_review"]
 UNKNOWN_PURPOSE = "purpose must be one of {allowed}, got {purpose!r}"
 
 

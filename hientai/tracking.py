@@ -132,3 +132,30 @@ def aliases(client: MlflowClient, name: str) -> dict[str, str]:
     except mlflow.exceptions.MlflowException:
         return {}
     return {alias: str(version) for alias, version in model.aliases.items()}
+
+
+def log_night(settings: Settings, manifest: dict[str, Any]) -> str:
+    """One MLflow run per published night (experiment ``<experiment>-nightly``): ids, counts,
+    stage timings and the report; returns the MLflow run id."""
+    connect(settings)
+    mlflow.set_experiment(f"{settings.training.experiment}-nightly")
+    with mlflow.start_run(run_name=f"night-{manifest['night']}") as run:
+        mlflow.set_tags(
+            {
+                "night": manifest["night"],
+                "snapshot_id": manifest["snapshot_id"],
+                "model_version": manifest["model_version"],
+                "config_hash": manifest["config_hash"],
+                "git_commit": manifest["code_version"],
+                "policy": manifest["policy"],
+                "app_run_id": manifest["run_id"],
+            }
+        )
+        metrics = {f"count.{k}": float(v) for k, v in manifest["counts"].items()}
+        metrics |= {f"seconds.{k}": float(v) for k, v in manifest["stage_seconds"].items()}
+        metrics |= {f"floor.{k}": float(v) for k, v in manifest["floor_seconds"].items()}
+        mlflow.log_metrics(metrics)
+        report = Path(manifest["report_file"])
+        if report.exists():
+            mlflow.log_artifact(str(report), artifact_path="report")
+    return str(run.info.run_id)

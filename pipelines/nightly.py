@@ -1,0 +1,150 @@
+"""Prefect flow: one night of hientai, from the latest extract to published shortlists.
+
+ingest (if an extract folder is given) -> features -> score with the champion -> eligible
+pools and shortlists (with per-shortlist fairness) -> explanations -> whole-run fairness audit
+and early warnings -> publish (application database, HTML report, Excel export, diff against
+the previous night) -> log the run to MLflow. Stages pass ids and paths; their data lives in a
+work folder that is deleted at the end. Nothing is visible before ``publish``, which replaces
+the night's results in one transaction, so a crash anywhere leaves the previous results intact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+
+from hientai.settings import Settings, load_settings
+from pipelines import nightly_stages as stages
+from pipelines.features import feature_stage
+from pipelines.ingest import ingest_stage
+from pipelines.nightly_publish import publish
+from pipelines.train import _config_hash, _git_commit
+
+
+def _settings(config: str | None) -> Settings:
+    return load_settings(Path(config) if config else None)
+
+
+def _timed(name: str, timings: dict[str, float], run: Callable[[], Any]) -> Any:
+    started = time.perf_counter()
+    result = run()
+    timings[name] = round(time.perf_counter() - started, 3)
+    return result
+
+
+@task(name="score", cache_policy=NONE)
+def score_task(config: str | None, features_path: str, workdir: str) -> dict[str, Any]:
+    return stages.score(_settings(config), features_path, Path(workdir))
+
+
+@task(name="shortlists", cache_policy=NONE)
+def shortlists_task(
+    config: str | None, snapshot_id: str, features_path: str, workdir: str, night: str
+) -> dict[str, Any]:
+    return stages.shortlists(
+        _settings(config), snapshot_id, features_path, Path(workdir), night=night
+    )
+
+
+@task(name="explain", cache_policy=NONE)
+def explain_task(config: str | None, features_path: str, workdir: str) -> dict[str, Any]:
+    return stages.explain(_settings(config), features_path, Path(workdir))
+
+
+@task(name="audit", cache_policy=NONE)
+def audit_task(
+    config: str | None, snapshot_id: str, features_path: str, workdir: str, as_of: str
+) -> dict[str, Any]:
+    return stages.audit(_settings(config), snapshot_id, features_path, Path(workdir), as_of=as_of)
+
+
+@task(name="publish", cache_policy=NONE)
+def publish_task(config: str | None, manifest: dict[str, Any], workdir: str) -> dict[str, Any]:
+    return publish(_settings(config), manifest, Path(workdir))
+
+
+@task(name="track", cache_policy=NONE, retries=2, retry_delay_seconds=5)
+def track_task(config: str | None, manifest: dict[str, Any]) -> str:
+    from hientai.tracking import log_night
+
+    return log_night(_settings(config), manifest)
+
+
+@flow(name="nightly")
+def nightly(
+    extract: str | None = None,
+    snapshot_id: str | None = None,
+    as_of: str | None = None,
+    config: str | None = None,
+    mapping: str | None = None,
+) -> dict[str, Any]:
+    """One night: ``extract`` (a folder to ingest first) or ``snapshot_id`` (latest if None),
+    as of ``as_of`` (today if None). Returns the run manifest with the report's path."""
+    settings = _settings(config)
+    night = as_of or dt.date.today().isoformat()
+    started = dt.datetime.now(dt.UTC)
+    timings: dict[str, float] = {}
+    settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".work-", dir=settings.runs_dir) as workdir:
+        if extract is not None:
+            report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
+            snapshot_id = str(report["snapshot_id"])
+        built = _timed("features", timings, lambda: feature_stage(snapshot_id, night, config))
+        snapshot_id, features_path = str(built["snapshot_id"]), str(built["path"])
+        scored = _timed("score", timings, lambda: score_task(config, features_path, workdir))
+        listed = _timed(
+            "shortlists",
+            timings,
+            lambda: shortlists_task(config, snapshot_id, features_path, workdir, night),
+        )
+        explained = _timed(
+            "explain", timings, lambda: explain_task(config, features_path, workdir)
+        )
+        audited = _timed(
+            "audit",
+            timings,
+            lambda: audit_task(config, snapshot_id, features_path, workdir, night),
+        )
+        manifest = {
+            "run_id": uuid.uuid4().hex,
+            "night": night,
+            "as_of": night,
+            "snapshot_id": snapshot_id,
+            "model_name": scored["model_name"],
+            "model_version": scored["model_version"],
+            "config_hash": _config_hash(settings),
+            "code_version": _git_commit(),
+            "started_at": started.isoformat(timespec="seconds"),
+            "policy": settings.nightly.rerank.policy,
+            "party_rules": listed["party_rules"],
+            "features_path": features_path,
+            "counts": {
+                "people_scored": scored["people_scored"],
+                "pools": listed["pools"],
+                "eligible_pairs": listed["eligible_pairs"],
+                "shortlisted": listed["shortlisted"],
+                "explanations": explained["explanations"],
+                **{
+                    k: audited[k]
+                    for k in ("warnings", "fairness_checks", "fairness_fail", "fairness_warn")
+                },
+            },
+            "floor_seconds": {
+                "scoring": round(scored["scoring_seconds"], 3),
+                "treeshap": round(explained["treeshap_seconds"], 3),
+            },
+        }
+        manifest["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        manifest["stage_seconds"] = dict(timings)
+        paths = _timed("publish", timings, lambda: publish_task(config, manifest, workdir))
+    tracked = track_task(config, {**manifest, "stage_seconds": timings})
+    get_run_logger().info("night %s published: %s", night, paths["report"])
+    return {**manifest, **paths, "stage_seconds": timings, "mlflow_run_id": tracked}

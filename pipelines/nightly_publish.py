@@ -1,0 +1,129 @@
+"""Publish a night: the application database and the run folder, together or not at all.
+
+The run folder (HTML report, Excel export, scores, pools, manifest) is written into a staging
+folder first. One database transaction then replaces the night's rows; just before it
+commits, the staging folder is swapped into place (the previous folder of that night kept
+aside). If the commit fails, the swap is undone; if anything fails earlier, neither the
+database nor the folder has changed. Re-running a night replaces it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hientai.appdb import MANIFEST_FIELDS, AppDB
+from hientai.atomic import freeze, remove_folder, write_json
+from hientai.report import write_excel, write_html
+from hientai.settings import Settings
+from models.night_diff import night_diff
+
+REPORT_FILE, EXCEL_FILE = "report.html", "shortlists.xlsx"
+FRAMES = ("pools", "entries", "explanations", "fairness", "warnings")
+ENTRY_COLUMNS = [
+    "pool_id",
+    "person_id",
+    "full_name",
+    "population",
+    "rank",
+    "rank_model",
+    "rank_fair",
+    "in_shortlist",
+    "score",
+    "raw_score",
+    "percentile",
+    "moved",
+    "move_note",
+]
+
+
+def _frames(workdir: Path) -> dict[str, pd.DataFrame]:
+    frames = {name: pd.read_parquet(workdir / f"{name}.parquet") for name in FRAMES}
+    entries = frames["entries"]
+    frames["entries"] = entries.assign(
+        rank=entries["rank"].where(entries["rank"] > 0).astype("Int64")
+    )[ENTRY_COLUMNS]
+    return frames
+
+
+def diff_frame(db: AppDB, night: str, entries: pd.DataFrame, workdir: Path) -> pd.DataFrame:
+    previous = db.previous_run(night)
+    if previous is None:
+        return night_diff(entries.iloc[0:0], entries.iloc[0:0], pd.DataFrame())
+    before = db.read("entries", previous["run_id"])
+    status = pd.read_parquet(workdir / "status.parquet")
+    return night_diff(before, entries, status)
+
+
+class _Swap:
+    """Swap the staged run folder into place; undo on request."""
+
+    def __init__(self, staging: Path, target: Path) -> None:
+        self.staging, self.target = staging, target
+        self.retired = target.parent / f".retired-{target.name}-{os.getpid()}"
+        self.done = False
+
+    def __call__(self) -> None:
+        remove_folder(self.retired)
+        if self.target.exists():
+            self.target.rename(self.retired)
+        self.staging.rename(self.target)
+        self.done = True
+
+    def undo(self) -> None:
+        if self.done:
+            self.target.rename(self.staging)
+            if self.retired.exists():
+                self.retired.rename(self.target)
+            self.done = False
+
+    def finish(self) -> None:
+        remove_folder(self.retired)
+
+
+def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Write the report and exports, then the database, all or nothing; returns the paths."""
+    night = manifest["night"]
+    db = AppDB(settings.app_db_url)
+    db.create_schema()
+    frames = _frames(workdir)
+    frames["diff"] = diff_frame(db, night, frames["entries"], workdir)
+    target = settings.runs_dir / night
+    manifest = {
+        **manifest,
+        "report_file": str(target / REPORT_FILE),
+        "excel_file": str(target / EXCEL_FILE),
+    }
+    manifest["counts"] = {**manifest["counts"], "diff": len(frames["diff"])}
+    staging = settings.runs_dir / f".staging-{night}-{os.getpid()}"
+    remove_folder(staging)
+    staging.mkdir(parents=True)
+    swap = _Swap(staging, target)
+    try:
+        write_html(staging / REPORT_FILE, manifest, frames)
+        write_excel(staging / EXCEL_FILE, manifest, frames)
+        for name in ("scores.parquet", "pools.json", "classifier.pkl"):
+            shutil.copyfile(workdir / name, staging / name)
+        write_json(staging / "manifest.json", manifest)
+        freeze(staging)
+        db_manifest = {name: manifest[name] for name in MANIFEST_FIELDS}
+        db.publish_night(db_manifest, frames, before_commit=swap)
+    except BaseException:
+        swap.undo()
+        remove_folder(staging)
+        raise
+    swap.finish()
+    return {
+        "report": manifest["report_file"],
+        "excel": manifest["excel_file"],
+        "folder": str(target),
+    }
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    return dict(json.loads((folder / "manifest.json").read_text(encoding="utf-8")))

@@ -1,0 +1,291 @@
+"""The nightly flow's stages as plain functions: read from the workdir, call pure code, write.
+
+Each stage reads what earlier stages wrote into the run's work folder (Parquet and JSON) and
+writes its own results there; the flow passes only ids and paths between them. Nothing is
+visible to users before ``publish`` (pipelines/nightly_publish.py).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hientai import tracking
+from hientai.appdb import AppDB
+from hientai.featurestore import FeatureStore
+from hientai.settings import Settings
+from hientai.storage import SnapshotStore
+from models.early_warning import WarningThresholds, current_leaders, early_warnings, kpi_change
+from models.eligibility import Candidates, PoolSpec, ScopeIndex, build_candidates, failed_rules
+from models.local_explain import development_suggestions, explain_rows
+from models.pools import (
+    PoolOptions,
+    check_unique,
+    party_rules,
+    pools_frame,
+    position_pools,
+    standing_pools,
+)
+from models.shortlist import (
+    ShortlistOptions,
+    audit_groups,
+    group_context,
+    rank_pools,
+)
+from models.shortlist_fairness import AuditThresholds, audit_run
+
+KEYS = ["person_id", "as_of", "population", "org_id", "province"]
+REFERENCE_ROWS = 50_000  # population sample the development suggestions are measured against
+
+
+def _features(path: str, columns: list[str] | None = None) -> pd.DataFrame:
+    return FeatureStore(Path(path).parent.parent).open(Path(path)).read(columns)
+
+
+def _classifier(workdir: Path) -> Any:
+    return pickle.loads((workdir / "classifier.pkl").read_bytes())
+
+
+def score(settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
+    """Calibrated score of everyone with the champion; the classifier is kept for later stages."""
+    classifier, version = tracking.load_champion(settings)
+    features = _features(features_path)
+    started = time.perf_counter()
+    raw = classifier.raw_score(features)
+    calibrated = classifier.calibrator_.predict(raw)
+    seconds = time.perf_counter() - started
+    pd.DataFrame(
+        {"person_id": features["person_id"].astype(str), "score": calibrated, "raw_score": raw}
+    ).to_parquet(workdir / "scores.parquet", index=False)
+    (workdir / "classifier.pkl").write_bytes(pickle.dumps(classifier))
+    return {
+        "model_name": settings.training.model_name,
+        "model_version": str(version.version),
+        "model_run_id": version.run_id,
+        "people_scored": len(features),
+        "scoring_seconds": seconds,
+    }
+
+
+def pool_options(settings: Settings) -> PoolOptions:
+    cfg = settings.nightly
+    return PoolOptions(
+        k=cfg.k,
+        young_max_age=cfg.young_max_age,
+        include_filled_posts=cfg.include_filled_posts,
+        rotation_titles=tuple(cfg.rotation_titles),
+        rotation_levels=tuple(cfg.rotation_levels),
+        no_active_discipline=cfg.no_active_discipline,
+    )
+
+
+def audit_thresholds(settings: Settings) -> AuditThresholds:
+    a = settings.nightly.audit
+    return AuditThresholds(
+        min_impact_ratio=a.min_impact_ratio,
+        min_scoring_impact_ratio=a.min_scoring_impact_ratio,
+        max_abs_skew=a.max_abs_skew,
+        max_ndkl=a.max_ndkl,
+        min_exposure_ratio=a.min_exposure_ratio,
+        min_group=a.min_group,
+        confidence=a.confidence,
+    )
+
+
+def night_pools(settings: Settings, snapshot_id: str) -> list[PoolSpec]:
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    options = pool_options(settings)
+    pools = position_pools(
+        snapshot.read("positions"), snapshot.read("organizations"), options=options
+    )
+    configured = [p.model_dump() for p in settings.nightly.standing_pools]
+    pools += standing_pools(configured, options=options)
+    check_unique(pools)
+    return pools
+
+
+def night_candidates(
+    settings: Settings, snapshot_id: str, features_path: str
+) -> tuple[Candidates, ScopeIndex, pd.DataFrame, pd.DataFrame]:
+    """Candidates, scope index, protected attributes and people (names) of the night."""
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    columns = [*KEYS, "political_theory_level", "state_management_level", "tenure_years"]
+    features = _features(features_path, [*columns, "discipline_active"])
+    people = snapshot.read("people", ["person_id", "full_name", "education_level", "languages"])
+    protected = snapshot.read_protected(purpose="eligibility")
+    candidates = build_candidates(features, people, protected)
+    return candidates, ScopeIndex(candidates, snapshot.read("organizations")), protected, people
+
+
+def shortlists(
+    settings: Settings, snapshot_id: str, features_path: str, workdir: Path, *, night: str
+) -> dict[str, Any]:
+    """Eligible pools, ranked and re-ranked shortlists, per-shortlist fairness; leavers' status."""
+    candidates, index, protected, people = night_candidates(settings, snapshot_id, features_path)
+    pools = night_pools(settings, snapshot_id)
+    scores = pd.read_parquet(workdir / "scores.parquet")
+    assert (scores["person_id"].to_numpy() == candidates.person_id).all(), "row order changed"
+    cfg = settings.nightly
+    context = group_context(
+        candidates,
+        audit_groups(candidates, protected),
+        intersections=[tuple(x) for x in cfg.audit.intersections],
+        rerank=tuple(cfg.rerank.attributes),
+    )
+    result = rank_pools(
+        pools,
+        candidates,
+        index,
+        scores["score"].to_numpy(),
+        context,
+        options=ShortlistOptions(
+            qualified_factor=cfg.qualified_factor,
+            policy=cfg.rerank.policy,
+            rerank_attributes=tuple(cfg.rerank.attributes),
+            thresholds=audit_thresholds(settings),
+        ),
+    )
+    names = people.assign(person_id=people["person_id"].astype(str)).set_index("person_id")
+    rows = result.entries.pop("row").to_numpy() if len(result.entries) else np.empty(0, int)
+    entries = result.entries.assign(
+        person_id=candidates.person_id[rows],
+        full_name=names["full_name"].reindex(candidates.person_id[rows]).to_numpy(dtype=object),
+        population=candidates.population[rows],
+        raw_score=scores["raw_score"].to_numpy()[rows],
+    )
+    entries.to_parquet(workdir / "entries.parquet", index=False)
+    result.fairness.to_parquet(workdir / "fairness_pools.parquet", index=False)
+    result.counts.to_parquet(workdir / "counts.parquet", index=False)
+    pools_frame(pools, result.n_eligible, result.n_qualified).to_parquet(
+        workdir / "pools.parquet", index=False
+    )
+    (workdir / "pools.json").write_text(json.dumps([asdict(p) for p in pools]), encoding="utf-8")
+    leaver_status(settings, night, pools, candidates, index, scores).to_parquet(
+        workdir / "status.parquet", index=False
+    )
+    return {
+        "pools": len(pools),
+        "eligible_pairs": int(result.n_eligible.sum()),
+        "shortlisted": int(entries["in_shortlist"].sum()) if len(entries) else 0,
+        "party_rules": party_rules(pools),
+    }
+
+
+def leaver_status(
+    settings: Settings,
+    night: str,
+    pools: list[PoolSpec],
+    candidates: Candidates,
+    index: ScopeIndex,
+    scores: pd.DataFrame,
+) -> pd.DataFrame:
+    """Tonight's facts about everyone on the previous night's shortlists (for the diff)."""
+    columns = ["pool_id", "person_id", "in_population", "pool_open", "failed_rules", "score"]
+    db = AppDB(settings.app_db_url)
+    db.create_schema()
+    previous = db.previous_run(night)
+    if previous is None:
+        return pd.DataFrame(columns=columns)
+    before = db.read("entries", previous["run_id"])
+    before = before.loc[before["in_shortlist"].astype(bool)]
+    by_id = {p.pool_id: p for p in pools}
+    row_of = pd.Series(np.arange(candidates.n), index=candidates.person_id)
+    out = []
+    for pool_id, person_id in zip(before["pool_id"], before["person_id"], strict=True):
+        pool, row = by_id.get(pool_id), row_of.get(person_id)
+        failed = (
+            failed_rules(pool, candidates, index, int(row)) if pool and row is not None else []
+        )
+        out.append(
+            {
+                "pool_id": pool_id,
+                "person_id": person_id,
+                "in_population": row is not None,
+                "pool_open": pool is not None,
+                "failed_rules": failed,
+                "score": float(scores["score"].iat[int(row)]) if row is not None else np.nan,
+            }
+        )
+    return pd.DataFrame(out, columns=columns)
+
+
+def _json_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return frame.assign(
+        **{
+            c: [json.dumps(v, ensure_ascii=False, default=float) for v in frame[c]]
+            for c in columns
+        }
+    )
+
+
+def explain(settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
+    """Exact TreeSHAP explanation, reason codes and development suggestions of every
+    shortlisted person (additivity asserted row by row)."""
+    classifier = _classifier(workdir)
+    entries = pd.read_parquet(workdir / "entries.parquet", columns=["person_id", "in_shortlist"])
+    wanted = entries.loc[entries["in_shortlist"], "person_id"].unique()
+    features = _features(features_path)
+    features = features.assign(person_id=features["person_id"].astype(str))
+    chosen = features.loc[features["person_id"].isin(wanted)].set_index("person_id")
+    X = chosen[classifier.feature_names_]
+    started = time.perf_counter()
+    classifier.contributions(X)  # the floor: TreeSHAP of the recommended rows, alone
+    shap_seconds = time.perf_counter() - started
+    explained = explain_rows(classifier, X)
+    reference = features.sample(n=min(len(features), REFERENCE_ROWS), random_state=0)
+    suggestions = development_suggestions(classifier, X, reference[classifier.feature_names_])
+    out = explained.assign(suggestions=suggestions).rename_axis("person_id").reset_index()
+    out = _json_columns(
+        out, ["dimensions", "reasons_positive", "reasons_negative", "suggestions", "contributions"]
+    )
+    out.to_parquet(workdir / "explanations.parquet", index=False)
+    return {
+        "explanations": len(out),
+        "treeshap_seconds": shap_seconds,
+        "max_additivity_error": float(out["additivity_error"].max()) if len(out) else 0.0,
+    }
+
+
+def audit(
+    settings: Settings, snapshot_id: str, features_path: str, workdir: Path, *, as_of: str
+) -> dict[str, Any]:
+    """Whole-run fairness audit from the shortlists' counts; early warnings for leaders."""
+    per_pool = pd.read_parquet(workdir / "fairness_pools.parquet")
+    counts = pd.read_parquet(workdir / "counts.parquet")
+    ndkl = per_pool.loc[per_pool["metric"] == "ndkl"] if len(per_pool) else per_pool
+    run_rows = audit_run(counts, ndkl, thresholds=audit_thresholds(settings)).assign(pool_id=None)
+    fairness = pd.concat([run_rows, per_pool], ignore_index=True)
+    fairness.to_parquet(workdir / "fairness.parquet", index=False)
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    when = pd.Timestamp(as_of)
+    leaders = current_leaders(
+        snapshot.read(
+            "assignments", ["person_id", "title", "is_leadership", "start_date", "end_date"]
+        ),
+        when,
+    )
+    people = snapshot.read("people", ["person_id", "full_name"])
+    leaders = leaders.merge(people.assign(person_id=people["person_id"].astype(str)), how="left")
+    outputs = snapshot.read("outputs", ["person_id", "period_end", "kind", "target", "achieved"])
+    w = settings.nightly.warnings
+    warnings = early_warnings(
+        _features(features_path),
+        kpi_change(outputs, when),
+        leaders,
+        thresholds=WarningThresholds(**w.model_dump()),
+    )
+    warnings.to_parquet(workdir / "warnings.parquet", index=False)
+    verdicts = fairness["verdict"].value_counts()
+    return {
+        "warnings": len(warnings),
+        "fairness_checks": len(fairness),
+        "fairness_fail": int(verdicts.get("fail", 0)),
+        "fairness_warn": int(verdicts.get("warn", 0)),
+    }
