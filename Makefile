@@ -29,12 +29,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install the pinned dependencies from requirements.lock
 
-demo: setup ## Generate a 20,000-person extract, ingest it, build features, train and gate a model
+demo: setup ## Generate a 20,000-person extract, ingest, train (if no champion), run one night
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/hientai generate --people $(DEMO_PEOPLE) --external $(DEMO_EXTERNAL) --years 10 --seed 7 --out $(DEMO_DIR) --overwrite
 	$(BIN)/hientai ingest $(DEMO_DIR)
-	$(BIN)/hientai features --as-of $(DEMO_AS_OF)
-	$(BIN)/hientai train --truth $(DEMO_DIR)/truth/truth.parquet
+	$(BIN)/hientai models champion >/dev/null 2>&1 || $(BIN)/hientai train --truth $(DEMO_DIR)/truth/truth.parquet
+	$(BIN)/hientai nightly --as-of $(DEMO_AS_OF)
 
 test: setup lint typecheck ## Lint, type-check and run the whole test suite
 	mkdir -p $(PREFECT_HOME)

@@ -449,3 +449,6 @@ def _settings(config: Path | None) -> Settings:
         return load_settings(config)
     except SettingsError as exc:
         raise _fail(str(exc)) from None
+
+
+import hientai.cli_nightly  # noqa: E402,F401  (registers nightly and explain)

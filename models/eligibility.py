@@ -218,6 +218,8 @@ def scope_name(pool: PoolSpec) -> str:
 def _rows_by_key(values: np.ndarray) -> dict[object, np.ndarray]:
     """Row indices of each distinct non-missing value, sorted (one argsort for all keys)."""
     known = np.flatnonzero(pd.notna(values))
+    if len(known) == 0:
+        return {}
     codes, uniques = pd.factorize(pd.Series(values[known], dtype=object))
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1

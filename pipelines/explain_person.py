@@ -1,0 +1,121 @@
+"""Why a person is or is not on a shortlist, on demand, from a published night.
+
+Reads the night's run folder (the classifier it scored with, its pools and scores) and the
+application database (its shortlists); explains the person's score with exact TreeSHAP values
+and reason codes, lists development suggestions, and for each pool asked about says whether
+the person is eligible (and which rules fail), their rank and the shortlist's cut-off.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from hientai.appdb import AppDB
+from hientai.featurestore import FEATURES_FILE
+from hientai.settings import Settings
+from hientai.storage import SnapshotStore
+from models.eligibility import PoolSpec, ScopeIndex, build_candidates, failed_rules
+from models.local_explain import development_suggestions, explain_rows
+from pipelines.nightly_publish import read_manifest
+
+NO_NIGHT = "no night published yet in {url}; run `hientai nightly` first"
+NOT_IN_POPULATION = "{person} is not in the population scored on {night} (snapshot {snapshot})"
+UNKNOWN_POOL = "pool {pool!r} is not among the {n} pools of {night}; see the report"
+
+
+class ExplainError(LookupError):
+    pass
+
+
+def _pools(folder: Path) -> dict[str, PoolSpec]:
+    raw = json.loads((folder / "pools.json").read_text(encoding="utf-8"))
+    pools = []
+    for entry in raw:
+        entry["required_languages"] = tuple(tuple(x) for x in entry["required_languages"])
+        pools.append(PoolSpec(**entry))
+    return {p.pool_id: p for p in pools}
+
+
+def explain_person(
+    settings: Settings, person_id: str, *, pool_id: str | None = None, night: str | None = None
+) -> dict[str, Any]:
+    db = AppDB(settings.app_db_url)
+    db.create_schema()
+    run = db.run(night)
+    if run is None:
+        raise ExplainError(NO_NIGHT.format(url=settings.app_db_url))
+    folder = Path(run["report_file"]).parent
+    manifest = read_manifest(folder)
+    table = pq.read_table(
+        Path(manifest["features_path"]) / FEATURES_FILE, filters=[("person_id", "=", person_id)]
+    ).to_pandas()
+    if table.empty:
+        raise ExplainError(
+            NOT_IN_POPULATION.format(
+                person=person_id, night=run["night"], snapshot=run["snapshot_id"]
+            )
+        )
+    classifier = pickle.loads((folder / "classifier.pkl").read_bytes())
+    X = table.assign(person_id=table["person_id"].astype(str)).set_index("person_id")
+    X = X[classifier.feature_names_]
+    explained = explain_rows(classifier, X).iloc[0]
+    reference = pq.read_table(Path(manifest["features_path"]) / FEATURES_FILE).to_pandas()
+    reference = reference.sample(n=min(len(reference), 50_000), random_state=0)
+    suggestions = development_suggestions(classifier, X, reference[classifier.feature_names_])
+    entries = db.read("entries", run["run_id"], person_id=person_id)
+    return {
+        "night": run["night"],
+        "person_id": person_id,
+        "model_version": run["model_version"],
+        "score": float(explained["score"]),
+        "explanation": explained.to_dict(),
+        "suggestions": suggestions.iloc[0],
+        "shortlists": entries.loc[entries["in_shortlist"].astype(bool)].to_dict("records"),
+        "pool": _pool_status(settings, db, run, folder, table, pool_id) if pool_id else None,
+    }
+
+
+def _pool_status(
+    settings: Settings,
+    db: AppDB,
+    run: dict[str, Any],
+    folder: Path,
+    row: pd.DataFrame,
+    pool_id: str,
+) -> dict[str, Any]:
+    pools = _pools(folder)
+    if pool_id not in pools:
+        raise ExplainError(UNKNOWN_POOL.format(pool=pool_id, n=len(pools), night=run["night"]))
+    pool = pools[pool_id]
+    snapshot = SnapshotStore(settings.snapshots_dir).open(run["snapshot_id"])
+    people = snapshot.read("people", ["person_id", "full_name", "education_level", "languages"])
+    protected = snapshot.read_protected(purpose="eligibility")
+    person = str(row["person_id"].iloc[0])
+    candidates = build_candidates(
+        row,
+        people.loc[people["person_id"].astype(str) == person],
+        protected.loc[protected["person_id"].astype(str) == person],
+    )
+    failed = failed_rules(
+        pool, candidates, ScopeIndex(candidates, snapshot.read("organizations")), 0
+    )
+    entries = db.read("entries", run["run_id"], pool_id=pool_id)
+    listed = entries.loc[entries["in_shortlist"].astype(bool)]
+    mine = entries.loc[entries["person_id"] == person]
+    return {
+        "pool_id": pool_id,
+        "title": pool.title,
+        "eligible": not failed,
+        "failed_rules": failed,
+        "on_shortlist": bool(len(mine) and mine["in_shortlist"].iloc[0]),
+        "rank": None if mine.empty or pd.isna(mine["rank"].iloc[0]) else int(mine["rank"].iloc[0]),
+        "rank_model": None if mine.empty else int(mine["rank_model"].iloc[0]),
+        "cutoff_score": float(listed["score"].min()) if len(listed) else None,
+        "k": pool.k,
+    }
