@@ -145,6 +145,8 @@ def nightly(
         manifest["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         manifest["stage_seconds"] = dict(timings)
         paths = _timed("publish", timings, lambda: publish_task(config, manifest, workdir))
-    tracked = track_task(config, {**manifest, "stage_seconds": timings})
+    tracked = track_task(
+        config, {**manifest, "stage_seconds": timings, "report_file": paths["report"]}
+    )
     get_run_logger().info("night %s published: %s", night, paths["report"])
     return {**manifest, **paths, "stage_seconds": timings, "mlflow_run_id": tracked}

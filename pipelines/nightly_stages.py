@@ -259,9 +259,7 @@ def audit(
     """Whole-run fairness audit from the shortlists' counts; early warnings for leaders."""
     per_pool = pd.read_parquet(workdir / "fairness_pools.parquet")
     counts = pd.read_parquet(workdir / "counts.parquet")
-    ndkl = per_pool.loc[per_pool["metric"] == "ndkl"] if len(per_pool) else per_pool
-    run_rows = audit_run(counts, ndkl, thresholds=audit_thresholds(settings)).assign(pool_id=None)
-    fairness = pd.concat([run_rows, per_pool], ignore_index=True)
+    fairness = pd.concat([run_fairness(settings, per_pool, counts), per_pool], ignore_index=True)
     fairness.to_parquet(workdir / "fairness.parquet", index=False)
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
     when = pd.Timestamp(as_of)
@@ -289,3 +287,31 @@ def audit(
         "fairness_fail": int(verdicts.get("fail", 0)),
         "fairness_warn": int(verdicts.get("warn", 0)),
     }
+
+
+def run_fairness(settings: Settings, per_pool: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Whole-run fairness rows (pool_id None); how many shortlists warned or failed each check
+    goes into the note."""
+    if per_pool.empty:
+        return per_pool
+    ndkl = per_pool.loc[per_pool["metric"] == "ndkl", ["pool_id", "attribute", "value"]]
+    run = audit_run(
+        counts.rename(columns={"pool_id": "shortlist"}),
+        ndkl.rename(columns={"pool_id": "shortlist", "value": "ndkl"}),
+        thresholds=audit_thresholds(settings),
+    )
+    checked = run["shortlists"].notna()
+    tally = (
+        run["shortlists"].fillna(0).astype(int).astype(str)
+        + " shortlists: "
+        + (100 * run["share_warn"].fillna(0)).round(1).astype(str)
+        + "% warn, "
+        + (100 * run["share_fail"].fillna(0)).round(1).astype(str)
+        + "% fail"
+    )
+    note = run["note"].fillna("").astype(str)
+    run = run.assign(
+        note=np.where(checked, np.where(note != "", note + "; ", "") + tally, note),
+        pool_id=None,
+    )
+    return run[per_pool.columns]
