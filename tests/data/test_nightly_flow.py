@@ -1,0 +1,186 @@
+"""The nightly flow end to end on a 5,000-person extract with a trained champion: everything
+published is explained and audited, re-running a night replaces it, a crash publishes nothing."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hientai.appdb import AppDB
+from hientai.settings import load_settings
+
+pytestmark = pytest.mark.xdist_group("prefect")
+NIGHT = "2026-01-01"
+
+
+@pytest.fixture(scope="session")
+def first_night(first_training: dict, trained_world: tuple[Path, Path]) -> dict:
+    from pipelines.nightly import nightly
+
+    config, _ = trained_world
+    return nightly(as_of=NIGHT, config=str(config))
+
+
+def _db(config: Path) -> AppDB:
+    return AppDB(load_settings(config).app_db_url)
+
+
+def _published(config: Path, night: str = NIGHT) -> dict[str, pd.DataFrame]:
+    db = _db(config)
+    run = db.run(night)
+    assert run is not None
+    tables = ("pools", "entries", "explanations", "fairness", "warnings", "diffs")
+    return {"run": pd.DataFrame([run]), **{t: db.read(t, run["run_id"]) for t in tables}}
+
+
+def test_every_recommendation_has_its_explanation_and_fairness_context(
+    first_night: dict, trained_world: tuple[Path, Path]
+) -> None:
+    config, _ = trained_world
+    got = _published(config)
+    entries, explanations = got["entries"], got["explanations"]
+    listed = entries.loc[entries["in_shortlist"].astype(bool)]
+    assert len(listed) > 0 and len(listed) == first_night["counts"]["shortlisted"]
+    assert set(listed["person_id"]) == set(explanations["person_id"])
+    audited = set(got["fairness"]["pool_id"].dropna())
+    assert set(listed["pool_id"]) <= audited
+    assert got["fairness"]["pool_id"].isna().any()  # the whole-run audit
+    pools = got["pools"].set_index("pool_id")
+    for pool_id, rows in listed.groupby("pool_id"):
+        assert sorted(rows["rank"].astype(int)) == list(range(1, len(rows) + 1))
+        assert len(rows) == min(pools.loc[pool_id, "k"], pools.loc[pool_id, "n_eligible"])
+        assert rows["percentile"].between(0, 100).all()
+    assert {"national-young-talent", "external-talent"} <= set(pools.index)
+    assert set(listed.loc[listed["pool_id"] == "external-talent", "population"]) == {"external"}
+    assert Path(first_night["report"]).read_text(encoding="utf-8").count("<html") == 1
+    assert Path(first_night["excel"]).stat().st_size > 0
+
+
+def test_every_stored_explanation_adds_up_to_the_models_raw_score(
+    first_night: dict, trained_world: tuple[Path, Path]
+) -> None:
+    config, _ = trained_world
+    got = _published(config)
+    explanations = got["explanations"].set_index("person_id")
+    folder = Path(first_night["folder"])
+    classifier = pickle.loads((folder / "classifier.pkl").read_bytes())
+    features = pd.read_parquet(Path(first_night["features_path"]) / "features.parquet")
+    X = features.assign(person_id=features["person_id"].astype(str)).set_index("person_id")
+    X = X.loc[explanations.index, classifier.feature_names_]
+    independent = classifier.booster_.predict(X, raw_score=True)  # recomputed here
+    for person, row in explanations.iterrows():
+        contributions = json.loads(row["contributions"])
+        total = row["base_value"] + sum(contributions.values())
+        assert total == pytest.approx(row["raw_score"], abs=1e-5), person
+    np.testing.assert_allclose(explanations["raw_score"], independent, atol=1e-9)
+    # reason codes carry the sign of their SHAP value
+    for _, row in explanations.iterrows():
+        assert all(r["contribution"] > 0 for r in json.loads(row["reasons_positive"]))
+        assert all(r["contribution"] < 0 for r in json.loads(row["reasons_negative"]))
+
+
+def test_rerunning_a_night_replaces_it(
+    first_night: dict, trained_world: tuple[Path, Path]
+) -> None:
+    from pipelines.nightly import nightly
+
+    config, _ = trained_world
+    before = _published(config)
+    again = nightly(as_of=NIGHT, config=str(config))
+    after = _published(config)
+    runs = _db(config).runs()
+    assert (runs["night"] == NIGHT).sum() == 1
+    assert after["run"]["run_id"].iloc[0] == again["run_id"] != before["run"]["run_id"].iloc[0]
+    keys = ["pool_id", "person_id", "rank", "rank_model", "score", "in_shortlist"]
+    pd.testing.assert_frame_equal(
+        before["entries"][keys].sort_values(keys[:2]).reset_index(drop=True),
+        after["entries"][keys].sort_values(keys[:2]).reset_index(drop=True),
+    )
+    assert len(after["fairness"]) == len(before["fairness"])
+    manifest = json.loads((Path(again["folder"]) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["run_id"] == again["run_id"]
+
+
+def _snapshot_of_night(config: Path) -> tuple[str, int, str]:
+    run = _db(config).run(NIGHT)
+    assert run is not None
+    manifest = json.loads(
+        (Path(run["report_file"]).parent / "manifest.json").read_text(encoding="utf-8")
+    )
+    entries = _db(config).read("entries", run["run_id"])
+    return run["run_id"], len(entries), manifest["run_id"]
+
+
+@pytest.mark.parametrize(
+    ("target", "name"),
+    [
+        ("pipelines.nightly_stages.explain_rows", "between shortlists and explain"),
+        ("pipelines.nightly_stages.audit_run", "between explain and audit"),
+        ("pipelines.nightly_publish.write_excel", "inside publish, before the database"),
+        ("pipelines.nightly_publish._Swap.__call__", "after the folder swap, before commit"),
+    ],
+)
+def test_a_crash_leaves_the_previous_night_published_and_intact(
+    first_night: dict,
+    trained_world: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
+    name: str,
+) -> None:
+    from pipelines.nightly import nightly
+
+    config, _ = trained_world
+    before = _snapshot_of_night(config)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"injected crash {name}")
+
+    if target.endswith("__call__"):  # the swap happens, then the commit fails: undo it
+        from pipelines.nightly_publish import _Swap
+
+        swap = _Swap.__call__
+
+        def swap_then_crash(self: _Swap) -> None:
+            swap(self)
+            crash()
+
+        monkeypatch.setattr(_Swap, "__call__", swap_then_crash)
+    else:
+        monkeypatch.setattr(target, crash)
+    with pytest.raises(RuntimeError, match="injected crash"):
+        nightly(as_of=NIGHT, config=str(config))
+    assert _snapshot_of_night(config) == before
+    runs_dir = load_settings(config).runs_dir
+    assert not [p for p in runs_dir.iterdir() if p.name.startswith(".")]
+
+
+def test_a_second_night_reports_who_entered_and_left(
+    first_night: dict, trained_world: tuple[Path, Path]
+) -> None:
+    from pipelines.nightly import nightly
+
+    config, _ = trained_world
+    second = nightly(as_of="2026-03-01", config=str(config))
+    db = _db(config)
+    previous = db.previous_run("2026-03-01")
+    assert previous is not None and previous["night"] == NIGHT
+    old = db.read("entries", previous["run_id"])
+    new = db.read("entries", second["run_id"])
+    diff = db.read("diffs", second["run_id"])
+
+    def listed(frame: pd.DataFrame) -> set[tuple[str, str]]:
+        rows = frame.loc[frame["in_shortlist"].astype(bool)]
+        return set(zip(rows["pool_id"], rows["person_id"], strict=True))
+
+    entered = diff.loc[diff["change"] == "entered"]
+    left = diff.loc[diff["change"] == "left"]
+    assert set(zip(entered["pool_id"], entered["person_id"], strict=True)) == listed(new) - listed(
+        old
+    )
+    assert set(zip(left["pool_id"], left["person_id"], strict=True)) == listed(old) - listed(new)
+    assert len(diff) > 0 and diff["reason_en"].str.len().gt(0).all()

@@ -1,0 +1,130 @@
+"""Shortlists of a crafted biased pool: the model's order, the fair order, both kept; the
+re-ranker reorders only the qualified set and reaches its target; the audit sees the bias."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.eligibility import PoolSpec, ScopeIndex, build_candidates
+from models.shortlist import (
+    ShortlistOptions,
+    audit_groups,
+    group_context,
+    rank_pools,
+)
+
+N = 400
+K = 20
+ORGS = pd.DataFrame(
+    {"org_id": ["P1"], "level": ["province"], "parent_id": [None], "province_code": ["HN"]}
+)
+POOL = PoolSpec(pool_id="young", kind="standing", title="Young talent", scope="national", k=K)
+
+
+def _world() -> tuple:
+    rng = np.random.default_rng(1)
+    member = np.arange(N) % 2 == 0
+    frame = pd.DataFrame(
+        {
+            "person_id": [f"X{i:03d}" for i in range(N)],
+            "as_of": pd.Timestamp("2026-01-01"),
+            "population": "internal",
+            "org_id": "P1",
+            "province": "HN",
+            "political_theory_level": 1.0,
+            "state_management_level": 1.0,
+            "tenure_years": 5.0,
+            "discipline_active": 0.0,
+            "full_name": "x",
+            "education_level": "bachelor",
+            "languages": None,
+            "birth_date": "1990-01-01",
+            "hometown_province": rng.choice(["HN", "HP"], N),
+            "party_member": member,
+            "gender": rng.choice(["female", "male"], N),
+            "ethnicity": "Kinh",
+            "nationality": "VN",
+        }
+    )
+    protected = frame[
+        [
+            "person_id",
+            "birth_date",
+            "hometown_province",
+            "party_member",
+            "gender",
+            "ethnicity",
+            "nationality",
+        ]
+    ]
+    candidates = build_candidates(frame, frame, protected)
+    # Biased scores: the top K are all members, but the qualified 3 x K hold some non-members.
+    spread = np.linspace(0, 0.4, N // 2)
+    scores = np.empty(N)
+    scores[member], scores[~member] = 0.05 + spread, spread
+    return candidates, ScopeIndex(candidates, ORGS), protected, scores, member
+
+
+def _run(policy: str) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    candidates, index, protected, scores, member = _world()
+    context = group_context(
+        candidates,
+        audit_groups(candidates, protected),
+        intersections=[("party_member", "gender")],
+        rerank=("party_member",),
+    )
+    result = rank_pools(
+        [POOL],
+        candidates,
+        index,
+        scores,
+        context,
+        options=ShortlistOptions(policy=policy, rerank_attributes=("party_member",)),  # type: ignore[arg-type]
+    )
+    return result.entries, result.fairness, member
+
+
+def _impact(fairness: pd.DataFrame) -> pd.Series:
+    rows = fairness.loc[
+        (fairness["attribute"] == "party_member")
+        & (fairness["metric"] == "selection_impact_ratio")
+    ]
+    return rows.set_index("group")["verdict"]
+
+
+def test_audit_only_keeps_the_models_order_and_flags_the_bias() -> None:
+    entries, fairness, member = _run("audit_only")
+    listed = entries.loc[entries["in_shortlist"]].sort_values("rank")
+    assert list(listed["rank"]) == list(range(1, K + 1)) == list(listed["rank_model"])
+    assert member[listed["row"]].all()  # the biased model picks members only
+    assert not entries["moved"].any()
+    assert entries["rank_fair"].notna().all()  # the fair order is stored as well
+    assert _impact(fairness)["non-member"] == "fail"
+
+
+def test_rerank_reaches_its_target_within_the_same_qualified_set() -> None:
+    model, _, member = _run("audit_only")
+    fair, fairness, _ = _run("rerank")
+    assert set(fair["row"]) == set(model["row"])  # no one added or removed
+    assert len(fair) == 3 * K  # qualified_factor 3 x k
+    assert (~member[fair["row"]]).sum() >= K // 2  # enough non-members qualified
+    listed = fair.loc[fair["in_shortlist"]].sort_values("rank")
+    assert (~member[listed["row"]]).sum() == K // 2  # the pool's share: half
+    assert (fair["rank"] == fair["rank_fair"]).where(fair["in_shortlist"], True).all()
+    moved = fair.loc[fair["moved"]]
+    assert len(moved) > 0 and moved["move_note"].str.contains("moved").all()
+    assert fair.loc[~fair["moved"], "move_note"].isna().all()
+    assert _impact(fairness)["non-member"] == "pass"
+    # within each group the model's order is kept
+    for flag in (True, False):
+        mine = listed.loc[member[listed["row"]] == flag]
+        assert list(mine["rank_model"]) == sorted(mine["rank_model"])
+
+
+def test_percentile_is_the_share_of_the_pool_at_or_below() -> None:
+    entries, _, _ = _run("audit_only")
+    _, _, _, scores, _ = _world()
+    for _, row in entries.head(5).iterrows():
+        assert row["percentile"] == pytest.approx(100 * (scores <= row["score"]).mean())
