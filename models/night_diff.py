@@ -7,6 +7,8 @@ cut-off on both nights.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 DIFF_COLUMNS = [
@@ -69,7 +71,7 @@ def night_diff(
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
 
 
-def _row(rec: object, change: str, name: object, vi: str, en: str) -> dict[str, object]:
+def _row(rec: Any, change: str, name: object, vi: str, en: str) -> dict[str, object]:
     before, after = rec.rank_before, rec.rank_after
     return {
         "pool_id": rec.pool_id,
@@ -83,7 +85,7 @@ def _row(rec: object, change: str, name: object, vi: str, en: str) -> dict[str, 
     }
 
 
-def _left_reason(rec: object, facts: pd.Series | None, cutoff: float | None) -> tuple[str, str]:
+def _left_reason(rec: Any, facts: pd.Series | None, cutoff: float | None) -> tuple[str, str]:
     if facts is None or not bool(facts["pool_open"]):
         return "nguồn/vị trí đã đóng (đã bổ nhiệm hoặc bỏ)", "pool closed (post filled or removed)"
     if not bool(facts["in_population"]):
@@ -103,7 +105,7 @@ def _left_reason(rec: object, facts: pd.Series | None, cutoff: float | None) -> 
 
 
 def _entered_reason(
-    rec: object, was: pd.Series | None, pool_existed: bool, cutoff_then: float | None
+    rec: Any, was: pd.Series | None, pool_existed: bool, cutoff_then: float | None
 ) -> tuple[str, str]:
     now = rec.score_after
     if not pool_existed:

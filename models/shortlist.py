@@ -1,4 +1,9 @@
-"""Shortlists: each pool's eligible candidates ranked by the champion's calibrated score.
+"""Shortlists: each pool's eligible candidates ranked by the champion's score.
+
+The ranking key is the model's raw score: calibration is monotone, so the order is the same as
+by calibrated probability, without the ties isotonic calibration creates (equal probabilities
+would otherwise be ordered by row, arbitrarily). Percentiles and the scoring-rate checks use it
+too; the published score is the calibrated probability.
 
 For every pool: the eligible rows (models.eligibility), the qualified set (the top
 ``qualified_factor`` x k of the eligible pool by score), the model's order of the qualified set
@@ -22,8 +27,7 @@ from models.rerank import det_greedy, representation_targets, rerank_annotations
 from models.shortlist_fairness import (
     AuditThresholds,
     GroupCodes,
-    audit_shortlist,
-    shortlist_counts,
+    audit_with_counts,
 )
 
 Policy = Literal["audit_only", "rerank"]
@@ -172,8 +176,9 @@ def rank_pool(
     fair_order = model_order[fair]
     final = fair_order if options.policy == "rerank" else model_order
     groups = pool_groups(context, pool, rows)
-    audit = audit_shortlist(groups, pool_scores, final, k=pool.k, thresholds=options.thresholds)
-    counts = shortlist_counts(groups, pool_scores, final, k=pool.k)
+    audit, counts = audit_with_counts(
+        groups, pool_scores, final, k=pool.k, thresholds=options.thresholds
+    )
     notes = rerank_annotations(
         np.arange(size), fair, context.rerank_labels, codes[model_order]
     ).set_index("index")
@@ -193,7 +198,7 @@ def rank_pool(
             "rank_model": np.arange(1, size + 1),
             "rank_fair": notes["rank_fair"].reindex(np.arange(size)).to_numpy(),
             "in_shortlist": final_rank <= pool.k,
-            "score": pool_scores[model_order],
+            "rank_score": pool_scores[model_order],
             "percentile": percentile,
             "moved": moved,
             "move_note": np.where(

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
 from hientai.settings import Settings, load_settings
+from hientai.storage import SnapshotStore
 from pipelines import nightly_stages as stages
 from pipelines.features import feature_stage
 from pipelines.ingest import ingest_stage
@@ -90,6 +92,7 @@ def nightly(
     as of ``as_of`` (today if None). Returns the run manifest with the report's path."""
     settings = _settings(config)
     night = as_of or dt.date.today().isoformat()
+    logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
     timings: dict[str, float] = {}
     settings.runs_dir.mkdir(parents=True, exist_ok=True)
@@ -97,7 +100,17 @@ def nightly(
         if extract is not None:
             report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
             snapshot_id = str(report["snapshot_id"])
-        built = _timed("features", timings, lambda: feature_stage(snapshot_id, night, config))
+        features_as_of = _features_date(settings, snapshot_id, night)
+        if features_as_of != night:
+            logger.warning(
+                "the snapshot ends before %s: features describe %s (the day after its last "
+                "record); deliver a fresh extract",
+                night,
+                features_as_of,
+            )
+        built = _timed(
+            "features", timings, lambda: feature_stage(snapshot_id, features_as_of, config)
+        )
         snapshot_id, features_path = str(built["snapshot_id"]), str(built["path"])
         scored = _timed("score", timings, lambda: score_task(config, features_path, workdir))
         listed = _timed(
@@ -111,12 +124,12 @@ def nightly(
         audited = _timed(
             "audit",
             timings,
-            lambda: audit_task(config, snapshot_id, features_path, workdir, night),
+            lambda: audit_task(config, snapshot_id, features_path, workdir, features_as_of),
         )
         manifest = {
             "run_id": uuid.uuid4().hex,
             "night": night,
-            "as_of": night,
+            "as_of": features_as_of,
             "snapshot_id": snapshot_id,
             "model_name": scored["model_name"],
             "model_version": scored["model_version"],
@@ -148,5 +161,15 @@ def nightly(
     tracked = track_task(
         config, {**manifest, "stage_seconds": timings, "report_file": paths["report"]}
     )
-    get_run_logger().info("night %s published: %s", night, paths["report"])
+    logger.info("night %s published: %s", night, paths["report"])
     return {**manifest, **paths, "stage_seconds": timings, "mlflow_run_id": tracked}
+
+
+def _features_date(settings: Settings, snapshot_id: str | None, night: str) -> str:
+    """The night's date, or the day after the snapshot's last record if that is earlier (a
+    stale extract: features cannot describe days it does not cover)."""
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    if snapshot.date_range is None:
+        return night
+    covered = snapshot.date_range[1] + pd.Timedelta(days=1)
+    return min(pd.Timestamp(night), covered).strftime("%Y-%m-%d")

@@ -122,6 +122,7 @@ def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict
         "report": manifest["report_file"],
         "excel": manifest["excel_file"],
         "folder": str(target),
+        "counts": manifest["counts"],
     }
 
 

@@ -143,7 +143,7 @@ def shortlists(
         pools,
         candidates,
         index,
-        scores["score"].to_numpy(),
+        scores["raw_score"].to_numpy(),
         context,
         options=ShortlistOptions(
             qualified_factor=cfg.qualified_factor,
@@ -158,8 +158,9 @@ def shortlists(
         person_id=candidates.person_id[rows],
         full_name=names["full_name"].reindex(candidates.person_id[rows]).to_numpy(dtype=object),
         population=candidates.population[rows],
+        score=scores["score"].to_numpy()[rows],
         raw_score=scores["raw_score"].to_numpy()[rows],
-    )
+    ).drop(columns="rank_score")
     entries.to_parquet(workdir / "entries.parquet", index=False)
     result.fairness.to_parquet(workdir / "fairness_pools.parquet", index=False)
     result.counts.to_parquet(workdir / "counts.parquet", index=False)

@@ -159,28 +159,30 @@ def test_a_crash_leaves_the_previous_night_published_and_intact(
     assert not [p for p in runs_dir.iterdir() if p.name.startswith(".")]
 
 
-def test_a_second_night_reports_who_entered_and_left(
+def test_a_night_reports_who_entered_and_left_since_the_previous_one(
     first_night: dict, trained_world: tuple[Path, Path]
 ) -> None:
     from pipelines.nightly import nightly
 
     config, _ = trained_world
-    second = nightly(as_of="2026-03-01", config=str(config))
+    nightly(as_of="2025-11-01", config=str(config))  # an earlier night, then tonight again
+    tonight = nightly(as_of=NIGHT, config=str(config))
     db = _db(config)
-    previous = db.previous_run("2026-03-01")
-    assert previous is not None and previous["night"] == NIGHT
+    previous = db.previous_run(NIGHT)
+    assert previous is not None and previous["night"] == "2025-11-01"
     old = db.read("entries", previous["run_id"])
-    new = db.read("entries", second["run_id"])
-    diff = db.read("diffs", second["run_id"])
+    new = db.read("entries", tonight["run_id"])
+    diff = db.read("diffs", tonight["run_id"])
 
     def listed(frame: pd.DataFrame) -> set[tuple[str, str]]:
         rows = frame.loc[frame["in_shortlist"].astype(bool)]
         return set(zip(rows["pool_id"], rows["person_id"], strict=True))
 
-    entered = diff.loc[diff["change"] == "entered"]
-    left = diff.loc[diff["change"] == "left"]
-    assert set(zip(entered["pool_id"], entered["person_id"], strict=True)) == listed(new) - listed(
-        old
-    )
-    assert set(zip(left["pool_id"], left["person_id"], strict=True)) == listed(old) - listed(new)
+    def changed(kind: str) -> set[tuple[str, str]]:
+        rows = diff.loc[diff["change"] == kind]
+        return set(zip(rows["pool_id"], rows["person_id"], strict=True))
+
+    assert changed("entered") == listed(new) - listed(old)
+    assert changed("left") == listed(old) - listed(new)
     assert len(diff) > 0 and diff["reason_en"].str.len().gt(0).all()
+    assert tonight["counts"]["diff"] == len(diff)

@@ -127,4 +127,4 @@ def test_percentile_is_the_share_of_the_pool_at_or_below() -> None:
     entries, _, _ = _run("audit_only")
     _, _, _, scores, _ = _world()
     for _, row in entries.head(5).iterrows():
-        assert row["percentile"] == pytest.approx(100 * (scores <= row["score"]).mean())
+        assert row["percentile"] == pytest.approx(100 * (scores <= row["rank_score"]).mean())

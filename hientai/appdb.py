@@ -1,0 +1,428 @@
+"""The application database: the published nights the review app reads, and the decision trail.
+
+A night is published in one transaction (see docs/nightly-frames.md for the frames): the
+previous run of that night and its rows go, the new run and all its rows come, and the
+caller's ``before_commit`` hook runs last. Any failure rolls everything back, so readers see
+the old night or the new one, never a mix. Human decisions live in their own append-only
+table keyed by night, so re-publishing a night never erases them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal, NamedTuple, get_args
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+Decision = Literal["shortlist", "hold", "reject", "appoint_review"]
+DECISIONS: tuple[str, ...] = get_args(Decision)
+CHUNK_ROWS = 10_000
+POLICIES = ("audit_only", "rerank")
+MANIFEST_JSON_FIELDS = ("counts", "party_rules", "stage_seconds")
+MANIFEST_TEXT_FIELDS = (
+    "run_id", "night", "as_of", "snapshot_id", "model_name", "model_version", "config_hash",
+    "code_version", "started_at", "finished_at", "policy", "report_file", "excel_file",
+)  # fmt: skip
+MANIFEST_FIELDS = MANIFEST_TEXT_FIELDS + MANIFEST_JSON_FIELDS
+_MANIFEST_TYPES = dict.fromkeys(MANIFEST_TEXT_FIELDS, str) | {
+    "counts": dict,
+    "party_rules": list,
+    "stage_seconds": dict,
+}
+_DECISION_FIELDS = ("night", "pool_id", "person_id", "decision", "reviewer", "reason")
+
+
+class _Col(NamedTuple):
+    name: str
+    kind: Literal["str", "int", "float", "bool"] = "str"
+    null: bool = False
+    allowed: tuple[str, ...] = ()
+
+
+_s = _Col
+_i = partial(_Col, kind="int")
+_f = partial(_Col, kind="float")
+_b = partial(_Col, kind="bool")
+
+
+# The frames of docs/nightly-frames.md, column by column, in the order they are read back.
+FRAME_SPECS: dict[str, tuple[_Col, ...]] = {
+    "pools": (
+        _s("pool_id"), _s("kind", allowed=("leadership_post", "planning_slot", "standing")),
+        _s("position_id", null=True), _s("org_id", null=True), _s("province", null=True),
+        _s("title"), _s("title_code", null=True), _s("scope"), _i("k"), _i("n_eligible"),
+        _i("n_qualified"), _f("max_age", null=True), _s("rules"), _b("party_rule"),
+    ),
+    "entries": (
+        _s("pool_id"), _s("person_id"), _s("full_name", null=True),
+        _s("population", allowed=("internal", "external")), _i("rank", null=True),
+        _i("rank_model"), _i("rank_fair", null=True), _b("in_shortlist"), _f("score"),
+        _f("raw_score"), _f("percentile"), _b("moved"), _s("move_note", null=True),
+    ),
+    "explanations": (
+        _s("person_id"), _f("base_value"), _f("raw_score"), _f("score"),
+        _f("additivity_error"), _s("dimensions"), _s("reasons_positive"),
+        _s("reasons_negative"), _s("suggestions"), _s("contributions"),
+    ),
+    "fairness": (
+        _s("pool_id", null=True), _s("attribute"), _s("group"), _s("metric"),
+        _f("value", null=True), _f("ci_low", null=True), _f("ci_high", null=True),
+        _i("n_pool"), _i("n_selected"), _b("small"), _f("threshold", null=True),
+        _s("verdict", allowed=("pass", "warn", "fail", "info")), _s("note"),
+    ),
+    "warnings": (
+        _s("person_id"), _s("full_name", null=True), _s("org_id", null=True),
+        _s("province", null=True), _s("title"), _s("severity", allowed=("high", "medium")),
+        _s("signals"), _s("evidence_vi"), _s("evidence_en"),
+    ),
+    "diff": (
+        _s("pool_id"), _s("person_id"), _s("full_name", null=True),
+        _s("change", allowed=("entered", "left")), _i("rank_before", null=True),
+        _i("rank_after", null=True), _s("reason_vi"), _s("reason_en"),
+    ),
+}  # fmt: skip
+FRAME_COLUMNS: dict[str, tuple[str, ...]] = {
+    frame: tuple(col.name for col in spec) for frame, spec in FRAME_SPECS.items()
+}
+# Frame name -> table name (a table per frame; "diff" is stored in "diffs").
+FRAME_TABLES: dict[str, str] = {frame: frame for frame in FRAME_SPECS} | {"diff": "diffs"}
+_SQL_TYPES: dict[str, Any] = {
+    "str": sa.Text, "int": sa.BigInteger, "float": sa.Double, "bool": sa.Boolean,
+}  # fmt: skip
+_READ_DTYPES = {"str": "object", "int": "Int64", "float": "float64", "bool": "bool"}
+
+
+def to_json(value: object) -> str:
+    """The one JSON encoding of the database (manifest counts, party rules, stage timings)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def from_json(text: str) -> Any:
+    return json.loads(text)
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        return len(text) == 10 and dt.date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _in_check(table: str, col: str, allowed: tuple[str, ...]) -> sa.CheckConstraint:
+    values = ", ".join(f"'{value}'" for value in allowed)
+    return sa.CheckConstraint(f'"{col}" IN ({values})', name=f"ck_{table}_{col}")
+
+
+def _frame_table(metadata: sa.MetaData, frame: str) -> sa.Table:
+    name, spec = FRAME_TABLES[frame], FRAME_SPECS[frame]
+    names = {col.name for col in spec}
+    # The primary key (run_id, row_no) doubles as the run_id index and keeps the frame's order.
+    run = sa.ForeignKey("runs.run_id", ondelete="CASCADE")
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("run_id", sa.String(64), run, primary_key=True),
+        sa.Column("row_no", sa.Integer, primary_key=True, autoincrement=False),
+        *(sa.Column(col.name, _SQL_TYPES[col.kind], nullable=col.null) for col in spec),
+        *(_in_check(name, col.name, col.allowed) for col in spec if col.allowed),
+        *(
+            sa.Index(f"ix_{name}_run_{key}", "run_id", f"{key}_id")
+            for key in ("pool", "person")
+            if f"{key}_id" in names
+        ),
+    )
+
+
+def _metadata() -> tuple[sa.MetaData, sa.Table, sa.Table, dict[str, sa.Table]]:
+    metadata = sa.MetaData()
+    runs = sa.Table(
+        "runs",
+        metadata,
+        sa.Column("run_id", sa.String(64), primary_key=True),
+        sa.Column("night", sa.String(10), nullable=False, unique=True),
+        *(sa.Column(name, sa.Text, nullable=False) for name in MANIFEST_FIELDS[2:]),
+        sa.Column("published_at", sa.Text, nullable=False),
+        _in_check("runs", "policy", POLICIES),
+    )
+    decisions = sa.Table(
+        "decisions",
+        metadata,
+        sa.Column("decision_id", sa.Integer, primary_key=True, autoincrement=True),
+        *(sa.Column(name, sa.Text, nullable=False) for name in (*_DECISION_FIELDS, "decided_at")),
+        _in_check("decisions", "decision", DECISIONS),
+        sa.Index("ix_decisions_night_pool", "night", "pool_id"),
+        sa.Index("ix_decisions_person", "person_id"),
+    )
+    frames = {frame: _frame_table(metadata, frame) for frame in FRAME_SPECS}
+    return metadata, runs, decisions, frames
+
+
+def _check_manifest(manifest: dict[str, Any]) -> None:
+    missing = sorted(set(MANIFEST_FIELDS) - set(manifest))
+    unexpected = sorted(set(manifest) - set(MANIFEST_FIELDS))
+    if missing or unexpected:
+        raise ValueError(
+            f"manifest does not match docs/nightly-frames.md: missing fields {missing}, "
+            f"unexpected fields {unexpected}"
+        )
+    for name, expected in _MANIFEST_TYPES.items():
+        if not isinstance(manifest[name], expected) or manifest[name] == "":
+            kind = "non-empty string" if expected is str else expected.__name__
+            raise ValueError(f"manifest field {name!r} must be a {kind}, got {manifest[name]!r}")
+    if not _is_iso_date(manifest["night"]):
+        raise ValueError(f"manifest night must be a YYYY-MM-DD date, got {manifest['night']!r}")
+    if manifest["policy"] not in POLICIES:
+        raise ValueError(f"manifest policy must be one of {POLICIES}, got {manifest['policy']!r}")
+
+
+def _cast(frame_name: str, column: pd.Series, col: _Col) -> pd.Series:
+    target = {"str": "object", "int": "Int64", "float": "float64", "bool": "boolean"}[col.kind]
+    try:
+        cast = column.astype(target)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"frame {frame_name!r}, column {col.name!r}: expected {col.kind} values "
+            f"(docs/nightly-frames.md), got dtype {column.dtype}: {exc}"
+        ) from exc
+    if col.allowed:
+        bad = cast.notna() & ~cast.isin(col.allowed)
+        if bad.any():
+            raise ValueError(
+                f"frame {frame_name!r}, column {col.name!r}: values must be one of "
+                f"{col.allowed}; rows {list(cast.index[bad][:5])} hold "
+                f"{sorted(set(cast[bad].astype(str)))[:5]}"
+            )
+    return cast
+
+
+def prepare_frame(frame_name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with exactly the contract's columns, in order, in storable dtypes."""
+    spec = FRAME_SPECS[frame_name]
+    expected = [col.name for col in spec]
+    missing = [name for name in expected if name not in frame.columns]
+    unexpected = [str(name) for name in frame.columns if name not in expected]
+    if missing or unexpected or frame.columns.has_duplicates:
+        raise ValueError(
+            f"frame {frame_name!r} does not match docs/nightly-frames.md: missing columns "
+            f"{missing}, unexpected columns {unexpected}"
+            + (", duplicated column names" if frame.columns.has_duplicates else "")
+        )
+    return pd.DataFrame(
+        {col.name: _cast(frame_name, frame[col.name], col) for col in spec}
+    ).reset_index(drop=True)
+
+
+def _prepare_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    missing = sorted(set(FRAME_SPECS) - set(frames))
+    unexpected = sorted(set(frames) - set(FRAME_SPECS))
+    if missing or unexpected:
+        raise ValueError(
+            f"a night publishes exactly the frames {sorted(FRAME_SPECS)}: missing {missing}, "
+            f"unexpected {unexpected} (pass an empty frame with the columns when there are none)"
+        )
+    return {name: prepare_frame(name, frames[name]) for name in FRAME_SPECS}
+
+
+def _row_chunks(frame: pd.DataFrame, run_id: str) -> Iterator[tuple[int, list[tuple]]]:
+    """(first row number, rows as tuples of plain Python values with None for missing)."""
+    for start in range(0, len(frame), CHUNK_ROWS):
+        part = frame.iloc[start : start + CHUNK_ROWS]
+        columns = [part[name].to_numpy(dtype=object, na_value=None) for name in part.columns]
+        numbers = range(start, start + len(part))
+        rows = [
+            (run_id, number, *values) for number, *values in zip(numbers, *columns, strict=True)
+        ]
+        yield start, rows
+
+
+def _copy_rows(conn: Connection, table: sa.Table, rows: list[tuple]) -> None:
+    """PostgreSQL COPY on the transaction's own connection: many times faster than INSERT."""
+    names = ", ".join(f'"{column.name}"' for column in table.columns)
+    with (
+        conn.connection.driver_connection.cursor() as cursor,  # type: ignore[union-attr]
+        cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def _insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame, run_id: str) -> None:
+    # Both bypass SQLAlchemy's per-row parameter processing (half the time on a large night).
+    insert_sql = str(table.insert().compile(dialect=conn.dialect))
+    for start, rows in _row_chunks(frame, run_id):
+        try:
+            if conn.dialect.name == "postgresql":
+                _copy_rows(conn, table, rows)
+            else:
+                conn.exec_driver_sql(insert_sql, rows)
+        except (sa.exc.DBAPIError, conn.dialect.loaded_dbapi.Error) as exc:
+            raise ValueError(
+                f"the database refused table {table.name!r} rows {start}-{start + len(rows) - 1}"
+                f" of run {run_id}; nothing was published: {getattr(exc, 'orig', exc)}"
+            ) from exc
+
+
+class AppDB:
+    """The application database at ``url`` (sqlite:////abs/app.db, postgresql+psycopg://...)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = sa.make_url(url)
+        if self.url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"application database URL {url!r}: use sqlite:////abs/path/app.db "
+                "or postgresql+psycopg://user@host/db"
+            )
+        self.engine: Engine = sa.create_engine(self.url)
+        database = self.url.database if self.engine.dialect.name == "sqlite" else None
+        self._sqlite_file = None if database in (None, "", ":memory:") else Path(str(database))
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_foreign_keys)
+        self.metadata, self.runs_table, self.decisions_table, self.tables = _metadata()
+
+    def create_schema(self) -> None:
+        """Create any missing table and index (safe to call on every start)."""
+        if self._sqlite_file is not None:
+            self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        self.metadata.create_all(self.engine)
+
+    def publish_night(
+        self,
+        manifest: dict[str, Any],
+        frames: dict[str, pd.DataFrame],
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> None:
+        """Replace the manifest's night with this run, all or nothing (see module docstring)."""
+        _check_manifest(manifest)
+        prepared = _prepare_frames(frames)
+        row = {name: manifest[name] for name in MANIFEST_TEXT_FIELDS}
+        row |= {name: to_json(manifest[name]) for name in MANIFEST_JSON_FIELDS}
+        with self.engine.begin() as conn:
+            self._delete_night(conn, manifest["night"])
+            conn.execute(self.runs_table.insert(), [row | {"published_at": _utc_now()}])
+            for name, frame in prepared.items():
+                _insert_frame(conn, self.tables[name], frame, manifest["run_id"])
+            if before_commit is not None:
+                before_commit()
+
+    def _delete_night(self, conn: Connection, night: str) -> None:
+        runs = self.runs_table
+        old = sa.select(runs.c.run_id).where(runs.c.night == night).scalar_subquery()
+        for table in self.tables.values():
+            conn.execute(table.delete().where(table.c.run_id == old))
+        conn.execute(runs.delete().where(runs.c.night == night))
+
+    def runs(self) -> pd.DataFrame:
+        """Every published run, newest night first, JSON fields decoded."""
+        query = sa.select(self.runs_table).order_by(self.runs_table.c.night.desc())
+        with self.engine.connect() as conn:
+            records = [_decode_run(row._mapping) for row in conn.execute(query)]
+        return pd.DataFrame(records, columns=[*MANIFEST_FIELDS, "published_at"])
+
+    def run(self, night: str | None = None) -> dict[str, Any] | None:
+        """The manifest (plus published_at) of ``night``, or of the latest night if None."""
+        return self._latest_run(sa.true() if night is None else self.runs_table.c.night == night)
+
+    def previous_run(self, night: str) -> dict[str, Any] | None:
+        """The latest night published strictly before ``night``."""
+        return self._latest_run(self.runs_table.c.night < night)
+
+    def _latest_run(self, condition: sa.ColumnElement[bool]) -> dict[str, Any] | None:
+        runs = self.runs_table
+        query = sa.select(runs).where(condition).order_by(runs.c.night.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _decode_run(row._mapping)
+
+    def read(
+        self,
+        table: str,
+        run_id: str,
+        *,
+        pool_id: str | None = None,
+        person_id: str | None = None,
+    ) -> pd.DataFrame:
+        """Rows of one frame of a run, in published order, with the contract's columns."""
+        frame = {name: frame for frame, name in FRAME_TABLES.items()}.get(table, table)
+        if frame not in FRAME_SPECS:
+            raise ValueError(
+                f"unknown table {table!r}: choose one of {sorted(FRAME_TABLES)} "
+                "(or the table name 'diffs')"
+            )
+        source = self.tables[frame]
+        spec = FRAME_SPECS[frame]
+        query = sa.select(*(source.c[col.name] for col in spec)).where(source.c.run_id == run_id)
+        for key, value in (("pool_id", pool_id), ("person_id", person_id)):
+            if value is None:
+                continue
+            if key not in source.c:
+                raise ValueError(f"table {table!r} has no {key} column to filter on")
+            query = query.where(source.c[key] == value)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(source.c.row_no)).all()
+        result = pd.DataFrame([tuple(row) for row in rows], columns=[col.name for col in spec])
+        return result.astype({col.name: _READ_DTYPES[col.kind] for col in spec})
+
+    def record_decision(
+        self,
+        *,
+        night: str,
+        pool_id: str,
+        person_id: str,
+        decision: Decision,
+        reviewer: str,
+        reason: str,
+        decided_at: dt.datetime | None = None,
+    ) -> int:
+        """Append a reviewer's decision on a candidate of a night's pool; returns its id."""
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
+        for name, value in (("reviewer", reviewer), ("reason", reason)):
+            if not value.strip():
+                raise ValueError(f"a decision needs a {name}: the audit trail must say who/why")
+        if decided_at is not None and decided_at.tzinfo is None:
+            raise ValueError("decided_at must be timezone-aware (e.g. datetime.now(UTC))")
+        when = _utc_now() if decided_at is None else decided_at.astimezone(dt.UTC).isoformat()
+        values = (night, pool_id, person_id, decision, reviewer, reason)
+        table = self.decisions_table
+        query = table.insert().values(dict(zip(_DECISION_FIELDS, values, strict=True)))
+        with self.engine.begin() as conn:
+            result = conn.execute(query.values(decided_at=when).returning(table.c.decision_id))
+            return int(result.scalar_one())
+
+    def decisions(
+        self, *, night: str | None = None, pool_id: str | None = None, person_id: str | None = None
+    ) -> pd.DataFrame:
+        """The decision trail, oldest first, optionally for one night, pool or person."""
+        table = self.decisions_table
+        query = sa.select(table).order_by(table.c.decision_id)
+        for key, value in (("night", night), ("pool_id", pool_id), ("person_id", person_id)):
+            if value is not None:
+                query = query.where(table.c[key] == value)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame([tuple(row) for row in rows], columns=list(table.c.keys()))
+
+
+def _decode_run(row: Any) -> dict[str, Any]:
+    run = dict(row)
+    for name in MANIFEST_JSON_FIELDS:
+        run[name] = from_json(run[name])
+    return run
+
+
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,642 @@
+"""Fairness audit of ranked shortlists drawn from an eligible pool: per shortlist and per run.
+
+Each night ~5,000 shortlists are drawn, each the top ``k`` of a ranked eligible pool of 10 to
+~10^6 people. Per protected attribute (and intersection) and group, ``audit_metrics`` reports:
+
+- ``share_pool``, ``share_selected`` and, per shortlist only, ``skew_at_k`` =
+  ln(share_selected / share_pool) (Geyik, Ambler, Kenthapadi 2019);
+- ``selection_rate`` (shortlist places over people in the pool) and ``selection_impact_ratio``
+  (over the highest rate among non-small known groups: the four-fifths rule);
+- ``scoring_rate`` (share of the group scoring strictly above the pool's median score) and
+  ``scoring_impact_ratio``, as NYC Local Law 144 defines them; their note states how many
+  people have no recorded value, as the law asks;
+- ``exposure_ratio``: a group's exposure (sum of 1/log2(1 + rank) over its shortlisted) per
+  member of the pool, over the best non-small known group's.
+``audit_shortlist`` adds one ``ndkl`` row per attribute (group ``*``).
+
+Missing values form the group ``unknown``: it counts in shares, skew and NDKL and its rates are
+reported, but it is never part of a ratio. A known group (intersections included) with fewer
+than ``min_group`` people in the pool is ``small``: reported, never the reference of a ratio,
+its verdict at most "warn".
+
+Verdict rule. Shares and rates carry no threshold: informational, verdict "pass" (and
+``verdict_summary`` does not count them). A checked row passes if its point value meets the
+threshold; fails if it misses and its whole interval lies on the wrong side as well; warns
+otherwise, also when the value is undefined or there is no interval (NDKL never fails).
+
+Intervals. Rates and shares: Wilson score intervals at ``confidence``. Ratios: each group's
+Wilson interval at level sqrt(confidence), then [low_g / high_ref, high_g / low_ref]; for
+independent groups the rectangle holds both true rates with probability >= confidence, hence
+the ratio too. The reference row itself is [1, 1]. Exposure ratio: the same, holding each
+group's mean position weight fixed (1, the top weight, for a group with no one shortlisted).
+Skew: ln of the Wilson interval of share_selected over share_pool (a census, no interval);
+skew is -inf for a group with no one in the shortlist.
+
+NDKL (Geyik et al. 2019): sum over prefixes i of KL(D_i || Q) / log2(i + 1), over
+Z = sum 1/log2(i + 1); D_i = group shares among the top i, Q = pool shares (unknown counts as a
+group). Terms with D_i(g) = 0 are 0 (the limit); Q is floored at ``NDKL_EPSILON`` so a group
+absent from Q gives a large finite value instead of infinity. NDKL of a short list is large by
+chance alone (a random top 20 of a balanced pool often exceeds 0.2): read it with ``k`` in mind.
+
+Run level. ``audit_run`` sums the counts over shortlists: ``n_pool`` counts person-pool pairs
+(someone eligible for 30 vacancies counts 30 times), ``n_selected`` shortlist places. A run
+selection rate is places won per eligibility held, and a run ratio compares those across
+groups. Its intervals treat the pairs as independent, which they are not when the same people
+recur across pools: read them as too narrow. Per-shortlist checks are summarised in
+``shortlists`` (how many shortlists made the check), ``share_warn`` and ``share_fail``;
+run ``skew_at_k`` is the median over shortlists and run ``ndkl`` the mean (pass or warn only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+UNKNOWN = "unknown"
+INTERSECTION_SEP = "×"
+NDKL_EPSILON = 1e-6
+COUNT_COLUMNS = ["attribute", "group", "n_pool", "n_selected", "n_scoring", "exposure"]
+AUDIT_COLUMNS = [
+    *["attribute", "group", "metric", "value", "ci_low", "ci_high", "n_pool", "n_selected"],
+    *["small", "threshold", "verdict", "note"],
+]
+RUN_COLUMNS = [*AUDIT_COLUMNS, "shortlists", "share_warn", "share_fail"]
+VERDICTS = ("pass", "warn", "fail")
+
+RESERVED_LABEL = (
+    "Column {column!r} holds the value {label!r}, reserved for missing values: rename it."
+)
+BAD_INTERSECTION = "Intersection {parts!r}: expected two or more distinct columns among {columns}."
+BAD_K = "k must be a positive integer, got {k!r}."
+BAD_LENGTH = "groups[{attribute!r}] has {got} rows but the eligible pool has {n}: align them."
+BAD_RANKED = "ranked must start with min(k, pool size) = {need} distinct indices in [0, {n})."
+NOT_FINITE = "scores must be finite: {bad} of {n} eligible rows are NaN or infinite."
+EMPTY_POOL = "The eligible pool is empty or has no protected attribute: nothing to audit."
+MISSING_COLUMNS = "{what} lacks the columns {missing}."
+BAD_TOTAL = (
+    "counts hold {got} selections for attribute {attribute!r}, expected min(k, pool) = {want}."
+)
+
+Rule = Literal["info", "min", "abs_max"]
+
+
+@dataclass(frozen=True)
+class GroupCodes:
+    """Protected groups of a set of people, integer-coded: ``codes[attr]`` is an int array
+    (-1 = unknown), ``labels[attr]`` the group names (code i is ``labels[attr][i]``)."""
+
+    codes: dict[str, np.ndarray]
+    labels: dict[str, list[str]]
+
+    def __post_init__(self) -> None:
+        if set(self.codes) != set(self.labels):
+            raise ValueError("GroupCodes: codes and labels must name the same attributes.")
+        if len({len(c) for c in self.codes.values()}) > 1:
+            raise ValueError("GroupCodes: every attribute must code the same rows.")
+
+    def take(self, index: np.ndarray) -> GroupCodes:
+        """The rows ``index`` (e.g. one eligible pool), keeping the labels."""
+        rows = np.asarray(index)
+        return GroupCodes({a: c[rows] for a, c in self.codes.items()}, dict(self.labels))
+
+
+@dataclass(frozen=True)
+class AuditThresholds:
+    min_impact_ratio: float = 0.8
+    min_scoring_impact_ratio: float = 0.8
+    max_abs_skew: float = 0.5
+    max_ndkl: float = 0.2
+    min_exposure_ratio: float = 0.8
+    min_group: int = 5
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if not 0 < self.confidence < 1 or self.min_group < 1:
+            raise ValueError("AuditThresholds: confidence must lie in (0, 1), min_group be >= 1.")
+
+
+def encode_groups(
+    groups: pd.DataFrame, *, intersections: Sequence[tuple[str, ...]] = ()
+) -> GroupCodes:
+    """Integer-code each column (labels sorted, NA -> -1), plus one attribute per intersection,
+    named ``"a×b"``, unknown where any part is unknown."""
+    codes: dict[str, np.ndarray] = {}
+    labels: dict[str, list[str]] = {}
+    for column in groups.columns:
+        values, uniques = pd.factorize(groups[column], sort=True, use_na_sentinel=True)
+        names = [str(u) for u in uniques]
+        if UNKNOWN in names:
+            raise ValueError(RESERVED_LABEL.format(column=column, label=UNKNOWN))
+        codes[str(column)], labels[str(column)] = values.astype(np.intp), names
+    base = list(codes)
+    for parts in intersections:
+        if len(parts) < 2 or len(set(parts)) < len(parts) or not set(parts) <= set(base):
+            raise ValueError(BAD_INTERSECTION.format(parts=parts, columns=base))
+        name = INTERSECTION_SEP.join(parts)
+        codes[name], labels[name] = _intersect(
+            [codes[p] for p in parts], [labels[p] for p in parts]
+        )
+    return GroupCodes(codes, labels)
+
+
+def _intersect(parts: list[np.ndarray], names: list[list[str]]) -> tuple[np.ndarray, list[str]]:
+    combined = np.zeros(len(parts[0]), dtype=np.int64)
+    unknown = np.zeros(len(parts[0]), dtype=bool)
+    for code, labels in zip(parts, names, strict=True):
+        combined = combined * len(labels) + code
+        unknown |= code < 0
+    present, inverse = np.unique(combined[~unknown], return_inverse=True)
+    out = np.full(len(combined), -1, dtype=np.intp)
+    out[~unknown] = inverse
+    digits, rest = [], present
+    for labels in reversed(names):
+        digits.append(rest % len(labels))
+        rest = rest // len(labels)
+    digits.reverse()
+    decoded = zip(
+        *(np.asarray(lab, dtype=object)[d] for lab, d in zip(names, digits, strict=True)),
+        strict=True,
+    )
+    return out, [INTERSECTION_SEP.join(combo) for combo in decoded]
+
+
+def wilson_interval(
+    successes: np.ndarray, trials: np.ndarray, *, confidence: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval (no continuity correction); NaN where there are no trials."""
+    s, n = np.asarray(successes, dtype=float), np.asarray(trials, dtype=float)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = s / n
+        denom = 1 + z**2 / n
+        center = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    low = np.where(s == 0, 0.0, np.clip(center - half, 0.0, 1.0))
+    high = np.where(s == n, 1.0, np.clip(center + half, 0.0, 1.0))
+    return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
+
+
+def _shortlist_rows(groups: GroupCodes, n: int, ranked: np.ndarray, k: int) -> np.ndarray:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(BAD_K.format(k=k))
+    if n == 0 or not groups.codes:
+        raise ValueError(EMPTY_POOL)
+    for attribute, codes in groups.codes.items():
+        if len(codes) != n:
+            raise ValueError(BAD_LENGTH.format(attribute=attribute, got=len(codes), n=n))
+    need = min(int(k), n)
+    top = np.asarray(ranked)[:need]
+    if (
+        len(top) < need
+        or not np.issubdtype(top.dtype, np.integer)
+        or (need and (top.min() < 0 or top.max() >= n))
+        or len(np.unique(top)) < need
+    ):
+        raise ValueError(BAD_RANKED.format(need=need, n=n))
+    return top
+
+
+def _above_median(scores: np.ndarray | None, n: int) -> np.ndarray:
+    """1 where the score is strictly above the pool's median (LL144), else 0."""
+    if scores is None or n == 0:
+        return np.zeros(n, dtype=np.intp)
+    bad = int(np.count_nonzero(~np.isfinite(scores)))
+    if bad:
+        raise ValueError(NOT_FINITE.format(bad=bad, n=n))
+    half = np.partition(scores, n // 2)  # np.median, ~10x faster here
+    median = half[n // 2] if n % 2 else (half[n // 2] + half[: n // 2].max()) / 2
+    return (scores > median).astype(np.intp)
+
+
+def _attribute_counts(
+    codes: np.ndarray, size: int, above: np.ndarray, top: np.ndarray, weight: np.ndarray
+) -> tuple[dict[str, np.ndarray], float]:
+    """Counts of one attribute (index 0: unknown) in one bincount over the pool, and NDKL."""
+    both = np.bincount(codes + (above * size + 1), minlength=2 * size)
+    pool, top_codes = both[:size] + both[size:], codes[top] + 1
+    order = np.r_[1:size, 0]  # unknown last, always kept
+    order = order[(pool[order] > 0) | (order == 0)]
+    counts = {
+        "n_pool": pool[order],
+        "n_selected": np.bincount(top_codes, minlength=size)[order],
+        "n_scoring": both[size:][order],
+        "exposure": np.bincount(top_codes, weights=weight, minlength=size)[order],
+        "n_unknown": np.full(len(order), pool[0]),
+        "order": order,
+    }
+    return counts, ndkl(top_codes, pool / max(len(codes), 1))
+
+
+def _shortlist_columns(
+    groups: GroupCodes, scores: np.ndarray | None, n: int, ranked: np.ndarray, k: int
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Counts per (attribute, group) and NDKL per attribute, in one pass over the pool."""
+    top = _shortlist_rows(groups, n, ranked, k)
+    above = _above_median(scores, n)
+    weight = 1.0 / np.log2(np.arange(2, len(top) + 2))
+    parts: list[dict[str, np.ndarray]] = []
+    ndkls = []
+    for attribute, codes in groups.codes.items():
+        labels = groups.labels[attribute]
+        counts, divergence = _attribute_counts(codes, len(labels) + 1, above, top, weight)
+        names = np.asarray([UNKNOWN, *labels], dtype=object)[counts.pop("order")]
+        parts.append(
+            {"attribute": np.full(len(names), attribute, dtype=object), "group": names, **counts}
+        )
+        ndkls.append(divergence)
+    columns = [*COUNT_COLUMNS, "n_unknown"]
+    return {c: np.concatenate([p[c] for p in parts]) for c in columns}, np.asarray(ndkls)
+
+
+def shortlist_counts(
+    groups: GroupCodes, scores: np.ndarray, ranked: np.ndarray, *, k: int
+) -> pd.DataFrame:
+    """Summable counts of one shortlist: one row per (attribute, group present in the pool),
+    ``unknown`` last (always present): ``COUNT_COLUMNS`` + ``n_unknown`` (per attribute)."""
+    values = np.asarray(scores, dtype=float)
+    return pd.DataFrame(_shortlist_columns(groups, values, len(values), ranked, k)[0])
+
+
+def shortlist_ndkl(groups: GroupCodes, ranked: np.ndarray, *, k: int) -> pd.DataFrame:
+    """NDKL of the shortlist per attribute: columns ``attribute``, ``ndkl``."""
+    n = len(next(iter(groups.codes.values()))) if groups.codes else 0
+    values = _shortlist_columns(groups, None, n, ranked, k)[1]
+    return pd.DataFrame({"attribute": list(groups.codes), "ndkl": values})
+
+
+def ndkl(group_codes_in_rank_order: np.ndarray, pool_shares: np.ndarray) -> float:
+    """Normalized discounted KL divergence (Geyik et al. 2019) of a ranking from the pool shares;
+    codes in 0..len(pool_shares)-1. NaN for an empty ranking. Memory O(len x groups)."""
+    codes = np.asarray(group_codes_in_rank_order, dtype=np.intp)
+    target = np.maximum(np.asarray(pool_shares, dtype=float), NDKL_EPSILON)
+    if len(codes) == 0:
+        return float("nan")
+    if codes.min() < 0 or codes.max() >= len(target):
+        raise ValueError(f"group codes must lie in [0, {len(target)}), the pool_shares indices.")
+    onehot = np.zeros((len(codes), len(target)))
+    onehot[np.arange(len(codes)), codes] = 1.0
+    positions = np.arange(1, len(codes) + 1)
+    shares = np.cumsum(onehot, axis=0) / positions[:, None]
+    logs = np.log(shares / target, out=np.zeros_like(shares), where=shares > 0)
+    discount = 1.0 / np.log2(positions + 1)
+    return float(discount @ (shares * logs).sum(axis=1) / discount.sum())
+
+
+@dataclass(frozen=True)
+class _Table:
+    """Count rows as arrays, with per-unit totals (a unit: one attribute of one shortlist)."""
+
+    attribute: np.ndarray
+    group: np.ndarray
+    unit: np.ndarray
+    n_pool: np.ndarray
+    n_selected: np.ndarray
+    n_scoring: np.ndarray
+    exposure: np.ndarray
+    known: np.ndarray
+    small: np.ndarray
+    pool_total: np.ndarray
+    selected_total: np.ndarray
+    n_unknown: np.ndarray
+
+
+def _table(counts: pd.DataFrame | dict[str, np.ndarray], min_group: int) -> _Table:
+    """Count rows (a frame or its columns) with a pool, as arrays; unit totals per row."""
+    _require(counts, "counts", COUNT_COLUMNS)
+    keep = np.asarray(counts["n_pool"]) > 0  # an empty unknown row: nothing to rate
+    col = {c: np.asarray(counts[c])[keep] for c in COUNT_COLUMNS}
+    attribute = col["attribute"].astype(object)
+    unit = pd.factorize(attribute)[0]
+    if "shortlist" in counts:
+        shortlist = pd.factorize(np.asarray(counts["shortlist"])[keep])[0]
+        unit = pd.factorize(shortlist * (unit.max() + 1) + unit)[0]
+    n_pool, n_selected = col["n_pool"].astype(float), col["n_selected"].astype(float)
+    known = col["group"] != UNKNOWN
+    return _Table(
+        attribute=attribute,
+        group=col["group"].astype(object),
+        unit=unit,
+        n_pool=n_pool,
+        n_selected=n_selected,
+        n_scoring=col["n_scoring"].astype(float),
+        exposure=col["exposure"].astype(float),
+        known=known,
+        small=known & (n_pool < min_group),
+        pool_total=np.bincount(unit, weights=n_pool)[unit],
+        selected_total=np.bincount(unit, weights=n_selected)[unit],
+        n_unknown=np.bincount(unit, weights=np.where(known, 0.0, n_pool))[unit],
+    )
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One metric over some count rows: values, interval, rule and notes."""
+
+    metric: str
+    rows: np.ndarray
+    value: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    rule: Rule
+    threshold: float
+    note: np.ndarray
+
+
+def _join(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    both = (first != "") & (second != "")
+    return np.where(both, first + "; " + second, np.where(first == "", second, first))
+
+
+def _notes(mask: np.ndarray, texts: np.ndarray | str) -> np.ndarray:
+    return np.where(mask, np.asarray(texts, dtype=object), "").astype(object)
+
+
+def _ratio(
+    t: _Table, rate: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ratio to the best non-small known group of the unit, its interval, and the note."""
+    eligible = t.known & ~t.small
+    best = np.full(t.unit.max() + 1, -np.inf)
+    np.maximum.at(best, t.unit[eligible], rate[eligible])
+    ref_rate = best[t.unit]
+    is_ref = eligible & (rate == ref_rate)
+    ref_row = np.zeros(len(best), dtype=np.intp)
+    ref_row[t.unit[is_ref][::-1]] = np.flatnonzero(is_ref)[::-1]  # first reference row
+    ref_low, ref_high = low[ref_row][t.unit], high[ref_row][t.unit]
+    defined = ref_rate > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(defined, rate / ref_rate, np.nan)
+        ci_low = np.where(is_ref, 1.0, np.where(defined, low / ref_high, np.nan))
+        ci_high = np.where(is_ref, 1.0, np.where(defined, high / ref_low, np.nan))
+    note = _join(
+        _notes(is_ref & defined, "reference group (highest rate)"),
+        _notes(~defined, "undefined: no reference group with a non-zero rate"),
+    )
+    return value, ci_low, ci_high, note
+
+
+def _blocks(t: _Table, th: AuditThresholds, *, with_skew: bool) -> list[_Block]:
+    rows = np.arange(len(t.group))
+    nan, blank = np.full(len(rows), np.nan), np.full(len(rows), "", dtype=object)
+    share_pool = t.n_pool / t.pool_total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share_selected = t.n_selected / t.selected_total
+    low, high = wilson_interval(t.n_selected, t.selected_total, confidence=th.confidence)
+    blocks = [
+        _Block("share_pool", rows, share_pool, nan, nan, "info", np.nan, blank),
+        _Block("share_selected", rows, share_selected, low, high, "info", np.nan, blank),
+    ]
+    if with_skew:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value, lo, hi = (np.log(x / share_pool) for x in (share_selected, low, high))
+        none = _notes(t.n_selected == 0, "no one from the group in the shortlist")
+        blocks.append(_Block("skew_at_k", rows, value, lo, hi, "abs_max", th.max_abs_skew, none))
+    return blocks + _rate_blocks(t, th)
+
+
+def _rate_blocks(t: _Table, th: AuditThresholds) -> list[_Block]:
+    n = len(t.group)
+    blank = np.full(n, "", dtype=object)
+    unknown = np.asarray(
+        [
+            f"unknown: {u:.0f} of {p:.0f} in the pool"
+            for u, p in zip(t.n_unknown, t.pool_total, strict=True)
+        ],
+        dtype=object,
+    )
+    mean_weight = np.divide(t.exposure, t.n_selected, out=np.ones(n), where=t.n_selected > 0)
+    selection = _rate_pair(t, th, t.n_selected, ("selection_rate", "selection_impact_ratio"))
+    scoring = _rate_pair(t, th, t.n_scoring, ("scoring_rate", "scoring_impact_ratio"), unknown)
+    exposure = _rate_pair(t, th, t.n_selected, ("", "exposure_ratio"), blank, mean_weight)
+    return [*selection, *scoring, *exposure[1:]]
+
+
+def _rate_pair(
+    t: _Table,
+    th: AuditThresholds,
+    count: np.ndarray,
+    names: tuple[str, str],
+    note: np.ndarray | None = None,
+    weight: np.ndarray | float = 1.0,
+) -> list[_Block]:
+    """A rate per group (``count * weight`` per pool member) and its ratio to the reference."""
+    rows, known = np.arange(len(t.group)), np.flatnonzero(t.known)
+    note = np.full(len(rows), "", dtype=object) if note is None else note
+    interval = wilson_interval(count, t.n_pool, confidence=th.confidence)
+    rate = _Block(names[0], rows, count / t.n_pool, *interval, "info", np.nan, note)
+    threshold = {
+        "selection_impact_ratio": th.min_impact_ratio,
+        "scoring_impact_ratio": th.min_scoring_impact_ratio,
+        "exposure_ratio": th.min_exposure_ratio,
+    }[names[1]]
+    low, high = wilson_interval(count, t.n_pool, confidence=float(np.sqrt(th.confidence)))
+    value, ci_low, ci_high, ratio_note = _ratio(
+        t, count * weight / t.n_pool, low * weight, high * weight
+    )
+    ratio = (value[known], ci_low[known], ci_high[known], _join(ratio_note, note)[known])
+    return [rate, _Block(names[1], known, *ratio[:3], "min", threshold, ratio[3])]
+
+
+def _verdicts(block: _Block, small: np.ndarray) -> np.ndarray:
+    value, low, high, threshold = block.value, block.low, block.high, block.threshold
+    if block.rule == "info":
+        return np.full(len(value), "pass", dtype=object)
+    with np.errstate(invalid="ignore"):
+        if block.rule == "min":
+            ok, bad = value >= threshold, high < threshold
+        else:
+            ok, bad = np.abs(value) <= threshold, (low > threshold) | (high < -threshold)
+    return np.where(ok, "pass", np.where(bad & ~small, "fail", "warn")).astype(object)
+
+
+def _long_columns(t: _Table, blocks: list[_Block]) -> dict[str, np.ndarray]:
+    rows = np.concatenate([b.rows for b in blocks])
+    order = np.lexsort((np.repeat(np.arange(len(blocks)), [len(b.rows) for b in blocks]), rows))
+    small = t.small[rows]
+    small_note = np.asarray([f"small group (n={n:.0f})" for n in t.n_pool[rows]], dtype=object)
+    frame = {
+        "attribute": t.attribute[rows],
+        "group": t.group[rows],
+        "metric": np.repeat([b.metric for b in blocks], [len(b.rows) for b in blocks]),
+        "value": np.concatenate([b.value for b in blocks]),
+        "ci_low": np.concatenate([b.low for b in blocks]),
+        "ci_high": np.concatenate([b.high for b in blocks]),
+        "n_pool": t.n_pool[rows].astype(np.int64),
+        "n_selected": t.n_selected[rows].astype(np.int64),
+        "small": small,
+        "threshold": np.repeat([b.threshold for b in blocks], [len(b.rows) for b in blocks]),
+        "verdict": np.concatenate([_verdicts(b, t.small[b.rows]) for b in blocks]),
+        "note": _join(_notes(small, small_note), np.concatenate([b.note for b in blocks])),
+    }
+    return {c: v[order] for c, v in frame.items()}
+
+
+def _long_frame(t: _Table, blocks: list[_Block]) -> pd.DataFrame:
+    return pd.DataFrame(_long_columns(t, blocks), columns=AUDIT_COLUMNS)
+
+
+def audit_metrics(
+    counts: pd.DataFrame, *, thresholds: AuditThresholds, k: int | None
+) -> pd.DataFrame:
+    """Long audit frame (``AUDIT_COLUMNS``) from counts; ``k`` given means one shortlist of k
+    (adds ``skew_at_k`` and checks each attribute holds min(k, pool) selections)."""
+    t = _table(counts, thresholds.min_group)
+    if k is not None:
+        want = np.minimum(k, t.pool_total)
+        wrong = np.flatnonzero(t.selected_total != want)
+        if len(wrong):
+            i = wrong[0]
+            raise ValueError(
+                BAD_TOTAL.format(got=t.selected_total[i], attribute=t.attribute[i], want=want[i])
+            )
+    return _long_frame(t, _blocks(t, thresholds, with_skew=k is not None))
+
+
+def _ndkl_columns(
+    attributes: np.ndarray,
+    values: np.ndarray,
+    totals: tuple[np.ndarray, np.ndarray],
+    note: str,
+    th: AuditThresholds,
+) -> dict[str, np.ndarray]:
+    """One ``ndkl`` row per attribute (group ``*``); ``totals``: pool size and selections."""
+    n, nan = len(values), np.full(len(values), np.nan)
+    return {
+        "attribute": np.asarray(attributes, dtype=object),
+        "group": np.full(n, "*", dtype=object),
+        "metric": np.full(n, "ndkl", dtype=object),
+        "value": values,
+        "ci_low": nan,
+        "ci_high": nan,
+        "n_pool": np.asarray(totals[0], dtype=np.int64),
+        "n_selected": np.asarray(totals[1], dtype=np.int64),
+        "small": np.zeros(n, dtype=bool),
+        "threshold": np.full(n, th.max_ndkl),
+        "verdict": np.where(values <= th.max_ndkl, "pass", "warn").astype(object),
+        "note": np.full(n, note, dtype=object),
+    }
+
+
+def audit_shortlist(
+    groups: GroupCodes,
+    scores: np.ndarray,
+    ranked: np.ndarray,
+    *,
+    k: int,
+    thresholds: AuditThresholds,
+) -> pd.DataFrame:
+    """Audit of one shortlist (the first ``k`` of ``ranked``): metrics plus NDKL per attribute."""
+    return audit_with_counts(groups, scores, ranked, k=k, thresholds=thresholds)[0]
+
+
+def audit_with_counts(
+    groups: GroupCodes,
+    scores: np.ndarray,
+    ranked: np.ndarray,
+    *,
+    k: int,
+    thresholds: AuditThresholds,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``audit_shortlist`` and ``shortlist_counts`` of one shortlist, from one pass."""
+    values = np.asarray(scores, dtype=float)
+    counts, ndkls = _shortlist_columns(groups, values, len(values), ranked, k)
+    t = _table(counts, thresholds.min_group)
+    metrics = _long_columns(t, _blocks(t, thresholds, with_skew=True))
+    totals = (np.full(len(ndkls), len(values)), np.full(len(ndkls), min(k, len(values))))
+    note = "no interval: above the threshold warns, never fails"
+    rows = _ndkl_columns(np.asarray(list(groups.codes)), ndkls, totals, note, thresholds)
+    audit = pd.DataFrame({c: np.concatenate([metrics[c], rows[c]]) for c in AUDIT_COLUMNS})
+    return audit, pd.DataFrame(counts)
+
+
+def _per_shortlist_stats(
+    counts: pd.DataFrame, pair: np.ndarray, th: AuditThresholds
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per (pair, metric): shortlists checked, share warned, share failed; and median skew."""
+    t = _table(counts, th.min_group)
+    n_pairs = pair.max() + 1
+    stats, skew = [], np.full(n_pairs, np.nan)
+    for block in _blocks(t, th, with_skew=True):
+        ids, verdict = pair[block.rows], _verdicts(block, t.small[block.rows])
+        checked = np.bincount(ids, minlength=n_pairs)
+        present = np.flatnonzero(checked)
+        shares = {
+            f"share_{v}": np.bincount(ids, weights=verdict == v, minlength=n_pairs)[present]
+            / checked[present]
+            for v in ("warn", "fail")
+        }
+        stats.append(
+            pd.DataFrame(
+                {"pair": present, "metric": block.metric, "shortlists": checked[present], **shares}
+            )
+        )
+        if block.metric == "skew_at_k":
+            skew[present] = pd.Series(block.value).groupby(ids).median().to_numpy()
+    return pd.concat(stats, ignore_index=True), skew
+
+
+def _require(frame: pd.DataFrame | dict[str, np.ndarray], what: str, need: list[str]) -> None:
+    missing = sorted(set(need) - set(frame.keys()))
+    if missing:
+        raise ValueError(MISSING_COLUMNS.format(what=what, missing=missing))
+
+
+def _run_ndkl_rows(
+    ndkl_per_shortlist: pd.DataFrame, summed: pd.DataFrame, th: AuditThresholds
+) -> pd.DataFrame:
+    by_attribute = ndkl_per_shortlist.assign(
+        warned=ndkl_per_shortlist["ndkl"] > th.max_ndkl
+    ).groupby("attribute", sort=False)
+    mean = by_attribute["ndkl"].mean()
+    totals = summed.groupby("attribute", sort=False)[["n_pool", "n_selected"]].sum()
+    totals = totals.reindex(mean.index, fill_value=0)
+    note = "mean over shortlists; no interval: warns, never fails"
+    columns = (mean.index.to_numpy(), mean.to_numpy(), (totals["n_pool"], totals["n_selected"]))
+    return pd.DataFrame(_ndkl_columns(*columns, note, th)).assign(
+        shortlists=by_attribute.size().to_numpy(),
+        share_warn=by_attribute["warned"].mean().to_numpy(),
+        share_fail=0.0,
+    )
+
+
+def audit_run(
+    counts_per_shortlist: pd.DataFrame,
+    ndkl_per_shortlist: pd.DataFrame,
+    *,
+    thresholds: AuditThresholds,
+) -> pd.DataFrame:
+    """Whole-run audit (``RUN_COLUMNS``) from ``shortlist_counts`` and ``shortlist_ndkl`` frames,
+    each with a ``shortlist`` id column; see the module docstring for what the numbers mean."""
+    _require(counts_per_shortlist, "counts_per_shortlist", [*COUNT_COLUMNS, "shortlist"])
+    _require(ndkl_per_shortlist, "ndkl_per_shortlist", ["shortlist", "attribute", "ndkl"])
+    counts = counts_per_shortlist[counts_per_shortlist["n_pool"].to_numpy() > 0]
+    pair, uniques = pd.MultiIndex.from_frame(counts[["attribute", "group"]]).factorize()
+    summed = uniques.to_frame(index=False, name=["attribute", "group"]).assign(
+        **{c: np.bincount(pair, weights=counts[c]) for c in COUNT_COLUMNS[2:]}
+    )
+    summed = summed.astype(dict.fromkeys(("n_pool", "n_selected", "n_scoring"), np.int64))
+    stats, skew = _per_shortlist_stats(counts, pair, thresholds)
+    stats = stats.assign(
+        attribute=summed["attribute"].to_numpy()[stats["pair"]],
+        group=summed["group"].to_numpy()[stats["pair"]],
+    ).drop(columns="pair")
+    t = _table(summed, thresholds.min_group)
+    nan, note = np.full(len(skew), np.nan), np.full(len(skew), "median over shortlists", object)
+    skew_block = _Block(
+        "skew_at_k", np.arange(len(skew)), skew, nan, nan, "abs_max", thresholds.max_abs_skew, note
+    )
+    run = _long_frame(t, [*_blocks(t, thresholds, with_skew=False), skew_block])
+    run = run.merge(stats, on=["attribute", "group", "metric"], how="left", validate="1:1")
+    ndkl_rows = _run_ndkl_rows(ndkl_per_shortlist, summed, thresholds)
+    return pd.concat([run, ndkl_rows], ignore_index=True)[RUN_COLUMNS]
+
+
+def verdict_summary(audit: pd.DataFrame) -> dict[str, int]:
+    """How many checked rows (those with a threshold) pass, warn and fail."""
+    checked = audit.loc[audit["threshold"].notna(), "verdict"]
+    return {v: int((checked == v).sum()) for v in VERDICTS}

@@ -1,0 +1,385 @@
+"""The application database publishes a night all or nothing, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from hientai import appdb
+from hientai.appdb import AppDB
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+FRAMES = ("pools", "entries", "explanations", "fairness", "warnings", "diff")
+TABLES = ("pools", "entries", "explanations", "fairness", "warnings", "diffs")
+TABLE_OF = dict(zip(FRAMES, TABLES, strict=True))
+EXPLAIN = '[{"feature": "rating_trend_3y", "value": 1.0, "contribution": 0.2, "text_vi": "x"}]'
+
+
+def manifest(night: str, **changes: object) -> dict:
+    base = {
+        "run_id": uuid.uuid4().hex,
+        "night": night,
+        "as_of": night,
+        "snapshot_id": "snap-1",
+        "model_name": "hientai-potential",
+        "model_version": "3",
+        "config_hash": "abc123",
+        "code_version": "4bc54b1",
+        "started_at": f"{night}T01:00:00+00:00",
+        "finished_at": f"{night}T01:20:00+00:00",
+        "policy": "audit_only",
+        "counts": {"people_scored": 5, "pools": 2, "shortlisted": 3},
+        "party_rules": ["POOL-A: party_member required"],
+        "stage_seconds": {"score": 1.5, "publish": 0.25},
+        "report_file": f"reports/{night}/report.html",
+        "excel_file": f"reports/{night}/shortlists.xlsx",
+    }
+    return base | changes
+
+
+def night_frames(n_entries: int = 5) -> dict[str, pd.DataFrame]:
+    """Frames of docs/nightly-frames.md in the dtypes reads return; ``n_entries`` <= 5."""
+    pools = pd.DataFrame(
+        {
+            "pool_id": ["POOL-A", "POOL-B"],
+            "kind": ["leadership_post", "standing"],
+            "position_id": ["POS-1", None],
+            "org_id": ["P1", None],
+            "province": ["LCI", None],
+            "title": ["Giám đốc Sở Nội vụ", "Nguồn cán bộ trẻ"],
+            "title_code": ["director", None],
+            "scope": ["province", "national"],
+            "k": pd.array([2, 3], dtype="Int64"),
+            "n_eligible": pd.array([40, 300], dtype="Int64"),
+            "n_qualified": pd.array([6, 9], dtype="Int64"),
+            "max_age": [55.0, np.nan],
+            "rules": ['["age<=55", "party_member"]', '["age<=40"]'],
+            "party_rule": [True, False],
+        }
+    )
+    entries = pd.DataFrame(
+        {
+            "pool_id": ["POOL-A", "POOL-A", "POOL-A", "POOL-B", "POOL-B"],
+            "person_id": ["P001", "P002", "P003", "P001", "P004"],
+            "full_name": ["Nguyễn Văn A", None, "Trần Thị C", "Nguyễn Văn A", "Lê D"],
+            "population": ["internal", "internal", "external", "internal", "internal"],
+            "rank": pd.array([1, 2, None, 1, None], dtype="Int64"),
+            "rank_model": pd.array([1, 3, 2, 1, 2], dtype="Int64"),
+            "rank_fair": pd.array([None] * 5, dtype="Int64"),
+            "in_shortlist": [True, True, False, True, False],
+            "score": [0.91, 0.72, 0.75, 0.66, 0.41],
+            "raw_score": [2.3, 0.9, 1.1, 0.7, -0.4],
+            "percentile": [99.5, 97.0, 98.1, 92.25, 80.0],
+            "moved": [False, True, True, False, False],
+            "move_note": [None, "up 1 (exposure)", "down 1", None, None],
+        }
+    ).iloc[:n_entries]
+    explanations = pd.DataFrame(
+        {
+            "person_id": ["P001", "P002"],
+            "base_value": [-1.2, -1.2],
+            "raw_score": [2.3, 0.9],
+            "score": [0.91, 0.72],
+            "additivity_error": [1e-9, 0.0],
+            "dimensions": ['{"performance": 1.4}', '{"performance": 0.6}'],
+            "reasons_positive": [EXPLAIN, "[]"],
+            "reasons_negative": ["[]", EXPLAIN],
+            "suggestions": ["[]", "[]"],
+            "contributions": ['{"rating_trend_3y": 0.2}', '{"rating_trend_3y": -0.1}'],
+        }
+    )
+    fairness = pd.DataFrame(
+        {
+            "pool_id": ["POOL-A", "POOL-A", "POOL-B", None],
+            "attribute": ["gender", "gender", "age_band", "gender"],
+            "group": ["female", "male", "under_35", "female"],
+            "metric": ["share_selected", "selection_impact_ratio", "skew_at_k", "ndkl"],
+            "value": [0.5, np.nan, 1.25, 0.03],
+            "ci_low": [0.1, np.nan, np.nan, np.nan],
+            "ci_high": [0.9, np.nan, np.nan, np.nan],
+            "n_pool": pd.array([40, 40, 300, 340], dtype="Int64"),
+            "n_selected": pd.array([2, 2, 3, 5], dtype="Int64"),
+            "small": [True, True, False, False],
+            "threshold": [np.nan, 0.8, np.nan, np.nan],
+            "verdict": ["info", "warn", "pass", "info"],
+            "note": ["", "too few selected to judge", "", "whole run"],
+        }
+    )
+    warnings = pd.DataFrame(
+        {
+            "person_id": ["P009"],
+            "full_name": ["Phạm E"],
+            "org_id": ["P1"],
+            "province": [None],
+            "title": ["Phó Giám đốc Sở"],
+            "severity": ["high"],
+            "signals": ['["rating_drop", "discipline"]'],
+            "evidence_vi": ["Xếp loại giảm hai năm liền"],
+            "evidence_en": ["Rating fell two years running"],
+        }
+    )
+    diff = pd.DataFrame(
+        {
+            "pool_id": ["POOL-A", "POOL-A"],
+            "person_id": ["P002", "P007"],
+            "full_name": [None, "Đỗ F"],
+            "change": ["entered", "left"],
+            "rank_before": pd.array([None, 2], dtype="Int64"),
+            "rank_after": pd.array([2, None], dtype="Int64"),
+            "reason_vi": ["Điểm tăng", "Bị vượt"],
+            "reason_en": ["Score rose", "Overtaken"],
+        }
+    )
+    return dict(zip(FRAMES, (pools, entries, explanations, fairness, warnings, diff), strict=True))
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """One throwaway database for the module; each test starts from empty tables."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is unreachable ({exc}); start it to run these")
+    name = f"hientai_app_{uuid.uuid4().hex[:8]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppDB]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'nested' / 'app.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    app = AppDB(url)
+    app.create_schema()
+    app.create_schema()  # idempotent: a second call on an existing schema changes nothing
+    if request.param == "postgresql":
+        with app.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE runs, decisions, {', '.join(TABLES)} CASCADE"))
+    yield app
+    app.engine.dispose()
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two rows per insert batch, so every frame here spans several batches."""
+    monkeypatch.setattr(appdb, "CHUNK_ROWS", 2)
+
+
+def row_counts(db: AppDB) -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {
+            table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("runs", *TABLES)
+        }
+
+
+def assert_night_reads_back(db: AppDB, run_id: str, frames: dict[str, pd.DataFrame]) -> None:
+    for name, expected in frames.items():
+        pd.testing.assert_frame_equal(db.read(name, run_id), expected.reset_index(drop=True))
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_publish_then_read_back_every_frame(db: AppDB) -> None:
+    frames, run = night_frames(), manifest("2026-01-15")
+    db.publish_night(run, frames)
+    assert_night_reads_back(db, run["run_id"], frames)
+    stored = db.run("2026-01-15")
+    assert stored is not None
+    assert stored.pop("published_at") > "2026-"
+    assert stored == run
+    assert db.run() == db.run("2026-01-15")
+    assert db.runs()["run_id"].tolist() == [run["run_id"]]
+    assert row_counts(db) == {"runs": 1} | {t: len(frames[f]) for f, t in TABLE_OF.items()}
+
+
+def test_read_filters_by_pool_and_person_and_checks_the_table_name(db: AppDB) -> None:
+    frames, run = night_frames(), manifest("2026-01-15")
+    db.publish_night(run, frames)
+    pool_b = db.read("entries", run["run_id"], pool_id="POOL-B")
+    assert pool_b["person_id"].tolist() == ["P001", "P004"]
+    both = db.read("entries", run["run_id"], pool_id="POOL-A", person_id="P003")
+    assert both["rank_model"].tolist() == [2]
+    assert db.read("diffs", run["run_id"])["person_id"].tolist() == ["P002", "P007"]
+    assert db.read("explanations", uuid.uuid4().hex).empty
+    with pytest.raises(ValueError, match=r"unknown table 'people'.*'entries'"):
+        db.read("people", run["run_id"])
+    with pytest.raises(ValueError, match="table 'explanations' has no pool_id column"):
+        db.read("explanations", run["run_id"], pool_id="POOL-A")
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_republish_replaces_the_night_and_leaves_other_nights(db: AppDB) -> None:
+    first, other = manifest("2026-01-15"), manifest("2026-01-14")
+    db.publish_night(other, night_frames())
+    db.publish_night(first, night_frames())
+    again, fewer = manifest("2026-01-15"), night_frames(n_entries=3)
+    db.publish_night(again, fewer)
+    assert db.runs()["run_id"].tolist() == [again["run_id"], other["run_id"]]
+    assert_night_reads_back(db, again["run_id"], fewer)
+    assert_night_reads_back(db, other["run_id"], night_frames())
+    assert all(db.read(name, first["run_id"]).empty for name in FRAMES)
+    expected = {t: len(fewer[f]) + len(night_frames()[f]) for f, t in TABLE_OF.items()}
+    assert row_counts(db) == {"runs": 2} | expected
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_failing_before_commit_keeps_the_published_night(db: AppDB) -> None:
+    published = manifest("2026-01-15")
+    db.publish_night(published, night_frames())
+    counts = row_counts(db)
+    seen: list[int] = []
+
+    def rename_report() -> None:
+        seen.append(row_counts(db)["entries"])  # another connection: the new rows not visible
+        raise OSError("rename failed: report folder is busy")
+
+    replacement = manifest("2026-01-15")
+    with pytest.raises(OSError, match="report folder is busy"):
+        db.publish_night(replacement, night_frames(n_entries=3), before_commit=rename_report)
+    assert seen == [5]
+    assert row_counts(db) == counts
+    assert db.run("2026-01-15")["run_id"] == published["run_id"]  # type: ignore[index]
+    assert_night_reads_back(db, published["run_id"], night_frames())
+    assert all(db.read(name, replacement["run_id"]).empty for name in FRAMES)
+
+
+def test_a_bad_column_is_refused_before_any_database_statement(db: AppDB) -> None:
+    db.publish_night(manifest("2026-01-15"), night_frames())
+    counts, statements = row_counts(db), []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args))
+    frames = night_frames()
+    frames["entries"] = frames["entries"].rename(columns={"score": "scr"})
+    message = r"frame 'entries'.*missing columns \['score'\], unexpected columns \['scr'\]"
+    with pytest.raises(ValueError, match=message):
+        db.publish_night(manifest("2026-01-15"), frames)
+    assert statements == []
+    assert row_counts(db) == counts
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_null_in_a_required_column_mid_insert_rolls_everything_back(db: AppDB) -> None:
+    published = manifest("2026-01-15")
+    db.publish_night(published, night_frames())
+    counts = row_counts(db)
+    frames = night_frames()
+    # fairness comes after pools, entries and explanations; its third batch holds the null.
+    frames["fairness"] = frames["fairness"].assign(note=["", "", "", None])
+    replacement = manifest("2026-01-15")
+    with pytest.raises(ValueError, match=r"refused table 'fairness' rows 2-3 of run \w+"):
+        db.publish_night(replacement, frames)
+    assert row_counts(db) == counts
+    assert db.run("2026-01-15")["run_id"] == published["run_id"]  # type: ignore[index]
+    assert_night_reads_back(db, published["run_id"], night_frames())
+
+
+def test_previous_run_is_the_latest_night_strictly_before(tmp_path: Path) -> None:
+    db = AppDB(f"sqlite:///{tmp_path / 'app.db'}")
+    db.create_schema()
+    for night in ("2026-01-10", "2026-01-14", "2026-01-12"):
+        db.publish_night(manifest(night), night_frames(n_entries=1))
+    assert db.runs()["night"].tolist() == ["2026-01-14", "2026-01-12", "2026-01-10"]
+    assert db.run()["night"] == "2026-01-14"  # type: ignore[index]
+    assert db.previous_run("2026-01-14")["night"] == "2026-01-12"  # type: ignore[index]
+    assert db.previous_run("2026-01-13")["night"] == "2026-01-12"  # type: ignore[index]
+    assert db.previous_run("2026-01-11")["night"] == "2026-01-10"  # type: ignore[index]
+    assert db.previous_run("2026-01-10") is None
+    assert db.run("2025-12-31") is None
+    db.engine.dispose()
+
+
+def test_decisions_survive_republishing_the_night(db: AppDB) -> None:
+    db.publish_night(manifest("2026-01-15"), night_frames())
+    when = dt.datetime(2026, 1, 16, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    first = db.record_decision(
+        night="2026-01-15", pool_id="POOL-A", person_id="P001", decision="shortlist",
+        reviewer="vu.tccb", reason="Đủ tiêu chuẩn", decided_at=when,
+    )  # fmt: skip
+    second = db.record_decision(
+        night="2026-01-15", pool_id="POOL-A", person_id="P002", decision="hold",
+        reviewer="vu.tccb", reason="Chờ xác minh",
+    )  # fmt: skip
+    db.publish_night(manifest("2026-01-15"), night_frames(n_entries=2))
+    trail = db.decisions(night="2026-01-15")
+    assert trail["decision_id"].tolist() == [first, second]
+    assert trail["decision"].tolist() == ["shortlist", "hold"]
+    assert trail["decided_at"].iloc[0] == "2026-01-16T02:30:00+00:00"
+    assert db.decisions(person_id="P002")["reason"].tolist() == ["Chờ xác minh"]
+    assert db.decisions(night="2026-01-14").empty
+
+
+def test_a_decision_must_be_known_and_say_who_and_why(tmp_path: Path) -> None:
+    db = AppDB(f"sqlite:///{tmp_path / 'app.db'}")
+    db.create_schema()
+    common = {"night": "2026-01-15", "pool_id": "POOL-A", "person_id": "P001"}
+    with pytest.raises(ValueError, match="decision must be one of"):
+        db.record_decision(**common, decision="appoint", reviewer="a", reason="b")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="needs a reason"):
+        db.record_decision(**common, decision="reject", reviewer="a", reason="  ")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        db.record_decision(
+            **common,
+            decision="reject",
+            reviewer="a",
+            reason="b",
+            decided_at=dt.datetime(2026, 1, 1),
+        )
+    assert db.decisions().empty
+    db.engine.dispose()
+
+
+def test_flow_dtypes_are_stored_and_bad_values_refused(tmp_path: Path) -> None:
+    db = AppDB(f"sqlite:///{tmp_path / 'app.db'}")
+    db.create_schema()
+    frames = night_frames()
+    # What a pipeline usually hands over: ranks as floats with NaN, counts as numpy int64.
+    flow_like = frames | {
+        "entries": frames["entries"].astype({"rank": "float64", "rank_model": "int64"}),
+        "pools": frames["pools"].astype({"k": "int64", "n_eligible": "int32"}),
+    }
+    run = manifest("2026-01-15")
+    db.publish_night(run, flow_like)
+    assert_night_reads_back(db, run["run_id"], frames)
+    fractional = flow_like | {"entries": flow_like["entries"].assign(rank=1.5)}
+    with pytest.raises(ValueError, match="frame 'entries', column 'rank': expected int"):
+        db.publish_night(manifest("2026-01-16"), fractional)
+    unknown = frames | {"pools": frames["pools"].assign(kind="committee")}
+    with pytest.raises(ValueError, match=r"column 'kind': values must be one of .*'committee'"):
+        db.publish_night(manifest("2026-01-16"), unknown)
+    db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"night": "15/01/2026"}, "night must be a YYYY-MM-DD date"),
+        ({"night": "20260115"}, "night must be a YYYY-MM-DD date"),
+        ({"policy": "quota"}, "policy must be one of"),
+        ({"counts": [1, 2]}, "'counts' must be a dict"),
+        ({"model_version": 3}, "'model_version' must be a non-empty string"),
+        ({"extra": "x"}, r"unexpected fields \['extra'\]"),
+    ],
+)
+def test_a_bad_manifest_is_refused(tmp_path: Path, changes: dict, message: str) -> None:
+    db = AppDB(f"sqlite:///{tmp_path / 'app.db'}")
+    with pytest.raises(ValueError, match=message):
+        db.publish_night(manifest("2026-01-15") | changes, night_frames())
+    frames = night_frames()
+    del frames["diff"]
+    with pytest.raises(ValueError, match=r"missing \['diff'\]"):
+        db.publish_night(manifest("2026-01-15"), frames)
+    db.engine.dispose()
