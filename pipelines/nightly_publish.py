@@ -42,6 +42,26 @@ ENTRY_COLUMNS = [
 ]
 
 
+EXCEL_SCOPE = (
+    "Shortlisted entries (and any moved by re-ranking); fairness: the whole-run rows and every "
+    "failed shortlist check. Every qualified candidate and every check is in the application "
+    "database."
+)
+
+
+def excel(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """What the Excel export holds (see EXCEL_SCOPE): a workbook planners can open, not the
+    full ~10^6 rows of a national night."""
+    entries, fairness = frames["entries"], frames["fairness"]
+    return {
+        **frames,
+        "entries": entries.loc[
+            entries["in_shortlist"].astype(bool) | entries["moved"].astype(bool)
+        ],
+        "fairness": fairness.loc[fairness["pool_id"].isna() | (fairness["verdict"] == "fail")],
+    }
+
+
 def _frames(workdir: Path) -> dict[str, pd.DataFrame]:
     frames = {name: pd.read_parquet(workdir / f"{name}.parquet") for name in FRAMES}
     entries = frames["entries"]
@@ -106,7 +126,7 @@ def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict
     swap = _Swap(staging, target)
     try:
         write_html(staging / REPORT_FILE, manifest, frames)
-        write_excel(staging / EXCEL_FILE, manifest, frames)
+        write_excel(staging / EXCEL_FILE, {**manifest, "excel_scope": EXCEL_SCOPE}, excel(frames))
         for name in ("scores.parquet", "pools.json", "classifier.pkl"):
             shutil.copyfile(workdir / name, staging / name)
         write_json(staging / "manifest.json", manifest)

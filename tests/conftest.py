@@ -131,6 +131,18 @@ def first_training(prefect_harness: None, trained_world: tuple[Path, Path]) -> d
     return train(config=str(config), truth=str(truth))
 
 
+FIRST_NIGHT = "2026-01-01"
+
+
+@pytest.fixture(scope="session")
+def first_night(first_training: dict, trained_world: tuple[Path, Path]) -> dict:
+    """One published night of the trained world (its app database in the world's data dir)."""
+    from pipelines.nightly import nightly
+
+    config, _ = trained_world
+    return nightly(as_of=FIRST_NIGHT, config=str(config))
+
+
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

@@ -13,17 +13,10 @@ import pytest
 
 from hientai.appdb import AppDB
 from hientai.settings import load_settings
+from tests.conftest import FIRST_NIGHT
 
 pytestmark = pytest.mark.xdist_group("prefect")
-NIGHT = "2026-01-01"
-
-
-@pytest.fixture(scope="session")
-def first_night(first_training: dict, trained_world: tuple[Path, Path]) -> dict:
-    from pipelines.nightly import nightly
-
-    config, _ = trained_world
-    return nightly(as_of=NIGHT, config=str(config))
+NIGHT = FIRST_NIGHT
 
 
 def _db(config: Path) -> AppDB:
@@ -186,3 +179,29 @@ def test_a_night_reports_who_entered_and_left_since_the_previous_one(
     assert changed("left") == listed(old) - listed(new)
     assert len(diff) > 0 and diff["reason_en"].str.len().gt(0).all()
     assert tonight["counts"]["diff"] == len(diff)
+
+
+@pytest.mark.postgres
+def test_a_night_publishes_to_postgresql_and_replaces_itself(
+    first_night: dict, trained_world: tuple[Path, Path], postgres_uri: str, tmp_path: Path
+) -> None:
+    from pipelines.nightly import nightly
+
+    config, _ = trained_world
+    settings = load_settings(config)
+    pg_config = tmp_path / "pg.yaml"
+    pg_config.write_text(
+        f"data_dir: {settings.data_dir}\ntraining:\n  tracking_uri: {settings.tracking_uri}\n"
+        f"nightly:\n  app_db_url: {postgres_uri}\n",
+        encoding="utf-8",
+    )
+    night = "2025-12-01"  # its own night: the run folder is shared with the SQLite tests
+    first = nightly(as_of=night, config=str(pg_config))
+    second = nightly(as_of=night, config=str(pg_config))
+    db = AppDB(postgres_uri)
+    runs = db.runs()
+    assert list(runs["night"]) == [night] and runs["run_id"].iloc[0] == second["run_id"]
+    entries = db.read("entries", second["run_id"])
+    assert int(entries["in_shortlist"].sum()) == first["counts"]["shortlisted"] > 0
+    explained = db.read("explanations", second["run_id"])
+    assert set(entries.loc[entries["in_shortlist"], "person_id"]) == set(explained["person_id"])

@@ -54,3 +54,12 @@ def test_model_analysis_notebook_executes_on_a_trained_registry(
     config, _ = trained_world
     monkeypatch.setenv("HIENTAI_CONFIG", str(config))
     _execute(ROOT / "notebooks" / "02-model-analysis.ipynb", monkeypatch)
+
+
+@pytest.mark.xdist_group("prefect")
+def test_fairness_audit_notebook_executes_on_a_published_night(
+    first_night: dict, trained_world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, _ = trained_world
+    monkeypatch.setenv("HIENTAI_CONFIG", str(config))
+    _execute(ROOT / "notebooks" / "03-fairness-audit.ipynb", monkeypatch)
