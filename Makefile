@@ -65,6 +65,7 @@ bench: setup ## Run the 1,000,000-person benchmarks (minutes; writes under data/
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_features.py --data data/bench/data --as-of 2024-01-01
 	$(BIN)/python benchmarks/bench_train.py --data data/bench/data
+	$(BIN)/python benchmarks/bench_nightly.py --data data/bench/data
 
 clean: ## Remove the virtualenv and generated data
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
