@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_deployment_points_at_a_flow() -> None:
     config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
     names = {d["name"] for d in config["deployments"]}
-    assert {"retrain", "ingest", "build-features"} <= names
+    assert {"nightly", "retrain", "ingest", "build-features"} <= names
+    nightly = next(d for d in config["deployments"] if d["name"] == "nightly")
+    assert [s["cron"] for s in nightly["schedules"]] == ["0 1 * * *"]
     for deployment in config["deployments"]:
         path, name = deployment["entrypoint"].split(":")
         module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
