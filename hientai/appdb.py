@@ -144,13 +144,17 @@ def _frame_table(metadata: sa.MetaData, frame: str) -> sa.Table:
 
 
 def _metadata() -> tuple[sa.MetaData, sa.Table, sa.Table, dict[str, sa.Table]]:
-    metadata = sa.MetaData()
+    metadata, keys = sa.MetaData(), ("run_id", "night")
     runs = sa.Table(
         "runs",
         metadata,
         sa.Column("run_id", sa.String(64), primary_key=True),
         sa.Column("night", sa.String(10), nullable=False, unique=True),
-        *(sa.Column(name, sa.Text, nullable=False) for name in MANIFEST_FIELDS[2:]),
+        *(
+            sa.Column(name, sa.Text, nullable=False)
+            for name in MANIFEST_FIELDS
+            if name not in keys
+        ),
         sa.Column("published_at", sa.Text, nullable=False),
         _in_check("runs", "policy", POLICIES),
     )
@@ -186,7 +190,7 @@ def _check_manifest(manifest: dict[str, Any]) -> None:
 
 
 def _cast(frame_name: str, column: pd.Series, col: _Col) -> pd.Series:
-    target = {"str": "object", "int": "Int64", "float": "float64", "bool": "boolean"}[col.kind]
+    target = {"str": "string", "int": "Int64", "float": "float64", "bool": "boolean"}[col.kind]
     try:
         cast = column.astype(target)
     except (TypeError, ValueError) as exc:
@@ -282,11 +286,15 @@ class AppDB:
                 f"application database URL {url!r}: use sqlite:////abs/path/app.db "
                 "or postgresql+psycopg://user@host/db"
             )
-        self.engine: Engine = sa.create_engine(self.url)
-        database = self.url.database if self.engine.dialect.name == "sqlite" else None
-        self._sqlite_file = None if database in (None, "", ":memory:") else Path(str(database))
+        sqlite = self.url.get_backend_name() == "sqlite"
+        in_memory = sqlite and self.url.database in (None, "", ":memory:")
+        self._sqlite_file = Path(str(self.url.database)) if sqlite and not in_memory else None
+        # No pooled connection outlives a call: nobody has to remember dispose(), and dropping
+        # or migrating the database never meets a stale session (in-memory SQLite needs one).
+        pooling = {} if in_memory else {"poolclass": sa.pool.NullPool}
+        self.engine: Engine = sa.create_engine(self.url, **pooling)
         if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_foreign_keys)
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.metadata, self.runs_table, self.decisions_table, self.tables = _metadata()
 
     def create_schema(self) -> None:
@@ -421,8 +429,10 @@ def _decode_run(row: Any) -> dict[str, Any]:
     return run
 
 
-def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless each connection asks.
+    # WAL lets the review app keep reading the old night while a large publish is written.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
