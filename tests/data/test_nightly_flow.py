@@ -205,3 +205,20 @@ def test_a_night_publishes_to_postgresql_and_replaces_itself(
     assert int(entries["in_shortlist"].sum()) == first["counts"]["shortlisted"] > 0
     explained = db.read("explanations", second["run_id"])
     assert set(entries.loc[entries["in_shortlist"], "person_id"]) == set(explained["person_id"])
+
+
+def test_the_night_is_logged_to_mlflow(
+    first_night: dict, trained_world: tuple[Path, Path]
+) -> None:
+    from hientai import tracking
+
+    config, _ = trained_world
+    client = tracking.connect(load_settings(config))
+    logged = client.get_run(first_night["mlflow_run_id"])
+    assert logged.data.tags["night"] == NIGHT
+    assert logged.data.tags["model_version"] == first_night["model_version"]
+    assert logged.data.metrics["count.shortlisted"] == first_night["counts"]["shortlisted"]
+    assert logged.data.metrics["floor.treeshap"] >= 0
+    assert [a.path for a in client.list_artifacts(logged.info.run_id, "report")] == [
+        "report/report.html"
+    ]

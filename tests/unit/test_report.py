@@ -305,7 +305,7 @@ def test_check_counts_match_a_loop() -> None:
         expected[(attribute, metric)] = counts
     got = {
         (r["attribute"], r["metric"]): {v: r[v] for v in ("fail", "warn", "pass")}
-        for r in report._check_counts(per_pool)
+        for r in report.html._check_counts(per_pool)
     }
     assert got == expected
     assert got[("gender", "selection_impact_ratio")] == {"fail": 1, "warn": 0, "pass": 1}
@@ -367,7 +367,7 @@ def test_excel_header_is_bold_and_frozen(tmp_path: Path) -> None:
 
 
 def test_excel_truncates_at_the_row_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(report, "EXCEL_MAX_ROWS", 5)  # header + 4 data rows
+    monkeypatch.setattr(report.excel, "EXCEL_MAX_ROWS", 5)  # header + 4 data rows
     path = tmp_path / "report.xlsx"
     report.write_excel(path, _manifest(), _frames())
     sheets = pd.read_excel(path, sheet_name=None)
