@@ -35,6 +35,7 @@ from models.pools import (
 )
 from models.shortlist import (
     ShortlistOptions,
+    ShortlistResult,
     audit_groups,
     group_context,
     rank_pools,
@@ -132,35 +133,8 @@ def shortlists(
     pools = night_pools(settings, snapshot_id)
     scores = pd.read_parquet(workdir / "scores.parquet")
     assert (scores["person_id"].to_numpy() == candidates.person_id).all(), "row order changed"
-    cfg = settings.nightly
-    context = group_context(
-        candidates,
-        audit_groups(candidates, protected),
-        intersections=[tuple(x) for x in cfg.audit.intersections],
-        rerank=tuple(cfg.rerank.attributes),
-    )
-    result = rank_pools(
-        pools,
-        candidates,
-        index,
-        scores["raw_score"].to_numpy(),
-        context,
-        options=ShortlistOptions(
-            qualified_factor=cfg.qualified_factor,
-            policy=cfg.rerank.policy,
-            rerank_attributes=tuple(cfg.rerank.attributes),
-            thresholds=audit_thresholds(settings),
-        ),
-    )
-    names = people.assign(person_id=people["person_id"].astype(str)).set_index("person_id")
-    rows = result.entries.pop("row").to_numpy() if len(result.entries) else np.empty(0, int)
-    entries = result.entries.assign(
-        person_id=candidates.person_id[rows],
-        full_name=names["full_name"].reindex(candidates.person_id[rows]).to_numpy(dtype=object),
-        population=candidates.population[rows],
-        score=scores["score"].to_numpy()[rows],
-        raw_score=scores["raw_score"].to_numpy()[rows],
-    ).drop(columns="rank_score")
+    result = _rank(settings, pools, candidates, index, protected, scores)
+    entries = _entries(result, candidates, people, scores)
     entries.to_parquet(workdir / "entries.parquet", index=False)
     result.fairness.to_parquet(workdir / "fairness_pools.parquet", index=False)
     result.counts.to_parquet(workdir / "counts.parquet", index=False)
@@ -177,6 +151,47 @@ def shortlists(
         "shortlisted": int(entries["in_shortlist"].sum()) if len(entries) else 0,
         "party_rules": party_rules(pools),
     }
+
+
+def _rank(
+    settings: Settings,
+    pools: list[PoolSpec],
+    candidates: Candidates,
+    index: ScopeIndex,
+    protected: pd.DataFrame,
+    scores: pd.DataFrame,
+) -> ShortlistResult:
+    cfg = settings.nightly
+    context = group_context(
+        candidates,
+        audit_groups(candidates, protected),
+        intersections=[tuple(x) for x in cfg.audit.intersections],
+        rerank=tuple(cfg.rerank.attributes),
+    )
+    options = ShortlistOptions(
+        qualified_factor=cfg.qualified_factor,
+        policy=cfg.rerank.policy,
+        rerank_attributes=tuple(cfg.rerank.attributes),
+        thresholds=audit_thresholds(settings),
+    )
+    ranking_key = scores["raw_score"].to_numpy()
+    return rank_pools(pools, candidates, index, ranking_key, context, options=options)
+
+
+def _entries(
+    result: ShortlistResult, candidates: Candidates, people: pd.DataFrame, scores: pd.DataFrame
+) -> pd.DataFrame:
+    """Entries with who they are and their calibrated score (rows -> person ids)."""
+    names = people.assign(person_id=people["person_id"].astype(str)).set_index("person_id")
+    rows = result.entries.pop("row").to_numpy() if len(result.entries) else np.empty(0, int)
+    ids = candidates.person_id[rows]
+    return result.entries.assign(
+        person_id=ids,
+        full_name=names["full_name"].reindex(ids).to_numpy(dtype=object),
+        population=candidates.population[rows],
+        score=scores["score"].to_numpy()[rows],
+        raw_score=scores["raw_score"].to_numpy()[rows],
+    ).drop(columns="rank_score")
 
 
 def leaver_status(
