@@ -38,11 +38,36 @@ def main() -> None:
         [hientai, "models", "champion"], env=env, capture_output=True, check=False
     )
     if has_champion.returncode != 0:
-        trained = measure("train", [hientai, "train"], env)
-        print(f"trained a champion first: {trained['wall_s']:.1f} s (not part of the night)")
+        if not registered_versions(args.data):
+            trained = measure("train", [hientai, "train"], env)
+            print(f"trained a model first: {trained['wall_s']:.1f} s (not part of the night)")
+        benchmark_champion(args.data)
     run = measure("nightly", [hientai, "nightly", "--as-of", args.as_of, "--json"], env)
     result = json.loads(str(run["stdout"]))
     report(result, run["wall_s"], run["peak_gib"])
+
+
+def registered_versions(data: Path) -> list[str]:
+    from hientai import tracking
+    from hientai.settings import Settings
+
+    settings = Settings(data_dir=data)
+    client = tracking.connect(settings)
+    return [str(v.version) for v in tracking.versions(client, settings.training.model_name)]
+
+
+def benchmark_champion(data: Path) -> None:
+    """The benchmark's own data folder only: if the gate refused every version, the latest
+    becomes champion so that the night can be timed. Says so; it endorses nothing."""
+    from hientai import tracking
+    from hientai.settings import Settings
+
+    settings = Settings(data_dir=data)
+    latest = registered_versions(data)[-1]
+    reason = "benchmark data folder only: set to time the nightly run, not a gate decision"
+    client = tracking.connect(settings)
+    tracking.set_alias(client, settings.training.model_name, tracking.CHAMPION, latest, reason)
+    print(f"champion alias set on version {latest} of the benchmark registry ({reason})")
 
 
 def report(result: dict, wall: float, peak: float) -> None:

@@ -149,7 +149,7 @@ Predicate = Callable[[Candidates, np.ndarray], np.ndarray]
 
 
 def _at_least(values: Callable[[Candidates], np.ndarray], floor: float) -> Predicate:
-    return lambda c, rows: np.nan_to_num(values(c)[rows], nan=-np.inf) >= floor
+    return lambda c, rows: values(c)[rows] >= floor  # NaN (unknown) compares False
 
 
 def standard_rules(pool: PoolSpec) -> list[tuple[str, Predicate]]:

@@ -16,7 +16,7 @@ count table is kept for the whole-run audit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 import numpy as np
@@ -121,8 +121,7 @@ def group_context(
     )
     codes, uniques = pd.factorize(both)
     n = candidates.n
-    key = groups[list(rerank)].astype(object).fillna("unknown").astype(str).agg(" × ".join, axis=1)
-    rerank_codes, rerank_labels = pd.factorize(key, sort=True)
+    rerank_codes, rerank_labels = _combined_codes(groups[list(rerank)])
     return GroupContext(
         base=base,
         hometown_codes=codes[:n],
@@ -131,6 +130,25 @@ def group_context(
         rerank_codes=rerank_codes,
         rerank_labels=[str(x) for x in rerank_labels],
     )
+
+
+def _combined_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """One code per combination of the columns' values (missing = "unknown"), and its label."""
+    combined = np.zeros(len(frame), dtype=np.int64)
+    parts = []
+    for column in frame.columns:
+        codes, uniques = pd.factorize(frame[column].astype(object).fillna("unknown"), sort=True)
+        combined = combined * len(uniques) + codes
+        parts.append([str(u) for u in uniques])
+    used, dense = np.unique(combined, return_inverse=True)
+    labels = []
+    for value in used:
+        names = []
+        for options in reversed(parts):
+            value, position = divmod(int(value), len(options))
+            names.append(options[position])
+        labels.append(" × ".join(reversed(names)))
+    return dense.astype(np.int64), labels
 
 
 def pool_groups(context: GroupContext, pool: PoolSpec, rows: np.ndarray) -> GroupCodes:
@@ -173,40 +191,50 @@ def rank_pool(
     codes = context.rerank_codes[rows]
     targets = representation_targets(codes, len(context.rerank_labels))
     fair = det_greedy(pool_scores[model_order], codes[model_order], targets, k=pool.k)
-    fair_order = model_order[fair]
-    final = fair_order if options.policy == "rerank" else model_order
-    groups = pool_groups(context, pool, rows)
+    final_positions = fair if options.policy == "rerank" else np.arange(size)
     audit, counts = audit_with_counts(
-        groups, pool_scores, final, k=pool.k, thresholds=options.thresholds
+        pool_groups(context, pool, rows),
+        pool_scores,
+        model_order[final_positions],
+        k=pool.k,
+        thresholds=options.thresholds,
     )
-    notes = rerank_annotations(
-        np.arange(size), fair, context.rerank_labels, codes[model_order]
-    ).set_index("index")
-    ranked = np.sort(pool_scores)
-    percentile = (
-        100.0 * np.searchsorted(ranked, pool_scores[model_order], side="right") / max(len(rows), 1)
-    )
+    notes = rerank_annotations(np.arange(size), fair, context.rerank_labels, codes[model_order])
+    notes = notes.sort_values("index")
     final_rank = np.empty(size, dtype=np.int64)
-    position_of = {int(p): i for i, p in enumerate(model_order)}
-    final_rank[[position_of[int(p)] for p in final]] = np.arange(1, size + 1)
+    final_rank[final_positions] = np.arange(1, size + 1)
     moved = final_rank != np.arange(1, size + 1)
+    ranked = np.sort(pool_scores)
     entries = pd.DataFrame(
         {
-            "pool_id": pool.pool_id,
             "row": rows[model_order],
             "rank": np.where(final_rank <= pool.k, final_rank, -1),
             "rank_model": np.arange(1, size + 1),
-            "rank_fair": notes["rank_fair"].reindex(np.arange(size)).to_numpy(),
+            "rank_fair": notes["rank_fair"].to_numpy(),
             "in_shortlist": final_rank <= pool.k,
             "rank_score": pool_scores[model_order],
-            "percentile": percentile,
+            "percentile": 100.0
+            * np.searchsorted(ranked, pool_scores[model_order], side="right")
+            / len(rows),
             "moved": moved,
-            "move_note": np.where(
-                moved, notes["note"].reindex(np.arange(size)).to_numpy(dtype=object), None
-            ),
+            "move_note": np.where(moved, notes["note"].to_numpy(dtype=object), None),
         }
     )
-    return entries, audit.assign(pool_id=pool.pool_id), counts.assign(pool_id=pool.pool_id)
+    return entries, audit, counts
+
+
+def _same_candidates(pool: PoolSpec) -> PoolSpec:
+    """What makes two pools rank and audit identically: everything but their identity (the
+    unit matters only for a subtree scope; the province also sets hometown locality)."""
+    return replace(
+        pool,
+        pool_id="",
+        kind="standing",
+        title="",
+        position_id=None,
+        title_code=None,
+        org_id=pool.org_id if pool.scope == "org_subtree" else None,
+    )
 
 
 def rank_pools(
@@ -218,28 +246,41 @@ def rank_pools(
     *,
     options: ShortlistOptions,
 ) -> ShortlistResult:
-    """Every pool's shortlist, fairness audit and counts (see ``rank_pool``)."""
-    entries, audits, counts = [], [], []
+    """Every pool's shortlist, fairness audit and counts (see ``rank_pool``).
+
+    Pools with the same standards, scope and k (many deputy posts of a province) have the same
+    eligible pool, shortlist and audit: each distinct one is computed once and shared.
+    """
+    done: dict[PoolSpec, tuple[int, int]] = {}  # key -> (part, eligible count)
+    parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    which = np.full(len(pools), -1, dtype=np.int64)
     n_eligible = np.zeros(len(pools), dtype=np.int64)
-    n_qualified = np.zeros(len(pools), dtype=np.int64)
     for i, pool in enumerate(pools):
-        rows = eligible_rows(pool, candidates, index)
-        n_eligible[i] = len(rows)
-        if len(rows) == 0:
-            continue
-        pool_entries, audit, count = rank_pool(pool, rows, scores, context, options)
-        n_qualified[i] = len(pool_entries)
-        entries.append(pool_entries)
-        audits.append(audit)
-        counts.append(count)
-    return ShortlistResult(
-        entries=_concat(entries),
-        fairness=_concat(audits),
-        counts=_concat(counts),
-        n_eligible=n_eligible,
-        n_qualified=n_qualified,
+        key = _same_candidates(pool)
+        if key not in done:
+            rows = eligible_rows(pool, candidates, index)
+            done[key] = (len(parts) if len(rows) else -1, len(rows))
+            if len(rows):
+                parts.append(rank_pool(pool, rows, scores, context, options))
+        which[i], n_eligible[i] = done[key]
+    ids = np.asarray([p.pool_id for p in pools], dtype=object)
+    frames = [_spread([part[j] for part in parts], which, ids) for j in range(3)]
+    n_qualified = np.asarray([len(parts[w][0]) if w >= 0 else 0 for w in which], dtype=np.int64)
+    return ShortlistResult(frames[0], frames[1], frames[2], n_eligible, n_qualified)
+
+
+def _spread(distinct: list[pd.DataFrame], which: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
+    """Rows of each pool's distinct result, in pool order, with the pool's id."""
+    used = which >= 0
+    if not distinct or not used.any():
+        return pd.DataFrame()
+    stacked = pd.concat(distinct, ignore_index=True)
+    lengths = np.asarray([len(f) for f in distinct])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    picks = which[used]
+    take = np.concatenate([np.arange(starts[w], starts[w] + lengths[w]) for w in picks])
+    return (
+        stacked.iloc[take]
+        .assign(pool_id=np.repeat(ids[used], lengths[picks]))
+        .reset_index(drop=True)
     )
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -128,3 +128,44 @@ def test_percentile_is_the_share_of_the_pool_at_or_below() -> None:
     _, _, _, scores, _ = _world()
     for _, row in entries.head(5).iterrows():
         assert row["percentile"] == pytest.approx(100 * (scores <= row["rank_score"]).mean())
+
+
+def test_pools_with_the_same_standards_share_one_result_and_others_do_not() -> None:
+    import dataclasses
+
+    candidates, index, protected, scores, _ = _world()
+    context = group_context(
+        candidates, audit_groups(candidates, protected), intersections=[], rerank=("gender",)
+    )
+    twin = dataclasses.replace(POOL, pool_id="twin", title="Another post, same standards")
+    other = dataclasses.replace(POOL, pool_id="other", max_age=30)  # nobody under 30
+    narrow = dataclasses.replace(POOL, pool_id="narrow", k=5)
+    result = rank_pools(
+        [POOL, twin, other, narrow], candidates, index, scores, context, options=ShortlistOptions()
+    )
+    by_pool = dict(tuple(result.entries.groupby("pool_id")))
+    first, second = by_pool["young"], by_pool["twin"]
+    pd.testing.assert_frame_equal(
+        first.drop(columns="pool_id").reset_index(drop=True),
+        second.drop(columns="pool_id").reset_index(drop=True),
+    )
+    assert "other" not in by_pool and list(result.n_eligible) == [N, N, 0, N]
+    assert int(by_pool["narrow"]["in_shortlist"].sum()) == 5
+    assert list(result.n_qualified) == [3 * K, 3 * K, 0, 15]
+    audits = result.fairness.groupby("pool_id").size()
+    assert audits["young"] == audits["twin"] and "other" not in audits
+
+
+def test_combined_group_codes_match_joined_labels() -> None:
+    from models.shortlist import _combined_codes
+
+    frame = pd.DataFrame(
+        {"a": ["x", "y", None, "x", "y"], "b": ["m", "f", "f", None, "f"]}, dtype=object
+    )
+    codes, labels = _combined_codes(frame)
+    joined = [
+        f"{a if a is not None else 'unknown'} × {b if b is not None else 'unknown'}"
+        for a, b in zip(frame["a"], frame["b"], strict=True)
+    ]
+    assert [labels[c] for c in codes] == joined
+    assert len(labels) == len(set(joined))
