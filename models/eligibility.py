@@ -98,7 +98,7 @@ class Candidates:
     age: np.ndarray
     hometown: np.ndarray  # object
     party_member: np.ndarray  # float 1/0, NaN unknown
-    languages: np.ndarray  # object: tuple of (code, level)
+    languages: np.ndarray  # object: 'en:B2;fr' as in people.languages (parsed when a pool asks)
     _language_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
@@ -109,24 +109,35 @@ class Candidates:
         """Best stated level of ``code`` per person: -1 not spoken, 0 no level, 1-6 A1..C2."""
         if code not in self._language_cache:
             self._language_cache[code] = np.fromiter(
-                (max((lv for c, lv in ls if c == code), default=-1) for ls in self.languages),
+                (
+                    max((lv for c, lv in parse_languages(text) if c == code), default=-1)
+                    for text in self.languages
+                ),
                 dtype=np.int8,
                 count=self.n,
             )
         return self._language_cache[code]
 
 
+def aligned(frame: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    """``frame``'s rows in the order of ``ids`` (by person_id; missing people: empty values)."""
+    keyed = frame.assign(person_id=frame["person_id"].astype(str)).set_index("person_id")
+    return keyed.reindex(ids)
+
+
 def build_candidates(
     features: pd.DataFrame, people: pd.DataFrame, protected: pd.DataFrame
 ) -> Candidates:
     """Candidates from a feature table (one row per person), people and protected attributes."""
-    ids = features["person_id"].astype(str)
-    people_by_id = people.assign(person_id=people["person_id"].astype(str)).set_index("person_id")
-    prot = protected.assign(person_id=protected["person_id"].astype(str)).set_index("person_id")
-    birth = pd.to_datetime(prot["birth_date"].reindex(ids).to_numpy())
+    ids = pd.Index(features["person_id"].astype(str))
+    person = aligned(people[["person_id", "education_level", "languages"]], ids)
+    prot = aligned(
+        protected[["person_id", "birth_date", "hometown_province", "party_member"]], ids
+    )
+    birth = pd.to_datetime(prot["birth_date"]).to_numpy()
     as_of = pd.to_datetime(features["as_of"]).to_numpy()
-    age = (as_of - birth).days.to_numpy(dtype="float64") / 365.25
-    education = people_by_id["education_level"].astype(object).reindex(ids).map(EDUCATION_RANK)
+    age = (as_of - birth) / np.timedelta64(1, "D") / 365.25
+    education = person["education_level"].astype(object).map(EDUCATION_RANK)
     org = features["org_id"].astype(object)
     return Candidates(
         person_id=ids.to_numpy(dtype=object),
@@ -138,10 +149,10 @@ def build_candidates(
         state_management=features["state_management_level"].to_numpy(dtype="float64"),
         tenure_years=features["tenure_years"].to_numpy(dtype="float64"),
         discipline_active=features["discipline_active"].to_numpy(dtype="float64"),
-        age=age,
-        hometown=prot["hometown_province"].astype(object).reindex(ids).to_numpy(dtype=object),
-        party_member=prot["party_member"].astype("float64").reindex(ids).to_numpy(),
-        languages=people_by_id["languages"].reindex(ids).map(parse_languages).to_numpy(),
+        age=np.asarray(age, dtype="float64"),
+        hometown=prot["hometown_province"].astype(object).to_numpy(dtype=object),
+        party_member=prot["party_member"].astype("float64").to_numpy(),
+        languages=person["languages"].astype(object).to_numpy(dtype=object),
     )
 
 

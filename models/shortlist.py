@@ -22,7 +22,7 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from models.eligibility import Candidates, PoolSpec, ScopeIndex, eligible_rows
+from models.eligibility import Candidates, PoolSpec, ScopeIndex, aligned, eligible_rows
 from models.rerank import det_greedy, representation_targets, rerank_annotations
 from models.shortlist_fairness import (
     AuditThresholds,
@@ -57,41 +57,36 @@ class ShortlistResult:
 
 
 def audit_groups(candidates: Candidates, protected: pd.DataFrame) -> pd.DataFrame:
-    """Protected groups of every candidate as readable labels (NA = unknown), row-aligned.
+    """Protected groups of every candidate as readable labels (None = unknown), row-aligned.
 
-    Hometown locality is relative to each pool, so it is not here (see ``pool_groups``).
+    Ethnicity is majority or minority (the candidates' most frequent group); nationality VN or
+    foreign. Hometown locality is relative to each pool, so it is not here (``pool_groups``).
     """
-    prot = protected.assign(person_id=protected["person_id"].astype(str)).set_index("person_id")
-    ids = pd.Index(candidates.person_id)
+    columns = ["person_id", "party_member", "nationality", "gender", "ethnicity"]
+    prot = aligned(protected[columns], pd.Index(candidates.person_id))
 
-    def labels(column: str, mapping: dict[object, str] | None = None) -> pd.Series:
-        values = prot[column].astype(object).reindex(ids)
-        return values.map(mapping) if mapping else values.where(values.notna(), None)
+    def label(values: pd.Series, test: np.ndarray, yes: str, no: str) -> np.ndarray:
+        named = np.where(test, yes, no).astype(object)
+        named[values.isna().to_numpy()] = None
+        return named
 
-    ethnicity = prot["ethnicity"].dropna().astype(object)
-    majority = ethnicity.mode().iloc[0] if len(ethnicity) else None
-    nationality = prot["nationality"].astype(object).reindex(ids)
-    ethnic = prot["ethnicity"].astype(object).reindex(ids)
-    age_band = pd.cut(candidates.age, AGE_BANDS, right=False, labels=AGE_LABELS)
-    frame = pd.DataFrame(
+    ethnic = prot["ethnicity"].astype(object)
+    majority = ethnic.mode().iloc[0] if ethnic.notna().any() else None
+    party = prot["party_member"].astype("boolean")
+    gender = prot["gender"].astype(object)
+    age_band = pd.cut(candidates.age, AGE_BANDS, right=False, labels=AGE_LABELS).astype(object)
+    return pd.DataFrame(
         {
-            "party_member": labels("party_member", {True: "member", False: "non-member"}),
-            "nationality": nationality.map(
-                lambda v: v if pd.isna(v) else ("VN" if v == "VN" else "foreign")
+            "party_member": label(party, party.fillna(False).to_numpy(), "member", "non-member"),
+            "nationality": label(
+                prot["nationality"], (prot["nationality"] == "VN").to_numpy(), "VN", "foreign"
             ),
-            "gender": labels("gender"),
-            "ethnicity": ethnic.map(
-                lambda v: v if pd.isna(v) else ("majority" if v == majority else "minority")
-            ),
-            "age_band": pd.Series(age_band, index=ids).astype(object),
-            "population": pd.Series(candidates.population, index=ids),
+            "gender": gender.where(gender.notna(), None).to_numpy(dtype=object),
+            "ethnicity": label(ethnic, (ethnic == majority).to_numpy(), "majority", "minority"),
+            "age_band": np.asarray(age_band, dtype=object),
+            "population": candidates.population,
         }
-    )
-    return (
-        frame.reset_index(drop=True)
-        .astype(object)
-        .where(frame.reset_index(drop=True).notna(), None)
-    )
+    ).astype(object)
 
 
 @dataclass(frozen=True)
