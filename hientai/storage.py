@@ -56,8 +56,15 @@ class Snapshot:
     def has(self, table: str) -> bool:
         return table in self.tables
 
-    def read(self, table: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """A table's non-protected columns (an empty frame if the extract lacked the table)."""
+    def read(
+        self,
+        table: str,
+        columns: list[str] | None = None,
+        *,
+        filters: list[tuple[str, str, Any]] | None = None,
+    ) -> pd.DataFrame:
+        """A table's non-protected columns (an empty frame if the extract lacked the table);
+        ``filters`` (pyarrow's, e.g. ``[("kind", "=", "kpi")]``) select rows while reading."""
         spec = get_table(table)
         allowed = list(spec.feature_columns)
         wanted = columns or allowed
@@ -69,7 +76,8 @@ class Snapshot:
             )
         if not self.has(table):
             return pd.DataFrame({c: pd.Series(dtype=object) for c in wanted})
-        return _pandas(pq.read_table(self.path / "tables" / f"{table}.parquet", columns=wanted))
+        path = self.path / "tables" / f"{table}.parquet"
+        return _pandas(pq.read_table(path, columns=wanted, filters=filters))
 
     def read_protected(
         self, *, purpose: ProtectedPurpose, reader: str | None = None

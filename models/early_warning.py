@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,10 @@ def early_warnings(
     flagged = signals.any(axis=1).to_numpy()
     out = rows.loc[flagged].reset_index(drop=True)
     hits = signals.loc[flagged].reset_index(drop=True)
-    evidence = [_evidence(out.iloc[i], hits.iloc[i]) for i in range(len(out))]
+    flags = hits.to_dict("records")
+    evidence = [
+        _evidence(row, hit) for row, hit in zip(out.to_dict("records"), flags, strict=True)
+    ]
     return pd.DataFrame(
         {
             "person_id": out["person_id"],
@@ -86,10 +90,7 @@ def early_warnings(
             "province": out["province"].astype(object),
             "title": out["title"],
             "severity": np.where(hits["active_discipline"].to_numpy(), "high", "medium"),
-            "signals": [
-                json.dumps([name for name in hits.columns if hits.iloc[i][name]])
-                for i in range(len(out))
-            ],
+            "signals": [json.dumps([name for name, on in hit.items() if on]) for hit in flags],
             "evidence_vi": [e[0] for e in evidence],
             "evidence_en": [e[1] for e in evidence],
         }
@@ -109,7 +110,7 @@ def _signals(rows: pd.DataFrame, t: WarningThresholds) -> pd.DataFrame:
     )
 
 
-def _evidence(row: pd.Series, hits: pd.Series) -> tuple[str, str]:
+def _evidence(row: dict[str, Any], hits: dict[str, bool]) -> tuple[str, str]:
     vi, en = [], []
     if hits["ratings_falling"]:
         last = row["rating_last"]

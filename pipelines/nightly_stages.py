@@ -43,6 +43,14 @@ from models.shortlist import (
 from models.shortlist_fairness import AuditThresholds, audit_run
 
 KEYS = ["person_id", "as_of", "population", "org_id", "province"]
+WARNING_FEATURES = [
+    "rating_trend_3y",
+    "rating_last",
+    "vote_high_share_trend",
+    "vote_low_share_last",
+    "discipline_active",
+]
+KPI_YEARS = 4  # the early warnings compare last year's KPIs with the two before
 REFERENCE_ROWS = 50_000  # population sample the development suggestions are measured against
 
 
@@ -287,10 +295,15 @@ def audit(
     )
     people = snapshot.read("people", ["person_id", "full_name"])
     leaders = leaders.merge(people.assign(person_id=people["person_id"].astype(str)), how="left")
-    outputs = snapshot.read("outputs", ["person_id", "period_end", "kind", "target", "achieved"])
+    since = (when - pd.DateOffset(years=KPI_YEARS)).date()
+    outputs = snapshot.read(
+        "outputs",
+        ["person_id", "period_end", "kind", "target", "achieved"],
+        filters=[("kind", "=", "kpi"), ("period_end", ">=", since)],
+    )
     w = settings.nightly.warnings
     warnings = early_warnings(
-        _features(features_path),
+        _features(features_path, ["person_id", "org_id", "province", *WARNING_FEATURES]),
         kpi_change(outputs, when),
         leaders,
         thresholds=WarningThresholds(**w.model_dump()),
