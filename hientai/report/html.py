@@ -151,9 +151,11 @@ def _stage_chart(stages: dict[str, float]) -> str:
 def _fairness_context(fairness: pd.DataFrame, *, max_rows: int) -> dict[str, Any]:
     whole = fairness.loc[fairness["pool_id"].isna()].sort_values(["attribute", "metric", "group"])
     impact = whole.loc[(whole["metric"] == "selection_impact_ratio") & whole["value"].notna()]
+    # The checks (rows with a threshold); shares and rates behind them are in the Excel file.
+    checked = whole.loc[whole["threshold"].notna()]
     return {
-        "rows": _records(whole.head(max_rows)),
-        "omitted": max(len(whole) - max_rows, 0),
+        "rows": _records(checked.head(max_rows)),
+        "omitted": max(len(checked) - max_rows, 0) + len(whole) - len(checked),
         "chart": _impact_chart(impact) if len(impact) else None,
         "checks": _check_counts(fairness.loc[fairness["pool_id"].notna()]),
     }
