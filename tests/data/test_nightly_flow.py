@@ -222,3 +222,24 @@ def test_the_night_is_logged_to_mlflow(
     assert [a.path for a in client.list_artifacts(logged.info.run_id, "report")] == [
         "report/report.html"
     ]
+
+
+def test_a_night_can_start_from_a_delivered_extract(
+    first_night: dict, trained_world: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from pipelines.ingest import BatchRejected
+    from pipelines.nightly import nightly
+
+    config, truth = trained_world
+    extract = truth.parent.parent  # the folder the world was ingested from: nothing new
+    night = nightly(extract=str(extract), as_of="2025-10-01", config=str(config))
+    assert "ingest" in night["stage_seconds"]
+    assert night["snapshot_id"] == first_night["snapshot_id"]
+    assert _db(config).run("2025-10-01") is not None
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    people = pd.read_parquet(extract / "people.parquet").head(50)
+    people.assign(population="nobody").to_csv(broken / "people.csv", index=False)
+    with pytest.raises(BatchRejected, match="nothing published"):
+        nightly(extract=str(broken), as_of="2025-09-01", config=str(config))
+    assert _db(config).run("2025-09-01") is None
