@@ -14,7 +14,11 @@ pool (vectorised) and to tell one person which rules they fail (``failed_rules``
 - Party membership, only where a post's standard explicitly requires it (reported by the run).
 
 Nationality is never a rule. A standard that cannot be verified (unknown level, unknown age for
-an age window) is not met: the planner sees which rule failed and why.
+an age window, unknown hometown for the rotation rule) is not met: the planner sees which rule
+failed and why. Discipline is the exception, by nature of the record: it is checked on the
+disciplinary records, and no record means no discipline (an extract without a disciplines
+table cannot show one). Ages are calendar ages at as_of: "younger than 45" means born after the
+same day 45 years before.
 """
 
 from __future__ import annotations
@@ -95,7 +99,9 @@ class Candidates:
     state_management: np.ndarray
     tenure_years: np.ndarray
     discipline_active: np.ndarray
-    age: np.ndarray
+    age: np.ndarray  # years, for age bands
+    birth: np.ndarray  # datetime64, NaT unknown: the age window compares calendar dates
+    as_of: pd.Timestamp
     hometown: np.ndarray  # object
     party_member: np.ndarray  # float 1/0, NaN unknown
     languages: np.ndarray  # object: 'en:B2;fr' as in people.languages (parsed when a pool asks)
@@ -150,6 +156,8 @@ def build_candidates(
         tenure_years=features["tenure_years"].to_numpy(dtype="float64"),
         discipline_active=features["discipline_active"].to_numpy(dtype="float64"),
         age=np.asarray(age, dtype="float64"),
+        birth=np.asarray(birth, dtype="datetime64[ns]"),
+        as_of=pd.Timestamp(as_of[0]) if len(as_of) else pd.NaT,
         hometown=prot["hometown_province"].astype(object).to_numpy(dtype=object),
         party_member=prot["party_member"].astype("float64").to_numpy(),
         languages=person["languages"].astype(object).to_numpy(dtype=object),
@@ -187,12 +195,20 @@ def standard_rules(pool: PoolSpec) -> list[tuple[str, Predicate]]:
         rules.append(("no active discipline", lambda c, rows: ~(c.discipline_active[rows] >= 1)))
     if pool.max_age is not None:
         limit = pool.max_age
-        rules.append((f"younger than {limit:g}", lambda c, rows: c.age[rows] < limit))
+        rules.append((f"younger than {limit:g}", _younger_rule(limit)))
     if pool.outside_hometown:
         rules.append((f"hometown outside {pool.province}", _outside_rule(pool.province)))
     if pool.requires_party_member:
         rules.append(("Party member (explicit standard)", _party_rule))
     return rules
+
+
+def _younger_rule(limit: float) -> Predicate:
+    def younger(c: Candidates, rows: np.ndarray) -> np.ndarray:
+        born_after = (c.as_of - pd.DateOffset(years=int(limit))).to_datetime64()
+        return np.asarray(c.birth[rows] > born_after)  # NaT (unknown) compares False
+
+    return younger
 
 
 def _party_rule(c: Candidates, rows: np.ndarray) -> np.ndarray:

@@ -24,13 +24,19 @@ import pandas as pd
 
 from models.eligibility import Candidates, PoolSpec, ScopeIndex, aligned, eligible_rows
 from models.rerank import det_greedy, representation_targets, rerank_annotations
+from models.shortlist_counts import COUNT_COLUMNS
 from models.shortlist_fairness import (
+    AUDIT_COLUMNS,
     AuditThresholds,
     GroupCodes,
     audit_with_counts,
 )
 
 Policy = Literal["audit_only", "rerank"]
+ENTRY_COLUMNS = [
+    *["row", "rank", "rank_model", "rank_fair", "in_shortlist", "rank_score", "percentile"],
+    *["moved", "move_note"],
+]
 AGE_BANDS = (0, 30, 40, 50, 200)
 AGE_LABELS = ("under 30", "30-39", "40-49", "50 and over")
 
@@ -153,9 +159,11 @@ def pool_groups(context: GroupContext, pool: PoolSpec, rows: np.ndarray) -> Grou
     hometown = context.hometown_codes[rows]
     if pool.province is not None:
         target = np.full(len(rows), context.province_lookup.get(pool.province, -2))
+        target = np.where(target == -2, np.iinfo(np.int64).max, target)  # nobody's hometown
     else:
         target = context.province_codes[rows]
-    local = np.where(hometown < 0, -1, np.where(hometown == target, 0, 1))
+    unknown = (hometown < 0) | (target < 0)  # an external candidate has no province of their own
+    local = np.where(unknown, -1, np.where(hometown == target, 0, 1))
     return GroupCodes(
         codes={**taken.codes, "hometown": local},
         labels={**taken.labels, "hometown": ["local", "non-local"]},
@@ -163,12 +171,18 @@ def pool_groups(context: GroupContext, pool: PoolSpec, rows: np.ndarray) -> Grou
 
 
 def qualified_order(scores: np.ndarray, rows: np.ndarray, *, size: int) -> np.ndarray:
-    """Positions (into ``scores``) of the ``size`` best, by score then by row (deterministic)."""
+    """Positions (into ``scores``) of the ``size`` best, by score then by row: ties at the
+    boundary go to the lower row, so the same data always gives the same qualified set."""
     if size <= 0:
         return np.empty(0, dtype=np.int64)
-    top = (
-        np.argpartition(-scores, size - 1)[:size] if size < len(scores) else np.arange(len(scores))
-    )
+    if size < len(scores):
+        kth = np.partition(-scores, size - 1)[size - 1]  # minus the size-th best score
+        better = np.flatnonzero(-scores < kth)
+        tied = np.flatnonzero(-scores == kth)
+        tied = tied[np.argsort(rows[tied], kind="stable")][: size - len(better)]
+        top = np.concatenate([better, tied])
+    else:
+        top = np.arange(len(scores))
     return top[np.lexsort((rows[top], -scores[top]))]
 
 
@@ -259,16 +273,22 @@ def rank_pools(
                 parts.append(rank_pool(pool, rows, scores, context, options))
         which[i], n_eligible[i] = done[key]
     ids = np.asarray([p.pool_id for p in pools], dtype=object)
-    frames = [_spread([part[j] for part in parts], which, ids) for j in range(3)]
+    frames = [
+        _spread([part[j] for part in parts], which, ids, columns)
+        for j, columns in enumerate((ENTRY_COLUMNS, AUDIT_COLUMNS, [*COUNT_COLUMNS, "n_unknown"]))
+    ]
     n_qualified = np.asarray([len(parts[w][0]) if w >= 0 else 0 for w in which], dtype=np.int64)
     return ShortlistResult(frames[0], frames[1], frames[2], n_eligible, n_qualified)
 
 
-def _spread(distinct: list[pd.DataFrame], which: np.ndarray, ids: np.ndarray) -> pd.DataFrame:
-    """Rows of each pool's distinct result, in pool order, with the pool's id."""
+def _spread(
+    distinct: list[pd.DataFrame], which: np.ndarray, ids: np.ndarray, columns: list[str]
+) -> pd.DataFrame:
+    """Rows of each pool's distinct result, in pool order, with the pool's id (no pool with an
+    eligible candidate: an empty frame with the same columns)."""
     used = which >= 0
     if not distinct or not used.any():
-        return pd.DataFrame()
+        return pd.DataFrame(columns=[*columns, "pool_id"])
     stacked = pd.concat(distinct, ignore_index=True)
     lengths = np.asarray([len(f) for f in distinct])
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])

@@ -107,8 +107,11 @@ def test_each_rule_fails_alone_when_its_fact_changes(change: dict, rule: str) ->
 
 
 def test_age_window_is_strict_at_the_limit() -> None:
-    assert _eligible(birth_date="1986-01-02")[0]  # 39.99 years
-    assert not _eligible(birth_date="1986-01-01")[0]  # 40 years
+    assert _eligible(birth_date="1986-01-02")[0]  # 40 tomorrow
+    assert not _eligible(birth_date="1986-01-01")[0]  # 40 today
+    older = dataclasses.replace(BASE_POOL, max_age=45)  # 11 leap days in 45 years
+    assert _eligible(older, birth_date="1981-01-02")[0]
+    assert not _eligible(older, birth_date="1981-01-01")[0]  # 45 today: 44.9993 in days/365.25
 
 
 def test_rotation_rule_only_where_the_pool_has_it() -> None:

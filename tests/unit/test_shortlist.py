@@ -169,3 +169,51 @@ def test_combined_group_codes_match_joined_labels() -> None:
     ]
     assert [labels[c] for c in codes] == joined
     assert len(labels) == len(set(joined))
+
+
+def test_a_night_where_nobody_is_eligible_gives_empty_frames_with_their_columns() -> None:
+    import dataclasses
+
+    from models.shortlist import ENTRY_COLUMNS
+
+    candidates, index, protected, scores, _ = _world()
+    context = group_context(
+        candidates, audit_groups(candidates, protected), intersections=[], rerank=("gender",)
+    )
+    nobody = dataclasses.replace(POOL, max_age=20)
+    result = rank_pools([nobody], candidates, index, scores, context, options=ShortlistOptions())
+    assert result.entries.empty and list(result.entries.columns) == [*ENTRY_COLUMNS, "pool_id"]
+    assert result.fairness.empty and "verdict" in result.fairness.columns
+    assert result.counts.empty and "n_pool" in result.counts.columns
+    assert list(result.n_eligible) == [0] and list(result.n_qualified) == [0]
+
+
+def test_ties_at_the_qualified_boundary_go_to_the_lower_row() -> None:
+    from models.shortlist import qualified_order
+
+    scores = np.array([1.0] * 8 + [2.0] * 2)
+    rows = np.arange(10) * 3
+    picked = qualified_order(scores, rows, size=4)
+    assert list(rows[picked]) == [24, 27, 0, 3]
+    shuffled = np.random.default_rng(0).permutation(10)
+    again = qualified_order(scores[shuffled], rows[shuffled], size=4)
+    assert list(rows[shuffled][again]) == [24, 27, 0, 3]  # same set and order, any input order
+
+
+def test_hometown_locality_is_unknown_without_a_province_to_compare() -> None:
+    import dataclasses
+
+    from models.shortlist import pool_groups
+
+    candidates, _, protected, _, _ = _world()
+    context = group_context(
+        candidates, audit_groups(candidates, protected), intersections=[], rerank=("gender",)
+    )
+    rows = np.arange(4)
+    here = pool_groups(context, dataclasses.replace(POOL, province="HN"), rows)
+    expected = [0 if h == "HN" else 1 for h in candidates.hometown[:4]]
+    assert list(here.codes["hometown"]) == expected
+    nowhere = dataclasses.replace(POOL, province="ZZ")  # no candidate comes from there
+    assert set(pool_groups(context, nowhere, rows).codes["hometown"]) == {1}
+    unplaced = dataclasses.replace(context, province_codes=np.full(candidates.n, -1))
+    assert set(pool_groups(unplaced, POOL, rows).codes["hometown"]) == {-1}
