@@ -57,12 +57,6 @@ def nightly(
     _print_night(result)
 
 
-def SnapshotStore_latest(settings: Any) -> str:
-    from hientai.storage import SnapshotStore
-
-    return SnapshotStore(settings.snapshots_dir).open(None).id
-
-
 def _print_night(result: dict[str, Any]) -> None:
     counts = result["counts"]
     out.print(
@@ -97,7 +91,7 @@ def explain(
 
     try:
         found = explain_person(_settings(config), person_id, pool_id=pool, night=night)
-    except (ExplainError, SnapshotNotFound) as exc:
+    except (ExplainError, SnapshotNotFound, FileNotFoundError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
         print(json.dumps(found, indent=2, ensure_ascii=False, default=str))

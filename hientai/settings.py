@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -107,6 +107,18 @@ class TrainingSettings(BaseModel):
     gate: GateSettings = Field(default_factory=GateSettings)
 
 
+Education = Literal[
+    "lower_secondary", "upper_secondary", "vocational", "college", "bachelor", "master",
+    "doctorate",
+]  # fmt: skip
+PoliticalTheory = Literal["elementary", "intermediate", "advanced"]
+StateManagement = Literal["specialist", "principal_specialist", "senior_specialist"]
+# Attributes the nightly audit and re-ranking know (models/shortlist.py AUDITABLE).
+Auditable = Literal[
+    "party_member", "nationality", "gender", "ethnicity", "hometown", "age_band", "population"
+]  # fmt: skip
+
+
 class StandingPoolSettings(BaseModel):
     """A talent pool that exists whatever the positions table says (national, external)."""
 
@@ -115,11 +127,13 @@ class StandingPoolSettings(BaseModel):
     title: str
     population: Literal["internal", "external", "any"] = "internal"
     max_age: int | None = Field(None, ge=18, le=80)
-    min_education: str | None = None
-    min_political_theory: str | None = None
-    min_state_management: str | None = None
+    min_education: Education | None = None
+    min_political_theory: PoliticalTheory | None = None
+    min_state_management: StateManagement | None = None
     min_years_service: int | None = Field(None, ge=0)
-    required_languages: str | None = None
+    required_languages: str | None = Field(
+        None, pattern=r"^[a-z]{2}(:(A1|A2|B1|B2|C1|C2))?(;[a-z]{2}(:(A1|A2|B1|B2|C1|C2))?)*$"
+    )
     requires_party_member: bool = False
     k: int | None = Field(None, ge=1)
 
@@ -143,6 +157,19 @@ def _default_standing_pools() -> list[StandingPoolSettings]:
     ]
 
 
+def _default_intersections() -> list[list[Auditable]]:
+    return [["party_member", "gender"], ["ethnicity", "gender"]]
+
+
+RerankAttribute = Literal[
+    "party_member", "nationality", "gender", "ethnicity", "age_band", "population"
+]  # fmt: skip
+
+
+def _default_rerank() -> list[RerankAttribute]:
+    return ["party_member", "gender"]
+
+
 class AuditSettings(BaseModel):
     """Fairness checks of every shortlist and of the whole run (models/shortlist_fairness)."""
 
@@ -154,20 +181,8 @@ class AuditSettings(BaseModel):
     min_exposure_ratio: float = Field(0.8, ge=0, le=1)
     min_group: int = Field(5, ge=1)
     confidence: float = Field(0.95, gt=0, lt=1)
-    attributes: list[str] = Field(
-        default_factory=lambda: [
-            "party_member",
-            "nationality",
-            "gender",
-            "ethnicity",
-            "hometown",
-            "age_band",
-            "population",
-        ]
-    )
-    intersections: list[list[str]] = Field(
-        default_factory=lambda: [["party_member", "gender"], ["ethnicity", "gender"]]
-    )
+    attributes: list[Auditable] = Field(default_factory=lambda: list(get_args(Auditable)))
+    intersections: list[list[Auditable]] = Field(default_factory=_default_intersections)
 
 
 class RerankSettings(BaseModel):
@@ -176,7 +191,8 @@ class RerankSettings(BaseModel):
     # reorders the qualified candidates towards the eligible pool's shares. Both orders are
     # stored either way.
     policy: Literal["audit_only", "rerank"] = "audit_only"
-    attributes: list[str] = Field(default_factory=lambda: ["party_member", "gender"])
+    # Hometown locality depends on each pool, so it cannot be a re-ranking group.
+    attributes: list[RerankAttribute] = Field(default_factory=_default_rerank, min_length=1)
 
 
 class WarningSettings(BaseModel):
@@ -195,8 +211,9 @@ class NightlySettings(BaseModel):
     k: int = Field(10, ge=1)
     # Candidates re-ranking may reorder: the top qualified_factor x k of the eligible pool.
     qualified_factor: float = Field(3.0, ge=1.0)
-    # Age window of young-cadre planning slots that do not state their own.
-    young_max_age: int = Field(40, ge=18, le=80)
+    # Age window of planning slots (young-cadre pools) that do not state their own; null:
+    # such slots have no age window.
+    young_max_age: int | None = Field(40, ge=18, le=80)
     # Pools: every planning slot, every vacant leadership post (and filled ones if asked).
     include_filled_posts: bool = False
     # Rotation rule: these titles at province level take candidates from outside the

@@ -110,27 +110,32 @@ def _signals(rows: pd.DataFrame, t: WarningThresholds) -> pd.DataFrame:
     )
 
 
+def _known(value: object) -> bool:
+    return value is not None and not pd.isna(value)
+
+
 def _evidence(row: dict[str, Any], hits: dict[str, bool]) -> tuple[str, str]:
+    """The facts behind each signal, leaving out what is unknown."""
     vi, en = [], []
     if hits["ratings_falling"]:
-        last = row["rating_last"]
-        name_vi = RATING_NAMES_VI.get(int(last), "?") if pd.notna(last) else "không rõ"
-        name_en = RATING_NAMES_EN.get(int(last), "?") if pd.notna(last) else "unknown"
-        trend = row["rating_trend_3y"]
-        vi.append(f"xếp loại năm gần nhất: {name_vi}; xu hướng 3 năm {trend:+.2f} mức/năm")
-        en.append(f"last rating: {name_en}; 3-year trend {trend:+.2f} levels/year")
+        last, trend = row["rating_last"], row["rating_trend_3y"]
+        if _known(last):
+            vi.append(f"xếp loại năm gần nhất: {RATING_NAMES_VI.get(int(last), '?')}")
+            en.append(f"last rating: {RATING_NAMES_EN.get(int(last), '?')}")
+        if _known(trend):
+            vi.append(f"xu hướng xếp loại 3 năm {trend:+.2f} mức/năm")
+            en.append(f"3-year rating trend {trend:+.2f} levels/year")
     if hits["outputs_falling"]:
         vi.append(f"hoàn thành KPI năm qua giảm {-row['kpi_change']:.0%} so với hai năm trước")
         en.append(f"KPI achievement last year {-row['kpi_change']:.0%} below the two years before")
     if hits["confidence_falling"]:
-        vi.append(
-            f"phiếu tín nhiệm cao thay đổi {row['vote_high_share_trend']:+.0%}, "
-            f"tín nhiệm thấp {row['vote_low_share_last']:.0%}"
-        )
-        en.append(
-            f"'high confidence' share changed {row['vote_high_share_trend']:+.0%}, "
-            f"'low confidence' share {row['vote_low_share_last']:.0%}"
-        )
+        change, low = row["vote_high_share_trend"], row["vote_low_share_last"]
+        if _known(change):
+            vi.append(f"tỷ lệ phiếu tín nhiệm cao thay đổi {change:+.0%}")
+            en.append(f"'high confidence' share changed {change:+.0%}")
+        if _known(low):
+            vi.append(f"tỷ lệ phiếu tín nhiệm thấp {low:.0%}")
+            en.append(f"'low confidence' share {low:.0%}")
     if hits["active_discipline"]:
         vi.append("đang trong thời hạn thi hành kỷ luật")
         en.append("under an active disciplinary measure")

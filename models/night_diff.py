@@ -1,8 +1,10 @@
 """What changed on each shortlist since the previous published night: who entered, who left, why.
 
 Reasons are facts the run knows: a pool that opened or closed, a person who left the
-population, an eligibility rule no longer met (named), or the score against the shortlist's
-cut-off on both nights.
+population, an eligibility rule no longer met (named), a place given up to fairness
+re-ranking, or the person's rank tonight against the shortlist's length. Ranks, not scores,
+carry the comparison: calibrated scores tie often, so "0.008 -> 0.008, below 0.008" would
+explain nothing.
 """
 
 from __future__ import annotations
@@ -21,53 +23,50 @@ DIFF_COLUMNS = [
     "reason_vi",
     "reason_en",
 ]
-
-
-def _cutoffs(entries: pd.DataFrame) -> pd.Series:
-    """Lowest score on each pool's shortlist."""
-    listed = entries.loc[entries["in_shortlist"].astype(bool)]
-    return listed.groupby("pool_id")["score"].min()
+KEYS = ["pool_id", "person_id"]
 
 
 def night_diff(
-    previous: pd.DataFrame, current: pd.DataFrame, status: pd.DataFrame
+    previous: pd.DataFrame,
+    current: pd.DataFrame,
+    status: pd.DataFrame,
+    *,
+    previous_pools: set[str],
+    k: dict[str, int],
 ) -> pd.DataFrame:
     """Entered and left per pool.
 
     ``previous`` / ``current``: entries (pool_id, person_id, full_name, rank, rank_model,
     score, in_shortlist) of the two nights; ``status``: for each (pool_id, person_id) on the
-    previous shortlist, tonight's facts: in_population (bool), pool_open (bool),
-    failed_rules (list of str), score (float or NaN).
+    previous shortlist, tonight's facts: in_population, pool_open, failed_rules (list), score;
+    ``previous_pools``: the previous night's pool ids; ``k``: tonight's shortlist length per pool.
     """
     before = previous.loc[previous["in_shortlist"].astype(bool)]
     after = current.loc[current["in_shortlist"].astype(bool)]
-    keys = ["pool_id", "person_id"]
-    merged = before[[*keys, "full_name", "rank", "score"]].merge(
-        after[[*keys, "full_name", "rank", "score"]],
-        on=keys,
+    merged = before[[*KEYS, "full_name", "rank", "score"]].merge(
+        after[[*KEYS, "full_name", "rank", "score"]],
+        on=KEYS,
         how="outer",
         suffixes=("_before", "_after"),
-        indicator=True,
+        indicator="side",
     )
-    left = merged.loc[merged["_merge"] == "left_only"]
-    entered = merged.loc[merged["_merge"] == "right_only"]
-    status_by = status.set_index(keys) if len(status) else pd.DataFrame()
-    cut_now, cut_then = _cutoffs(current), _cutoffs(previous)
-    prev_qualified = previous.set_index(keys)
+    status_by = status.set_index(KEYS) if len(status) else None
+    tonight = current.set_index(KEYS)
+    last_night = previous.set_index(KEYS)
     rows = []
-    for rec in left.itertuples(index=False):
-        facts = status_by.loc[(rec.pool_id, rec.person_id)] if len(status_by) else None
-        vi, en = _left_reason(rec, facts, cut_now.get(rec.pool_id))
-        rows.append(_row(rec, "left", rec.full_name_before, vi, en))
-    pools_before = set(previous["pool_id"])
-    for rec in entered.itertuples(index=False):
-        was = (
-            prev_qualified.loc[(rec.pool_id, rec.person_id)]
-            if (rec.pool_id, rec.person_id) in prev_qualified.index
-            else None
-        )
-        vi, en = _entered_reason(rec, was, rec.pool_id in pools_before, cut_then.get(rec.pool_id))
-        rows.append(_row(rec, "entered", rec.full_name_after, vi, en))
+    for rec in merged.itertuples(index=False):
+        key = (rec.pool_id, rec.person_id)
+        if rec.side == "left_only":
+            facts = (
+                status_by.loc[key] if status_by is not None and key in status_by.index else None
+            )
+            now = tonight.loc[key] if key in tonight.index else None
+            vi, en = _left_reason(rec, facts, now, k.get(rec.pool_id))
+            rows.append(_row(rec, "left", rec.full_name_before, vi, en))
+        elif rec.side == "right_only":
+            was = last_night.loc[key] if key in last_night.index else None
+            vi, en = _entered_reason(rec, was, rec.pool_id in previous_pools)
+            rows.append(_row(rec, "entered", rec.full_name_after, vi, en))
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
 
 
@@ -85,7 +84,9 @@ def _row(rec: Any, change: str, name: object, vi: str, en: str) -> dict[str, obj
     }
 
 
-def _left_reason(rec: Any, facts: pd.Series | None, cutoff: float | None) -> tuple[str, str]:
+def _left_reason(
+    rec: Any, facts: pd.Series | None, now: pd.Series | None, k: int | None
+) -> tuple[str, str]:
     if facts is None or not bool(facts["pool_open"]):
         return "nguồn/vị trí đã đóng (đã bổ nhiệm hoặc bỏ)", "pool closed (post filled or removed)"
     if not bool(facts["in_population"]):
@@ -96,29 +97,32 @@ def _left_reason(rec: Any, facts: pd.Series | None, cutoff: float | None) -> tup
             "không còn đủ tiêu chuẩn: " + "; ".join(failed),
             "no longer eligible: " + "; ".join(failed),
         )
-    before, now = rec.score_before, float(facts["score"])
-    cut = f"{cutoff:.3f}" if cutoff is not None else "n/a"
+    score_vi = f"{rec.score_before:.3f} → {float(facts['score']):.3f}"
+    score = score_vi.replace("→", "->")
+    if now is not None and k is not None and int(now["rank_model"]) <= k:
+        return (
+            f"nhường chỗ khi xếp lại vì công bằng (hạng theo mô hình {int(now['rank_model'])})",
+            f"gave up the place to fairness re-ranking (model rank {int(now['rank_model'])})",
+        )
+    rank = f"{int(now['rank_model'])}" if now is not None else "outside the qualified set"
+    rank_vi = f"{int(now['rank_model'])}" if now is not None else "ngoài nhóm đủ điều kiện xét"
     return (
-        f"điểm {before:.3f} → {now:.3f}, thấp hơn ngưỡng danh sách ngắn {cut}",
-        f"score {before:.3f} -> {now:.3f}, below the shortlist's cut-off {cut}",
+        f"điểm {score}; đêm nay xếp hạng {rank_vi}, danh sách có {k} người",
+        f"score {score}; ranked {rank} tonight, the shortlist holds {k}",
     )
 
 
-def _entered_reason(
-    rec: Any, was: pd.Series | None, pool_existed: bool, cutoff_then: float | None
-) -> tuple[str, str]:
+def _entered_reason(rec: Any, was: pd.Series | None, pool_existed: bool) -> tuple[str, str]:
     now = rec.score_after
     if not pool_existed:
         return "nguồn/vị trí mới mở", "new pool (post or slot opened)"
     if was is not None:
         rank = int(was["rank_model"])
         return (
-            f"điểm {was['score']:.3f} → {now:.3f}; đêm trước xếp thứ {rank}",
+            f"điểm {was['score']:.3f} → {now:.3f}; đêm trước xếp hạng {rank}",
             f"score {was['score']:.3f} -> {now:.3f}; ranked {rank} last night",
         )
-    cut = f"{cutoff_then:.3f}" if cutoff_then is not None else "n/a"
     return (
-        f"mới đủ tiêu chuẩn hoặc mới vượt ngưỡng (ngưỡng đêm trước {cut}; điểm nay {now:.3f})",
-        f"newly eligible or newly above the cut-off (last night's cut-off {cut}; "
-        f"score now {now:.3f})",
+        f"mới đủ tiêu chuẩn hoặc trước đây ngoài nhóm đủ điều kiện xét (điểm nay {now:.3f})",
+        f"newly eligible, or outside last night's qualified set (score now {now:.3f})",
     )

@@ -24,7 +24,7 @@ SCOPES_INTERNAL_ONLY = ("org_subtree", "province", "national")
 @dataclass(frozen=True)
 class PoolOptions:
     k: int = 10
-    young_max_age: float = 40
+    young_max_age: float | None = 40
     include_filled_posts: bool = False
     rotation_titles: tuple[str, ...] = ("party_secretary", "committee_chair")
     rotation_levels: tuple[str, ...] = ("province",)

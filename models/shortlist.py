@@ -30,6 +30,7 @@ from models.shortlist_fairness import (
     AuditThresholds,
     GroupCodes,
     audit_with_counts,
+    encode_groups,
 )
 
 Policy = Literal["audit_only", "rerank"]
@@ -37,6 +38,16 @@ ENTRY_COLUMNS = [
     *["row", "rank", "rank_model", "rank_fair", "in_shortlist", "rank_score", "percentile"],
     *["moved", "move_note"],
 ]
+AUDITABLE = (
+    "party_member",
+    "nationality",
+    "gender",
+    "ethnicity",
+    "hometown",
+    "age_band",
+    "population",
+)
+UNKNOWN_ATTRIBUTES = "unknown audit or re-ranking attributes {unknown}; choose among {known}"
 AGE_BANDS = (0, 30, 40, 50, 200)
 AGE_LABELS = ("under 30", "30-39", "40-49", "50 and over")
 
@@ -105,22 +116,27 @@ class GroupContext:
     province_lookup: dict[str, int]
     rerank_codes: np.ndarray
     rerank_labels: list[str]
+    with_hometown: bool = True
 
 
 def group_context(
     candidates: Candidates,
     groups: pd.DataFrame,
     *,
+    attributes: list[str] | None = None,
     intersections: list[tuple[str, ...]],
     rerank: tuple[str, ...],
 ) -> GroupContext:
-    from models.shortlist_fairness import encode_groups
-
-    base = encode_groups(groups, intersections=intersections)
-    both = pd.concat([pd.Series(candidates.hometown), pd.Series(candidates.province)]).astype(
-        object
-    )
-    codes, uniques = pd.factorize(both)
+    """Codes of the audited attributes (all of ``groups`` and hometown locality if
+    ``attributes`` is None), their intersections, and the re-ranking groups."""
+    chosen = [*groups.columns, "hometown"] if attributes is None else attributes
+    unknown = sorted(set(chosen) - {*groups.columns, "hometown"})
+    if unknown:
+        raise ValueError(UNKNOWN_ATTRIBUTES.format(unknown=unknown, known=AUDITABLE))
+    audited = groups[[a for a in chosen if a != "hometown"]]
+    base = encode_groups(audited, intersections=intersections)
+    both = pd.concat([pd.Series(candidates.hometown), pd.Series(candidates.province)])
+    codes, uniques = pd.factorize(both.astype(object))
     n = candidates.n
     rerank_codes, rerank_labels = _combined_codes(groups[list(rerank)])
     return GroupContext(
@@ -129,7 +145,8 @@ def group_context(
         province_codes=codes[n:],
         province_lookup={str(u): i for i, u in enumerate(uniques)},
         rerank_codes=rerank_codes,
-        rerank_labels=[str(x) for x in rerank_labels],
+        rerank_labels=rerank_labels,
+        with_hometown="hometown" in chosen,
     )
 
 
@@ -156,6 +173,8 @@ def pool_groups(context: GroupContext, pool: PoolSpec, rows: np.ndarray) -> Grou
     """Groups of a pool's eligible rows, with hometown locality relative to the pool: local
     means from the post's province (or, for pools with no province, from one's own)."""
     taken = context.base.take(rows)
+    if not context.with_hometown:
+        return taken
     hometown = context.hometown_codes[rows]
     if pool.province is not None:
         target = np.full(len(rows), context.province_lookup.get(pool.province, -2))

@@ -24,8 +24,12 @@ from models.eligibility import PoolSpec, ScopeIndex, build_candidates, failed_ru
 from models.local_explain import development_suggestions, explain_rows
 from pipelines.nightly_publish import read_manifest
 
-NO_NIGHT = "no night published yet in {url}; run `hientai nightly` first"
+NO_NIGHT = "no night {which}published in {url}; run `hientai nightly` first"
 NOT_IN_POPULATION = "{person} is not in the population scored on {night} (snapshot {snapshot})"
+OTHER_RUN = (
+    "{folder} does not hold the run the database published for {night} (a publish was "
+    "interrupted, or the data folder moved); run `hientai nightly --as-of {night}` again"
+)
 UNKNOWN_POOL = "pool {pool!r} is not among the {n} pools of {night}; see the report"
 
 
@@ -49,9 +53,12 @@ def explain_person(
     db.create_schema()
     run = db.run(night)
     if run is None:
-        raise ExplainError(NO_NIGHT.format(url=settings.app_db_url))
-    folder = Path(run["report_file"]).parent
-    manifest = read_manifest(folder)
+        which = f"{night} " if night else ""
+        raise ExplainError(NO_NIGHT.format(which=which, url=settings.app_db_url))
+    folder = settings.runs_dir / run["night"]
+    manifest = read_manifest(folder) if (folder / "manifest.json").exists() else {}
+    if manifest.get("run_id") != run["run_id"]:
+        raise ExplainError(OTHER_RUN.format(folder=folder, night=run["night"]))
     table = pq.read_table(
         Path(manifest["features_path"]) / FEATURES_FILE, filters=[("person_id", "=", person_id)]
     ).to_pandas()

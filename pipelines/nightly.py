@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -29,6 +30,8 @@ from pipelines.features import feature_stage
 from pipelines.ingest import ingest_stage
 from pipelines.nightly_publish import publish
 from pipelines.train import _config_hash, _git_commit
+
+NIGHT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _settings(config: str | None) -> Settings:
@@ -91,7 +94,7 @@ def nightly(
     """One night: ``extract`` (a folder to ingest first) or ``snapshot_id`` (latest if None),
     as of ``as_of`` (today if None). Returns the run manifest with the report's path."""
     settings = _settings(config)
-    night = as_of or dt.date.today().isoformat()
+    night = _night(as_of)
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
     timings: dict[str, float] = {}
@@ -111,7 +114,8 @@ def nightly(
         built = _timed(
             "features", timings, lambda: feature_stage(snapshot_id, features_as_of, config)
         )
-        snapshot_id, features_path = str(built["snapshot_id"]), str(built["path"])
+        snapshot_id = str(built["snapshot_id"])
+        features_path = str(Path(built["path"]).resolve())
         scored = _timed("score", timings, lambda: score_task(config, features_path, workdir))
         listed = _timed(
             "shortlists",
@@ -163,6 +167,17 @@ def nightly(
     )
     logger.info("night %s published: %s", night, paths["report"])
     return {**manifest, **paths, "stage_seconds": timings, "mlflow_run_id": tracked}
+
+
+def _night(as_of: str | None) -> str:
+    """The night: ``as_of`` (checked before any work), else today in Vietnam, whatever the
+    worker's own time zone (the schedule runs at 01:00 Asia/Ho_Chi_Minh)."""
+    if as_of is None:
+        return dt.datetime.now(NIGHT_ZONE).date().isoformat()
+    try:
+        return dt.date.fromisoformat(as_of).isoformat()
+    except ValueError:
+        raise ValueError(f"as_of {as_of!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _features_date(settings: Settings, snapshot_id: str | None, night: str) -> str:

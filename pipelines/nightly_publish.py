@@ -71,36 +71,45 @@ def _frames(workdir: Path) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def diff_frame(db: AppDB, night: str, entries: pd.DataFrame, workdir: Path) -> pd.DataFrame:
-    previous = db.previous_run(night)
-    if previous is None:
-        return night_diff(entries.iloc[0:0], entries.iloc[0:0], pd.DataFrame())
-    before = db.read("entries", previous["run_id"])
+def diff_frame(
+    db: AppDB, entries: pd.DataFrame, pools: pd.DataFrame, workdir: Path
+) -> pd.DataFrame:
+    """Tonight against the night the shortlist stage compared with (one lookup, kept in the
+    work folder, so a night published meanwhile cannot mix two previous nights)."""
+    previous_id = json.loads((workdir / "previous.json").read_text(encoding="utf-8"))["run_id"]
+    k = dict(zip(pools["pool_id"], pools["k"].astype(int), strict=True))
+    if previous_id is None:
+        empty = entries.iloc[0:0]
+        return night_diff(empty, empty, pd.DataFrame(), previous_pools=set(), k=k)
+    before = db.read("entries", previous_id)
+    previous_pools = set(db.read("pools", previous_id)["pool_id"])
     status = pd.read_parquet(workdir / "status.parquet")
-    return night_diff(before, entries, status)
+    return night_diff(before, entries, status, previous_pools=previous_pools, k=k)
 
 
 class _Swap:
-    """Swap the staged run folder into place; undo on request."""
+    """Swap the staged run folder into place; undo restores whatever step was done."""
 
     def __init__(self, staging: Path, target: Path) -> None:
         self.staging, self.target = staging, target
         self.retired = target.parent / f".retired-{target.name}-{os.getpid()}"
-        self.done = False
+        self.retired_done = self.done = False
 
     def __call__(self) -> None:
         remove_folder(self.retired)
         if self.target.exists():
             self.target.rename(self.retired)
+            self.retired_done = True
         self.staging.rename(self.target)
         self.done = True
 
     def undo(self) -> None:
         if self.done:
             self.target.rename(self.staging)
-            if self.retired.exists():
-                self.retired.rename(self.target)
             self.done = False
+        if self.retired_done:
+            self.retired.rename(self.target)
+            self.retired_done = False
 
     def finish(self) -> None:
         remove_folder(self.retired)
@@ -112,8 +121,8 @@ def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict
     db = AppDB(settings.app_db_url)
     db.create_schema()
     frames = _frames(workdir)
-    frames["diff"] = diff_frame(db, night, frames["entries"], workdir)
-    target = settings.runs_dir / night
+    frames["diff"] = diff_frame(db, frames["entries"], frames["pools"], workdir)
+    target = (settings.runs_dir / night).resolve()
     manifest = {
         **manifest,
         "report_file": str(target / REPORT_FILE),

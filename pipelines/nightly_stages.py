@@ -150,9 +150,9 @@ def shortlists(
         workdir / "pools.parquet", index=False
     )
     (workdir / "pools.json").write_text(json.dumps([asdict(p) for p in pools]), encoding="utf-8")
-    leaver_status(settings, night, pools, candidates, index, scores).to_parquet(
-        workdir / "status.parquet", index=False
-    )
+    previous, status = leaver_status(settings, night, pools, candidates, index, scores)
+    status.to_parquet(workdir / "status.parquet", index=False)
+    (workdir / "previous.json").write_text(json.dumps({"run_id": previous}), encoding="utf-8")
     return {
         "pools": len(pools),
         "eligible_pairs": int(result.n_eligible.sum()),
@@ -173,6 +173,7 @@ def _rank(
     context = group_context(
         candidates,
         audit_groups(candidates, protected),
+        attributes=list(cfg.audit.attributes),
         intersections=[tuple(x) for x in cfg.audit.intersections],
         rerank=tuple(cfg.rerank.attributes),
     )
@@ -209,14 +210,14 @@ def leaver_status(
     candidates: Candidates,
     index: ScopeIndex,
     scores: pd.DataFrame,
-) -> pd.DataFrame:
-    """Tonight's facts about everyone on the previous night's shortlists (for the diff)."""
+) -> tuple[str | None, pd.DataFrame]:
+    """The previous night's run id, and tonight's facts about everyone on its shortlists."""
     columns = ["pool_id", "person_id", "in_population", "pool_open", "failed_rules", "score"]
     db = AppDB(settings.app_db_url)
     db.create_schema()
     previous = db.previous_run(night)
     if previous is None:
-        return pd.DataFrame(columns=columns)
+        return None, pd.DataFrame(columns=columns)
     before = db.read("entries", previous["run_id"])
     before = before.loc[before["in_shortlist"].astype(bool)]
     by_id = {p.pool_id: p for p in pools}
@@ -237,7 +238,7 @@ def leaver_status(
                 "score": float(scores["score"].iat[int(row)]) if row is not None else np.nan,
             }
         )
-    return pd.DataFrame(out, columns=columns)
+    return str(previous["run_id"]), pd.DataFrame(out, columns=columns)
 
 
 def _json_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

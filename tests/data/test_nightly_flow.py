@@ -243,3 +243,32 @@ def test_a_night_can_start_from_a_delivered_extract(
     with pytest.raises(BatchRejected, match="nothing published"):
         nightly(extract=str(broken), as_of="2025-09-01", config=str(config))
     assert _db(config).run("2025-09-01") is None
+
+
+def test_an_undone_swap_restores_the_previous_folder_at_every_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.nightly_publish import _Swap
+
+    target, staging = tmp_path / "2026-01-01", tmp_path / ".staging"
+    target.mkdir()
+    (target / "old.txt").write_text("old", encoding="utf-8")
+    staging.mkdir()
+    (staging / "new.txt").write_text("new", encoding="utf-8")
+    rename = Path.rename
+    calls = {"n": 0}
+
+    def second_rename_fails(self: Path, to: Path) -> Path:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("injected: the disk refused the second rename")
+        return rename(self, to)
+
+    swap = _Swap(staging, target)
+    monkeypatch.setattr(Path, "rename", second_rename_fails)
+    with pytest.raises(OSError, match="injected"):
+        swap()
+    swap.undo()
+    monkeypatch.setattr(Path, "rename", rename)
+    assert (target / "old.txt").read_text(encoding="utf-8") == "old"
+    assert (staging / "new.txt").exists() and not swap.retired.exists()

@@ -37,7 +37,7 @@ def test_a_steady_leader_gets_no_warning() -> None:
 @pytest.mark.parametrize(
     ("changes", "signal", "severity", "evidence"),
     [
-        ({"rating_trend_3y": -0.5}, "ratings_falling", "medium", "3-year trend -0.50"),
+        ({"rating_trend_3y": -0.5}, "ratings_falling", "medium", "3-year rating trend -0.50"),
         ({"rating_last": 1.0}, "ratings_falling", "medium", "last rating: completed"),
         ({"kpi": -0.2}, "outputs_falling", "medium", "KPI achievement last year 20% below"),
         ({"vote_high_share_trend": -0.2}, "confidence_falling", "medium", "changed -20%"),
@@ -101,3 +101,9 @@ def test_current_leaders_are_those_in_a_running_leadership_spell() -> None:
     assert current_leaders(spells, AS_OF).to_dict("records") == [
         {"person_id": "A", "title": "Giám đốc"}
     ]
+
+
+def test_unknown_facts_are_left_out_of_the_evidence() -> None:
+    found = _warn(rating_last=1.0, rating_trend_3y=float("nan"))
+    assert found["evidence_en"].iloc[0] == "last rating: completed"
+    assert "nan" not in found["evidence_vi"].iloc[0]
