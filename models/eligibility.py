@@ -80,6 +80,8 @@ class PoolSpec:
     outside_hometown: bool = False
     requires_party_member: bool = False
     no_active_discipline: bool = True
+    # Rules a position asks for that cannot apply, said in the pool's rules (never silent).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -323,4 +325,4 @@ def failed_rules(pool: PoolSpec, candidates: Candidates, index: ScopeIndex, row:
 
 
 def rule_names(pool: PoolSpec) -> list[str]:
-    return [scope_name(pool)] + [name for name, _ in standard_rules(pool)]
+    return [scope_name(pool)] + [name for name, _ in standard_rules(pool)] + list(pool.notes)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from models.eligibility import PoolSpec, parse_languages, rule_names
 
-SCOPES_INTERNAL_ONLY = ("org_subtree", "province", "national")
+NO_ROTATION = "rotation rule not applied: the post's unit has no province"
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ def position_pools(
                 required_languages=parse_languages(row.required_languages),
                 max_age=max_age if max_age is not None or not is_slot else options.young_max_age,
                 outside_hometown=rotation and province is not None,
+                notes=(NO_ROTATION,) if rotation and province is None else (),
                 requires_party_member=bool(row.requires_party_member)
                 if pd.notna(row.requires_party_member)
                 else False,

@@ -42,6 +42,7 @@ def _pools(folder: Path) -> dict[str, PoolSpec]:
     pools = []
     for entry in raw:
         entry["required_languages"] = tuple(tuple(x) for x in entry["required_languages"])
+        entry["notes"] = tuple(entry.get("notes", ()))
         pools.append(PoolSpec(**entry))
     return {p.pool_id: p for p in pools}
 

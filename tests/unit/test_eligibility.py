@@ -225,6 +225,15 @@ def test_pools_are_slots_and_vacant_posts_with_their_standards() -> None:
     assert {p.pool_id for p in filled} == {"S1", "V1", "F1", "R1"}
 
 
+def test_a_rotation_rule_that_cannot_apply_is_said_not_dropped() -> None:
+    from models.eligibility import rule_names
+    from models.pools import NO_ROTATION
+
+    central = POSITIONS.assign(org_id="C", requires_outside_hometown=True)
+    pools = position_pools(central, ORGS, options=PoolOptions())
+    assert all(not p.outside_hometown and NO_ROTATION in rule_names(p) for p in pools)
+
+
 def test_every_party_rule_is_reported_and_standing_pools_built() -> None:
     pools = position_pools(POSITIONS, ORGS, options=PoolOptions())
     assert party_rules(pools) == [
