@@ -101,7 +101,7 @@ class Candidates:
     state_management: np.ndarray
     tenure_years: np.ndarray
     discipline_active: np.ndarray
-    age: np.ndarray  # years, for age bands
+    age: np.ndarray  # whole years at as_of (calendar age), NaN unknown: for age bands
     birth: np.ndarray  # datetime64, NaT unknown: the age window compares calendar dates
     as_of: pd.Timestamp
     hometown: np.ndarray  # object
@@ -133,6 +133,16 @@ def aligned(frame: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     return keyed.reindex(ids)
 
 
+def calendar_age(birth: np.ndarray, as_of: pd.Timestamp) -> np.ndarray:
+    """Completed years at ``as_of`` (a birthday on as_of counts), NaN where birth is unknown."""
+    born = pd.DatetimeIndex(birth)
+    before_birthday = (as_of.month < born.month) | (
+        (as_of.month == born.month) & (as_of.day < born.day)
+    )
+    years = (as_of.year - born.year - before_birthday).to_numpy(dtype="float64")
+    return np.where(born.isna(), np.nan, years)
+
+
 def build_candidates(
     features: pd.DataFrame, people: pd.DataFrame, protected: pd.DataFrame
 ) -> Candidates:
@@ -144,7 +154,7 @@ def build_candidates(
     )
     birth = pd.to_datetime(prot["birth_date"]).to_numpy()
     as_of = pd.to_datetime(features["as_of"]).to_numpy()
-    age = (as_of - birth) / np.timedelta64(1, "D") / 365.25
+    age = calendar_age(birth, pd.Timestamp(as_of[0]) if len(as_of) else pd.Timestamp(0))
     education = person["education_level"].astype(object).map(EDUCATION_RANK)
     org = features["org_id"].astype(object)
     return Candidates(
@@ -157,7 +167,7 @@ def build_candidates(
         state_management=features["state_management_level"].to_numpy(dtype="float64"),
         tenure_years=features["tenure_years"].to_numpy(dtype="float64"),
         discipline_active=features["discipline_active"].to_numpy(dtype="float64"),
-        age=np.asarray(age, dtype="float64"),
+        age=age,
         birth=np.asarray(birth, dtype="datetime64[ns]"),
         as_of=pd.Timestamp(as_of[0]) if len(as_of) else pd.NaT,
         hometown=prot["hometown_province"].astype(object).to_numpy(dtype=object),

@@ -245,3 +245,12 @@ def test_every_party_rule_is_reported_and_standing_pools_built() -> None:
     )
     assert standing[0].scope == "external_allowed" and standing[0].k == 5
     assert party_rules(standing) == []
+
+
+def test_calendar_age_counts_completed_years() -> None:
+    from models.eligibility import calendar_age
+
+    births = pd.to_datetime(["1986-01-01", "1986-01-02", "1984-02-29", None]).to_numpy()
+    ages = calendar_age(births, pd.Timestamp("2026-01-01"))
+    assert list(ages[:3]) == [40.0, 39.0, 41.0] and np.isnan(ages[3])
+    assert calendar_age(births[2:3], pd.Timestamp("2025-02-28"))[0] == 40.0  # no Feb 29th
