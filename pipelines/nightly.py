@@ -162,11 +162,17 @@ def nightly(
         manifest["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         manifest["stage_seconds"] = dict(timings)
         paths = _timed("publish", timings, lambda: publish_task(config, manifest, workdir))
+    # The night is published: a tracking outage must not make it look failed (or re-run).
     tracked = track_task(
-        config, {**manifest, "stage_seconds": timings, "report_file": paths["report"]}
+        config,
+        {**manifest, "stage_seconds": timings, "report_file": paths["report"]},
+        return_state=True,
     )
+    mlflow_run_id = tracked.result() if tracked.is_completed() else None
+    if mlflow_run_id is None:
+        logger.error("night %s published, but logging it to MLflow failed: %s", night, tracked)
     logger.info("night %s published: %s", night, paths["report"])
-    return {**manifest, **paths, "stage_seconds": timings, "mlflow_run_id": tracked}
+    return {**manifest, **paths, "stage_seconds": timings, "mlflow_run_id": mlflow_run_id}
 
 
 def _night(as_of: str | None) -> str:

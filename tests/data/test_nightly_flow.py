@@ -272,3 +272,18 @@ def test_an_undone_swap_restores_the_previous_folder_at_every_step(
     monkeypatch.setattr(Path, "rename", rename)
     assert (target / "old.txt").read_text(encoding="utf-8") == "old"
     assert (staging / "new.txt").exists() and not swap.retired.exists()
+
+
+def test_a_tracking_outage_after_publishing_does_not_fail_the_night(
+    first_night: dict, trained_world: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.nightly import nightly
+
+    def outage(*args: object, **kwargs: object) -> str:
+        raise ConnectionError("injected: MLflow is down")
+
+    monkeypatch.setattr("hientai.tracking.log_night", outage)
+    monkeypatch.setattr("pipelines.nightly.track_task.retries", 0)
+    night = nightly(as_of="2025-08-01", config=str(trained_world[0]))
+    assert night["mlflow_run_id"] is None
+    assert _db(trained_world[0]).run("2025-08-01")["run_id"] == night["run_id"]
