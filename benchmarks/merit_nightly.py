@@ -24,7 +24,7 @@ from models.baselines import seniority_plus_rating
 from models.eligibility import eligible_rows
 from pipelines.merit import latent_potential
 from pipelines.nightly_publish import read_manifest
-from pipelines.nightly_stages import _features, night_candidates, night_pools
+from pipelines.nightly_stages import feature_frame, night_candidates, night_pools
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     manifest = read_manifest(Path(run["report_file"]).parent)
     features_path = manifest["features_path"]
     candidates, index, protected, _ = night_candidates(settings, run["snapshot_id"], features_path)
-    features = _features(features_path, ["person_id", "rating_last", "tenure_years"])
+    features = feature_frame(features_path, ["person_id", "rating_last", "tenure_years"])
     potential = latent_potential(args.truth, features["person_id"])
     cut = float(np.nanquantile(potential, 0.9))  # top 10% of the night's population
     high = potential >= cut

@@ -27,27 +27,55 @@ def freeze(root: Path) -> None:
             path.chmod(0o400 if "protected" in path.parts else 0o444)
 
 
+class FolderSwap:
+    """Put a staged folder in ``target``'s place in two phases: ``swap()`` renames the old one
+    aside and the staged one in; ``finish()`` deletes the old one, ``undo()`` restores whatever
+    step was done. Callers that must commit something else in between (a database transaction)
+    undo on failure; ``publish_folder`` finishes at once."""
+
+    def __init__(self, staging: Path, target: Path) -> None:
+        self.staging, self.target = staging, target
+        self.retired = target.parent / f".retired-{target.name}-{os.getpid()}"
+        self.retired_done = self.done = False
+
+    def __call__(self) -> None:
+        remove_folder(self.retired)
+        if self.target.exists():
+            self.target.rename(self.retired)
+            self.retired_done = True
+        self.staging.rename(self.target)
+        self.done = True
+
+    def undo(self) -> None:
+        if self.done:
+            self.target.rename(self.staging)
+            self.done = False
+        if self.retired_done:
+            self.retired.rename(self.target)
+            self.retired_done = False
+
+    def finish(self) -> None:
+        remove_folder(self.retired)
+
+
 def publish_folder(target: Path, write: Callable[[Path], None], *, replace: bool = False) -> None:
     """Call ``write(staging)`` then rename staging to ``target`` (swapping out an old one)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".staging-{target.name}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
+    swap = FolderSwap(staging, target)
     try:
         staging.mkdir()
         write(staging)
         freeze(staging)
-        if target.exists():
-            if not replace:
-                raise FileExistsError(f"{target} already exists")
-            retired = target.parent / f".retired-{target.name}-{os.getpid()}"
-            target.rename(retired)
-            staging.rename(target)
-            remove_folder(retired)
-        else:
-            staging.rename(target)
+        if target.exists() and not replace:
+            raise FileExistsError(f"{target} already exists")
+        swap()
     except BaseException:
+        swap.undo()
         remove_folder(staging)
         raise
+    swap.finish()
 
 
 def remove_folder(folder: Path) -> None:

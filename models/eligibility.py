@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -82,6 +82,12 @@ class PoolSpec:
     no_active_discipline: bool = True
     # Rules a position asks for that cannot apply, said in the pool's rules (never silent).
     notes: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, entry: dict[str, Any]) -> PoolSpec:
+        """The inverse of ``dataclasses.asdict`` after a JSON round trip (lists -> tuples)."""
+        languages = tuple((str(code), int(level)) for code, level in entry["required_languages"])
+        return cls(**{**entry, "required_languages": languages, "notes": tuple(entry["notes"])})
 
 
 @dataclass
@@ -320,18 +326,19 @@ def eligible_rows(pool: PoolSpec, candidates: Candidates, index: ScopeIndex) -> 
     return rows
 
 
+def failed_rules_of(
+    pool: PoolSpec, candidates: Candidates, index: ScopeIndex, rows: np.ndarray
+) -> list[list[str]]:
+    """The rules each of ``rows`` does not meet (an empty list: eligible), one pass per rule."""
+    rows = np.asarray(rows, dtype=np.int64)
+    checks = [(scope_name(pool), np.isin(rows, index.rows(pool)))]
+    checks += [(name, predicate(candidates, rows)) for name, predicate in standard_rules(pool)]
+    return [[name for name, met in checks if not met[i]] for i in range(len(rows))]
+
+
 def failed_rules(pool: PoolSpec, candidates: Candidates, index: ScopeIndex, row: int) -> list[str]:
     """The rules one candidate does not meet (empty: eligible)."""
-    one = np.array([row])
-    failed = []
-    in_scope = index.rows(pool)
-    pos = np.searchsorted(in_scope, row)
-    if not (pos < len(in_scope) and in_scope[pos] == row):
-        failed.append(scope_name(pool))
-    for name, predicate in standard_rules(pool):
-        if not predicate(candidates, one)[0]:
-            failed.append(name)
-    return failed
+    return failed_rules_of(pool, candidates, index, np.array([row]))[0]
 
 
 def rule_names(pool: PoolSpec) -> list[str]:

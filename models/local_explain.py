@@ -30,6 +30,7 @@ ADDITIVITY_GAP = (
 MISSING_COLUMNS = "X lacks feature columns the model was trained on: {missing}"
 MISSING_REFERENCE = "reference lacks actionable feature columns: {missing}"
 CAP_QUANTILE = 0.9
+REFERENCE_ROWS = 50_000  # population rows the realistic improvements are measured against
 # Candidate rows scored per predict call: about 550 MB of float64 with 68 features.
 MAX_BATCH_ROWS = 1_000_000
 
@@ -39,7 +40,12 @@ class AdditivityError(AssertionError):
 
 
 def explain_rows(
-    classifier: PotentialClassifier, X: pd.DataFrame, *, top: int = 3, tolerance: float = 1e-6
+    classifier: PotentialClassifier,
+    X: pd.DataFrame,
+    *,
+    top: int = 3,
+    tolerance: float = 1e-6,
+    contributions: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """One explanation per row of ``X`` (same index), from one pass of exact TreeSHAP.
 
@@ -50,11 +56,13 @@ def explain_rows(
     strictly positive contributions first, and the most negative first) and
     ``contributions`` (feature -> contribution, non-zero only). Raises ``AdditivityError``
     naming the first row whose base value plus contributions miss its raw score by more
-    than ``tolerance``.
+    than ``tolerance``. ``contributions``: ``classifier.contributions(X)`` if the caller has
+    it already (it is checked like any other).
     """
     _check_top(top)
     names = _model_columns(classifier, X)
-    contributions = classifier.contributions(X)
+    if contributions is None:
+        contributions = classifier.contributions(X)
     raw = classifier.raw_score(X)
     gap = np.abs(contributions.sum(axis=1) - raw)
     _check_additivity(X.index, gap, tolerance=tolerance)
@@ -112,6 +120,12 @@ def development_suggestions(
     raw_gain, score_gain = _gains(classifier, base, targets, position)
     suggestions = _suggestions(base, targets, raw_gain, score_gain, actionable, position, top)
     return pd.Series(suggestions, index=X.index, name="development_suggestions", dtype=object)
+
+
+def reference_sample(population: pd.DataFrame, *, rows: int = REFERENCE_ROWS) -> pd.DataFrame:
+    """The population sample development suggestions are measured against (seeded, so the
+    nightly run and `hientai explain` suggest the same improvements)."""
+    return population.sample(n=min(len(population), rows), random_state=0)
 
 
 def actionable_features(feature_names: list[str]) -> list[str]:

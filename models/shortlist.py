@@ -29,6 +29,7 @@ from models.shortlist_fairness import (
     AUDIT_COLUMNS,
     AuditThresholds,
     GroupCodes,
+    audit_run,
     audit_with_counts,
     encode_groups,
 )
@@ -318,3 +319,33 @@ def _spread(
         .assign(pool_id=np.repeat(ids[used], lengths[picks]))
         .reset_index(drop=True)
     )
+
+
+def run_audit(
+    per_pool: pd.DataFrame, counts: pd.DataFrame, *, thresholds: AuditThresholds
+) -> pd.DataFrame:
+    """Whole-run fairness rows (pool_id None) in the per-shortlist rows' columns; how many
+    shortlists warned or failed each check goes into the note."""
+    if per_pool.empty:
+        return per_pool
+    ndkl = per_pool.loc[per_pool["metric"] == "ndkl", ["pool_id", "attribute", "value"]]
+    run = audit_run(
+        counts.rename(columns={"pool_id": "shortlist"}),
+        ndkl.rename(columns={"pool_id": "shortlist", "value": "ndkl"}),
+        thresholds=thresholds,
+    )
+    checked = run["shortlists"].notna()
+    tally = (
+        run["shortlists"].fillna(0).astype(int).astype(str)
+        + " shortlists: "
+        + (100 * run["share_warn"].fillna(0)).round(1).astype(str)
+        + "% warn, "
+        + (100 * run["share_fail"].fillna(0)).round(1).astype(str)
+        + "% fail"
+    )
+    note = run["note"].fillna("").astype(str)
+    run = run.assign(
+        note=np.where(checked, np.where(note != "", note + "; ", "") + tally, note),
+        pool_id=None,
+    )
+    return run[per_pool.columns]

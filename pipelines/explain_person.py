@@ -21,8 +21,9 @@ from hientai.featurestore import FEATURES_FILE
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
 from models.eligibility import PoolSpec, ScopeIndex, build_candidates, failed_rules
-from models.local_explain import development_suggestions, explain_rows
+from models.local_explain import development_suggestions, explain_rows, reference_sample
 from pipelines.nightly_publish import read_manifest
+from pipelines.nightly_stages import feature_frame
 
 NO_NIGHT = "no night {which}published in {url}; run `hientai nightly` first"
 NOT_IN_POPULATION = "{person} is not in the population scored on {night} (snapshot {snapshot})"
@@ -39,12 +40,7 @@ class ExplainError(LookupError):
 
 def _pools(folder: Path) -> dict[str, PoolSpec]:
     raw = json.loads((folder / "pools.json").read_text(encoding="utf-8"))
-    pools = []
-    for entry in raw:
-        entry["required_languages"] = tuple(tuple(x) for x in entry["required_languages"])
-        entry["notes"] = tuple(entry.get("notes", ()))
-        pools.append(PoolSpec(**entry))
-    return {p.pool_id: p for p in pools}
+    return {entry["pool_id"]: PoolSpec.from_dict(entry) for entry in raw}
 
 
 def explain_person(
@@ -73,9 +69,8 @@ def explain_person(
     X = table.assign(person_id=table["person_id"].astype(str)).set_index("person_id")
     X = X[classifier.feature_names_]
     explained = explain_rows(classifier, X).iloc[0]
-    reference = pq.read_table(Path(manifest["features_path"]) / FEATURES_FILE).to_pandas()
-    reference = reference.sample(n=min(len(reference), 50_000), random_state=0)
-    suggestions = development_suggestions(classifier, X, reference[classifier.feature_names_])
+    population = feature_frame(manifest["features_path"], classifier.feature_names_)
+    suggestions = development_suggestions(classifier, X, reference_sample(population))
     entries = db.read("entries", run["run_id"], person_id=person_id)
     return {
         "night": run["night"],

@@ -17,30 +17,14 @@ from typing import Any
 
 import pandas as pd
 
-from hientai.appdb import MANIFEST_FIELDS, AppDB
-from hientai.atomic import freeze, remove_folder, write_json
+from hientai.appdb import FRAME_COLUMNS, MANIFEST_FIELDS, AppDB
+from hientai.atomic import FolderSwap, freeze, remove_folder, write_json
 from hientai.report import write_excel, write_html
 from hientai.settings import Settings
 from models.night_diff import night_diff
 
 REPORT_FILE, EXCEL_FILE = "report.html", "shortlists.xlsx"
 FRAMES = ("pools", "entries", "explanations", "fairness", "warnings")
-ENTRY_COLUMNS = [
-    "pool_id",
-    "person_id",
-    "full_name",
-    "population",
-    "rank",
-    "rank_model",
-    "rank_fair",
-    "in_shortlist",
-    "score",
-    "raw_score",
-    "percentile",
-    "moved",
-    "move_note",
-]
-
 
 EXCEL_SCOPE = (
     "Shortlisted entries (and any moved by re-ranking); fairness: the whole-run rows and every "
@@ -67,7 +51,7 @@ def _frames(workdir: Path) -> dict[str, pd.DataFrame]:
     entries = frames["entries"]
     frames["entries"] = entries.assign(
         rank=entries["rank"].where(entries["rank"] > 0).astype("Int64")
-    )[ENTRY_COLUMNS]
+    )[list(FRAME_COLUMNS["entries"])]
     return frames
 
 
@@ -87,34 +71,6 @@ def diff_frame(
     return night_diff(before, entries, status, previous_pools=previous_pools, k=k)
 
 
-class _Swap:
-    """Swap the staged run folder into place; undo restores whatever step was done."""
-
-    def __init__(self, staging: Path, target: Path) -> None:
-        self.staging, self.target = staging, target
-        self.retired = target.parent / f".retired-{target.name}-{os.getpid()}"
-        self.retired_done = self.done = False
-
-    def __call__(self) -> None:
-        remove_folder(self.retired)
-        if self.target.exists():
-            self.target.rename(self.retired)
-            self.retired_done = True
-        self.staging.rename(self.target)
-        self.done = True
-
-    def undo(self) -> None:
-        if self.done:
-            self.target.rename(self.staging)
-            self.done = False
-        if self.retired_done:
-            self.retired.rename(self.target)
-            self.retired_done = False
-
-    def finish(self) -> None:
-        remove_folder(self.retired)
-
-
 def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict[str, Any]:
     """Write the report and exports, then the database, all or nothing; returns the paths."""
     night = manifest["night"]
@@ -132,7 +88,7 @@ def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict
     staging = settings.runs_dir / f".staging-{night}-{os.getpid()}"
     remove_folder(staging)
     staging.mkdir(parents=True)
-    swap = _Swap(staging, target)
+    swap = FolderSwap(staging, target)
     try:
         write_html(staging / REPORT_FILE, manifest, frames)
         write_excel(staging / EXCEL_FILE, {**manifest, "excel_scope": EXCEL_SCOPE}, excel(frames))

@@ -17,14 +17,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.build import KEY_COLUMNS
 from hientai import tracking
 from hientai.appdb import AppDB
 from hientai.featurestore import FeatureStore
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
 from models.early_warning import WarningThresholds, current_leaders, early_warnings, kpi_change
-from models.eligibility import Candidates, PoolSpec, ScopeIndex, build_candidates, failed_rules
-from models.local_explain import development_suggestions, explain_rows
+from models.eligibility import (
+    Candidates,
+    PoolSpec,
+    ScopeIndex,
+    build_candidates,
+    failed_rules_of,
+)
+from models.local_explain import development_suggestions, explain_rows, reference_sample
 from models.pools import (
     PoolOptions,
     check_unique,
@@ -39,10 +46,10 @@ from models.shortlist import (
     audit_groups,
     group_context,
     rank_pools,
+    run_audit,
 )
-from models.shortlist_fairness import AuditThresholds, audit_run
+from models.shortlist_fairness import AuditThresholds
 
-KEYS = ["person_id", "as_of", "population", "org_id", "province"]
 WARNING_FEATURES = [
     "rating_trend_3y",
     "rating_last",
@@ -51,10 +58,10 @@ WARNING_FEATURES = [
     "discipline_active",
 ]
 KPI_YEARS = 4  # the early warnings compare last year's KPIs with the two before
-REFERENCE_ROWS = 50_000  # population sample the development suggestions are measured against
 
 
-def _features(path: str, columns: list[str] | None = None) -> pd.DataFrame:
+def feature_frame(path: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The night's feature table (or some of its columns) from its folder."""
     return FeatureStore(Path(path).parent.parent).open(Path(path)).read(columns)
 
 
@@ -65,7 +72,7 @@ def _classifier(workdir: Path) -> Any:
 def score(settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
     """Calibrated score of everyone with the champion; the classifier is kept for later stages."""
     classifier, version = tracking.load_champion(settings)
-    features = _features(features_path)
+    features = feature_frame(features_path)
     started = time.perf_counter()
     raw = classifier.raw_score(features)
     calibrated = classifier.calibrator_.predict(raw)
@@ -96,16 +103,8 @@ def pool_options(settings: Settings) -> PoolOptions:
 
 
 def audit_thresholds(settings: Settings) -> AuditThresholds:
-    a = settings.nightly.audit
-    return AuditThresholds(
-        min_impact_ratio=a.min_impact_ratio,
-        min_scoring_impact_ratio=a.min_scoring_impact_ratio,
-        max_abs_skew=a.max_abs_skew,
-        max_ndkl=a.max_ndkl,
-        min_exposure_ratio=a.min_exposure_ratio,
-        min_group=a.min_group,
-        confidence=a.confidence,
-    )
+    audit = settings.nightly.audit
+    return AuditThresholds(**audit.model_dump(exclude={"attributes", "intersections"}))
 
 
 def night_pools(settings: Settings, snapshot_id: str) -> list[PoolSpec]:
@@ -125,8 +124,8 @@ def night_candidates(
 ) -> tuple[Candidates, ScopeIndex, pd.DataFrame, pd.DataFrame]:
     """Candidates, scope index, protected attributes and people (names) of the night."""
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    columns = [*KEYS, "political_theory_level", "state_management_level", "tenure_years"]
-    features = _features(features_path, [*columns, "discipline_active"])
+    columns = [*KEY_COLUMNS, "political_theory_level", "state_management_level", "tenure_years"]
+    features = feature_frame(features_path, [*columns, "discipline_active"])
     people = snapshot.read("people", ["person_id", "full_name", "education_level", "languages"])
     protected = snapshot.read_protected(purpose="eligibility")
     candidates = build_candidates(features, people, protected)
@@ -219,26 +218,25 @@ def leaver_status(
     if previous is None:
         return None, pd.DataFrame(columns=columns)
     before = db.read("entries", previous["run_id"])
-    before = before.loc[before["in_shortlist"].astype(bool)]
+    before = before.loc[before["in_shortlist"].astype(bool)].reset_index(drop=True)
     by_id = {p.pool_id: p for p in pools}
     row_of = pd.Series(np.arange(candidates.n), index=candidates.person_id)
-    out = []
-    for pool_id, person_id in zip(before["pool_id"], before["person_id"], strict=True):
-        pool, row = by_id.get(pool_id), row_of.get(person_id)
-        failed = (
-            failed_rules(pool, candidates, index, int(row)) if pool and row is not None else []
-        )
-        out.append(
-            {
-                "pool_id": pool_id,
-                "person_id": person_id,
-                "in_population": row is not None,
-                "pool_open": pool is not None,
-                "failed_rules": failed,
-                "score": float(scores["score"].iat[int(row)]) if row is not None else np.nan,
-            }
-        )
-    return str(previous["run_id"]), pd.DataFrame(out, columns=columns)
+    rows = row_of.reindex(before["person_id"]).to_numpy()  # NaN: left the population
+    known = ~np.isnan(rows)
+    open_pool = before["pool_id"].isin(list(by_id)).to_numpy()
+    failed: list[list[str]] = [[] for _ in range(len(before))]
+    for pool_id, at in before.loc[known & open_pool].groupby("pool_id").indices.items():
+        positions = np.flatnonzero(known & open_pool)[at]
+        found = failed_rules_of(by_id[str(pool_id)], candidates, index, rows[positions])
+        for position, rules in zip(positions, found, strict=True):
+            failed[position] = rules
+    out = before[["pool_id", "person_id"]].assign(
+        in_population=known,
+        pool_open=open_pool,
+        failed_rules=failed,
+        score=np.where(known, scores["score"].to_numpy()[np.nan_to_num(rows).astype(int)], np.nan),
+    )
+    return str(previous["run_id"]), out[columns]
 
 
 def _json_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -256,16 +254,16 @@ def explain(settings: Settings, features_path: str, workdir: Path) -> dict[str, 
     classifier = _classifier(workdir)
     entries = pd.read_parquet(workdir / "entries.parquet", columns=["person_id", "in_shortlist"])
     wanted = entries.loc[entries["in_shortlist"], "person_id"].unique()
-    features = _features(features_path)
+    features = feature_frame(features_path)
     features = features.assign(person_id=features["person_id"].astype(str))
     chosen = features.loc[features["person_id"].isin(wanted)].set_index("person_id")
     X = chosen[classifier.feature_names_]
     started = time.perf_counter()
-    classifier.contributions(X)  # the floor: TreeSHAP of the recommended rows, alone
+    contributions = classifier.contributions(X)  # the floor: TreeSHAP of the recommended rows
     shap_seconds = time.perf_counter() - started
-    explained = explain_rows(classifier, X)
-    reference = features.sample(n=min(len(features), REFERENCE_ROWS), random_state=0)
-    suggestions = development_suggestions(classifier, X, reference[classifier.feature_names_])
+    explained = explain_rows(classifier, X, contributions=contributions)
+    reference = reference_sample(features)[classifier.feature_names_]
+    suggestions = development_suggestions(classifier, X, reference)
     out = explained.assign(suggestions=suggestions).rename_axis("person_id").reset_index()
     out = _json_columns(
         out, ["dimensions", "reasons_positive", "reasons_negative", "suggestions", "contributions"]
@@ -284,7 +282,8 @@ def audit(
     """Whole-run fairness audit from the shortlists' counts; early warnings for leaders."""
     per_pool = pd.read_parquet(workdir / "fairness_pools.parquet")
     counts = pd.read_parquet(workdir / "counts.parquet")
-    fairness = pd.concat([run_fairness(settings, per_pool, counts), per_pool], ignore_index=True)
+    run = run_audit(per_pool, counts, thresholds=audit_thresholds(settings))
+    fairness = pd.concat([run, per_pool], ignore_index=True)
     fairness.to_parquet(workdir / "fairness.parquet", index=False)
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
     when = pd.Timestamp(as_of)
@@ -304,7 +303,7 @@ def audit(
     )
     w = settings.nightly.warnings
     warnings = early_warnings(
-        _features(features_path, ["person_id", "org_id", "province", *WARNING_FEATURES]),
+        feature_frame(features_path, ["person_id", "org_id", "province", *WARNING_FEATURES]),
         kpi_change(outputs, when),
         leaders,
         thresholds=WarningThresholds(**w.model_dump()),
@@ -317,31 +316,3 @@ def audit(
         "fairness_fail": int(verdicts.get("fail", 0)),
         "fairness_warn": int(verdicts.get("warn", 0)),
     }
-
-
-def run_fairness(settings: Settings, per_pool: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
-    """Whole-run fairness rows (pool_id None); how many shortlists warned or failed each check
-    goes into the note."""
-    if per_pool.empty:
-        return per_pool
-    ndkl = per_pool.loc[per_pool["metric"] == "ndkl", ["pool_id", "attribute", "value"]]
-    run = audit_run(
-        counts.rename(columns={"pool_id": "shortlist"}),
-        ndkl.rename(columns={"pool_id": "shortlist", "value": "ndkl"}),
-        thresholds=audit_thresholds(settings),
-    )
-    checked = run["shortlists"].notna()
-    tally = (
-        run["shortlists"].fillna(0).astype(int).astype(str)
-        + " shortlists: "
-        + (100 * run["share_warn"].fillna(0)).round(1).astype(str)
-        + "% warn, "
-        + (100 * run["share_fail"].fillna(0)).round(1).astype(str)
-        + "% fail"
-    )
-    note = run["note"].fillna("").astype(str)
-    run = run.assign(
-        note=np.where(checked, np.where(note != "", note + "; ", "") + tally, note),
-        pool_id=None,
-    )
-    return run[per_pool.columns]

@@ -113,9 +113,9 @@ def _snapshot_of_night(config: Path) -> tuple[str, int, str]:
     ("target", "name"),
     [
         ("pipelines.nightly_stages.explain_rows", "between shortlists and explain"),
-        ("pipelines.nightly_stages.audit_run", "between explain and audit"),
+        ("models.shortlist.audit_run", "between explain and audit"),
         ("pipelines.nightly_publish.write_excel", "inside publish, before the database"),
-        ("pipelines.nightly_publish._Swap.__call__", "after the folder swap, before commit"),
+        ("hientai.atomic.FolderSwap.__call__", "after the folder swap, before commit"),
     ],
 )
 def test_a_crash_leaves_the_previous_night_published_and_intact(
@@ -134,15 +134,15 @@ def test_a_crash_leaves_the_previous_night_published_and_intact(
         raise RuntimeError(f"injected crash {name}")
 
     if target.endswith("__call__"):  # the swap happens, then the commit fails: undo it
-        from pipelines.nightly_publish import _Swap
+        from hientai.atomic import FolderSwap
 
-        swap = _Swap.__call__
+        swap = FolderSwap.__call__
 
-        def swap_then_crash(self: _Swap) -> None:
+        def swap_then_crash(self: FolderSwap) -> None:
             swap(self)
             crash()
 
-        monkeypatch.setattr(_Swap, "__call__", swap_then_crash)
+        monkeypatch.setattr(FolderSwap, "__call__", swap_then_crash)
     else:
         monkeypatch.setattr(target, crash)
     with pytest.raises(RuntimeError, match="injected crash"):
@@ -248,7 +248,7 @@ def test_a_night_can_start_from_a_delivered_extract(
 def test_an_undone_swap_restores_the_previous_folder_at_every_step(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines.nightly_publish import _Swap
+    from hientai.atomic import FolderSwap
 
     target, staging = tmp_path / "2026-01-01", tmp_path / ".staging"
     target.mkdir()
@@ -264,7 +264,7 @@ def test_an_undone_swap_restores_the_previous_folder_at_every_step(
             raise OSError("injected: the disk refused the second rename")
         return rename(self, to)
 
-    swap = _Swap(staging, target)
+    swap = FolderSwap(staging, target)
     monkeypatch.setattr(Path, "rename", second_rename_fails)
     with pytest.raises(OSError, match="injected"):
         swap()
