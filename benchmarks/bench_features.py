@@ -31,7 +31,7 @@ def child(data: Path, as_of: str, engine: str, out: Path) -> None:
     from features.performance import performance_features
     from features.ratings import rating_features
     from hientai.settings import Settings
-    from pipelines.features import snapshot_tables
+    from pipelines.build_features import snapshot_tables
 
     timings: dict[str, float] = {}
     start = time.perf_counter()

@@ -27,7 +27,7 @@ from hientai.settings import load_settings
 from hientai.storage import SnapshotStore
 from models import experiment as exp
 from models import potential
-from pipelines.features import snapshot_tables
+from pipelines.build_features import snapshot_tables
 from pipelines.train import label_definition, training_dates
 
 TARGET_WALL_S, TARGET_OUTSIDE = 600.0, 0.20

@@ -29,7 +29,7 @@ from hientai.settings import load_settings
 from models.dataset import time_split
 from models.experiment import ExperimentConfig, run_experiment
 from models.potential import PotentialClassifier
-from pipelines.features import snapshot_tables
+from pipelines.build_features import snapshot_tables
 from pipelines.merit import latent_potential
 from pipelines.train import prepare_training
 

@@ -1,3 +1,3 @@
-from hientai.cli import app
+from hientai.cli import main
 
-app()
+main()

@@ -20,6 +20,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from hientai.flowruns import flow_runs_table
+
 Decision = Literal["shortlist", "hold", "reject", "appoint_review"]
 DECISIONS: tuple[str, ...] = get_args(Decision)
 CHUNK_ROWS = 10_000
@@ -296,6 +298,7 @@ class AppDB:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.metadata, self.runs_table, self.decisions_table, self.tables = _metadata()
+        self.flow_runs_table = flow_runs_table(self.metadata)
 
     def create_schema(self) -> None:
         """Create any missing table and index (safe to call on every start)."""

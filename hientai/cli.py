@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -36,6 +37,34 @@ ExtractFormat = Literal["parquet", "csv"]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Settings file (default conf/hientai.yaml).")
 ]
+
+
+# Prefect's temporary local API gives up after 20 s by default; its first start migrates its
+# database, which on a busy 2-core machine takes longer (measured: `make demo` failed 2 of 2).
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
+
+
+def prepare_prefect_environment() -> None:
+    """Environment defaults for the Prefect flows a command runs (the user's values win);
+    called before Prefect is imported, since Prefect reads its settings at import."""
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    if os.environ.get("PREFECT_HOME"):
+        Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
+
+
+def main() -> None:
+    """The console script: project errors end in one line and exit 2; bugs keep their
+    traceback."""
+    prepare_prefect_environment()
+    try:
+        app()
+    except (SettingsError, SnapshotNotFound) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -176,8 +205,13 @@ def _print_report(report: IngestReport) -> None:
 @app.command()
 def features(
     as_of: Annotated[
-        str, typer.Option("--as-of", help="Date the features describe (YYYY-MM-DD).")
-    ],
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Date the features describe (YYYY-MM-DD; default today in Vietnam, capped at "
+            "the day after the snapshot's last record, as a night is).",
+        ),
+    ] = None,
     snapshot: Annotated[
         str | None, typer.Option("--snapshot", help="Snapshot id (default: latest).")
     ] = None,
@@ -188,23 +222,24 @@ def features(
     import pandas as pd
 
     from features.inputs import AsOfError, check_as_of
-    from pipelines.features import build_features
+    from pipelines.as_of import features_date, night_of, stale_note
+    from pipelines.build_features import build_features
 
     try:
-        when = pd.Timestamp(as_of)
-    except ValueError:
-        raise _fail(f"--as-of {as_of!r} is not a date; use YYYY-MM-DD") from None
-    try:
+        night = night_of(as_of)
         chosen = SnapshotStore(_settings(config).snapshots_dir).open(snapshot)
-        check_as_of(chosen.date_range, when)  # before starting Prefect: fail fast and plainly
-    except (AsOfError, SnapshotNotFound) as exc:
+        when = features_date(chosen, night)
+        check_as_of(chosen.date_range, pd.Timestamp(when))  # before Prefect: fail plainly
+    except (AsOfError, SnapshotNotFound, ValueError) as exc:
         raise _fail(str(exc)) from None
     try:
         with _progress() as progress:
             progress.add_task("building features", total=None)
-            result = build_features(chosen.id, as_of, str(config) if config else None)
+            result = build_features(chosen.id, night, str(config) if config else None)
     except (AsOfError, SnapshotNotFound, SettingsError) as exc:
         raise _fail(str(exc)) from None
+    if note := stale_note(chosen, night, result["as_of"]):
+        err.print(f"[yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
         return

@@ -149,3 +149,54 @@ def models_champion(config: ConfigOption = None) -> None:
         err.print(f"no champion for {settings.training.model_name!r} yet", highlight=False)
         raise typer.Exit(1)
     print(found[tracking.CHAMPION])
+
+
+_STATUS_STYLE = {
+    "completed": "green",
+    "running": "cyan",
+    "failed": "red",
+    "crashed": "bold red",
+    "cancelled": "yellow",
+}
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(help="How many attempts to show.", min=1)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Recent nightly and retraining runs: status, duration, snapshot, model, and why one
+    failed or crashed (scheduled runs included)."""
+    from hientai.appdb import AppDB
+    from hientai.flowruns import FlowRunLog
+
+    settings = _settings(config)
+    settings.require_data_dir()
+    db = AppDB(settings.app_db_url)
+    db.create_schema()
+    recent = FlowRunLog(db).recent(limit=limit)
+    records = recent.astype(object).where(recent.notna(), None).to_dict("records")
+    if as_json:
+        print(json.dumps(records, indent=2, ensure_ascii=False, default=str))
+        return
+    if not records:
+        out.print("No nightly or training run recorded yet.")
+        return
+    out.print(f"Recent runs, newest first ({settings.app_db_url}):", highlight=False)
+    for run in records:
+        style = _STATUS_STYLE.get(run["status"], "")
+        seconds = "" if run["duration_s"] is None else f"{run['duration_s']:.0f} s"
+        deployment = f" ({run['deployment']})" if run["deployment"] else ""
+        line = (
+            f"{run['started_at'][:16].replace('T', ' ')}  {run['flow']:<8} "
+            f"{run['night'] or '':<10}  [{style}]{run['status']:<9}[/] {seconds:>7}  "
+            f"{run['trigger']}{deployment}"
+        )
+        if run["snapshot_id"]:
+            line += f"  snapshot {run['snapshot_id']}"
+        if run["model_version"]:
+            line += f"  model {run['model_version']}"
+        out.print(line, highlight=False, soft_wrap=True)
+        if run["reason"]:
+            out.print(f"    {run['reason']}", highlight=False, soft_wrap=True)

@@ -10,10 +10,17 @@ from typing import Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+# The settings file, relative to the project root (see ``project_root``).
 DEFAULT_CONFIG_PATH = Path("conf/hientai.yaml")
+HOME_ENV = "HIENTAI_HOME"
 CONFIG_ENV = "HIENTAI_CONFIG"
 DATA_DIR_ENV = "HIENTAI_DATA_DIR"
 TODAY_ENV = "HIENTAI_TODAY"
+NO_DATA_DIR = (
+    "data folder {path} does not exist: nothing has been ingested there. Run `make demo` or "
+    "`hientai ingest EXTRACT` first, or point {home} at the project folder (the one holding "
+    "conf/hientai.yaml) or {data} at an existing data folder"
+)
 
 
 class ContractSettings(BaseModel):
@@ -89,6 +96,9 @@ class GateSettings(BaseModel):
 class TrainingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     tracking_uri: str | None = None  # default: sqlite:///<data_dir>/mlflow.db
+    # Where new experiments keep their artifacts (models, reports); default:
+    # <data_dir>/mlartifacts, never the current folder's ./mlruns.
+    artifact_location: str | None = None
     experiment: str = "hientai"
     model_name: str = "hientai-potential"
     # Historical as_of dates of the training frame: yearly on this month-day, from the first
@@ -260,6 +270,12 @@ class Settings(BaseModel):
         return f"sqlite:///{(self.data_dir / 'mlflow.db').resolve()}"
 
     @property
+    def artifact_location(self) -> str:
+        if self.training.artifact_location:
+            return self.training.artifact_location
+        return (self.data_dir / "mlartifacts").resolve().as_uri()
+
+    @property
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
 
@@ -271,6 +287,15 @@ class Settings(BaseModel):
 
     def reference_today(self) -> dt.date:
         return self.today or dt.date.today()
+
+    def require_data_dir(self) -> Path:
+        """The data folder, which must exist: only ingestion may start a new one, so a command
+        run from the wrong folder says so instead of working on a new, empty data folder."""
+        if not self.data_dir.is_dir():
+            raise DataDirMissing(
+                NO_DATA_DIR.format(path=self.data_dir, home=HOME_ENV, data=DATA_DIR_ENV)
+            )
+        return self.data_dir
 
 
 def validation_problems(exc: ValidationError) -> str:
@@ -284,11 +309,40 @@ class SettingsError(ValueError):
     """The configuration file is missing or invalid; the message names the file and key."""
 
 
+class DataDirMissing(SettingsError):
+    """A command that reads the data folder found none (see ``Settings.require_data_dir``)."""
+
+
+def project_root(start: Path | None = None) -> Path | None:
+    """The project folder: ``$HIENTAI_HOME``, else the nearest folder at or above ``start``
+    (the current folder) holding ``conf/hientai.yaml``, else the source checkout this package
+    was installed from (an editable install), else None. A notebook's kernel runs in
+    ``notebooks/`` and a Prefect worker wherever it was started: both find the same root."""
+    if HOME_ENV in os.environ:
+        home = Path(os.environ[HOME_ENV]).expanduser().resolve()
+        if not home.is_dir():
+            raise SettingsError(f"{HOME_ENV}={os.environ[HOME_ENV]}: no such folder")
+        return home
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / DEFAULT_CONFIG_PATH).is_file():
+            return folder
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / DEFAULT_CONFIG_PATH).is_file() else None
+
+
 def load_settings(path: Path | None = None) -> Settings:
-    """Read settings from ``path``, ``$HIENTAI_CONFIG`` or ``conf/hientai.yaml`` (if present)."""
+    """Read settings from ``path``, ``$HIENTAI_CONFIG`` or the project's ``conf/hientai.yaml``.
+
+    A path given here or in ``$HIENTAI_CONFIG`` is taken as the user typed it (relative to the
+    current folder); a relative ``data_dir`` (in the file or ``$HIENTAI_DATA_DIR``) is resolved
+    against the project root, never the current folder, so every command, notebook and worker
+    started anywhere in (or outside) the project reads the same data folder.
+    """
     chosen = path or (Path(os.environ[CONFIG_ENV]) if CONFIG_ENV in os.environ else None)
     raw: dict[str, object] = {}
-    source = chosen or DEFAULT_CONFIG_PATH
+    root = project_root()
+    source = chosen or (root or Path.cwd()) / DEFAULT_CONFIG_PATH
     if chosen is not None and not chosen.exists():
         raise SettingsError(f"{chosen}: configuration file not found")
     if source.exists():
@@ -301,6 +355,10 @@ def load_settings(path: Path | None = None) -> Settings:
     if TODAY_ENV in os.environ:
         raw["today"] = os.environ[TODAY_ENV]
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise SettingsError(f"{source}: {validation_problems(exc)}") from None
+    if settings.data_dir.is_absolute():
+        return settings
+    base = root or Path.cwd()
+    return settings.model_copy(update={"data_dir": (base / settings.data_dir.expanduser())})

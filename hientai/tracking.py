@@ -47,13 +47,26 @@ class Registered:
 
 
 def connect(settings: Settings) -> MlflowClient:
-    if settings.tracking_uri.startswith("sqlite:///"):
-        Path(settings.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
+    """The tracking and registry client. The data folder must exist (ingestion makes it): a
+    command started from the wrong folder must not start a new, empty registry there."""
+    settings.require_data_dir()
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.tracking_uri)
     return MlflowClient(settings.tracking_uri, settings.tracking_uri)
+
+
+def use_experiment(settings: Settings, name: str) -> None:
+    """Make ``name`` the active experiment, creating it with its artifacts in the data folder
+    (MLflow's default is ./mlruns of whatever folder the command was started from)."""
+    client = connect(settings)
+    if client.get_experiment_by_name(name) is None:
+        location = f"{settings.artifact_location.rstrip('/')}/{name}"
+        try:
+            client.create_experiment(name, artifact_location=location)
+        except mlflow.exceptions.MlflowException:
+            if client.get_experiment_by_name(name) is None:  # not a concurrent creation
+                raise
+    mlflow.set_experiment(name)
 
 
 def log_and_register(
@@ -66,8 +79,7 @@ def log_and_register(
     artifacts: Path,
 ) -> Registered:
     """One run: params, metrics, tags, every file in ``artifacts``, and the model version."""
-    connect(settings)
-    mlflow.set_experiment(settings.training.experiment)
+    use_experiment(settings, settings.training.experiment)
     pickled = artifacts / "classifier.pkl"
     pickled.write_bytes(pickle.dumps(classifier))
     with mlflow.start_run() as run:
@@ -137,8 +149,7 @@ def aliases(client: MlflowClient, name: str) -> dict[str, str]:
 def log_night(settings: Settings, manifest: dict[str, Any]) -> str:
     """One MLflow run per published night (experiment ``<experiment>-nightly``): ids, counts,
     stage timings and the report; returns the MLflow run id."""
-    connect(settings)
-    mlflow.set_experiment(f"{settings.training.experiment}-nightly")
+    use_experiment(settings, f"{settings.training.experiment}-nightly")
     with mlflow.start_run(run_name=f"night-{manifest['night']}") as run:
         mlflow.set_tags(
             {

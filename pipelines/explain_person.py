@@ -46,6 +46,7 @@ def _pools(folder: Path) -> dict[str, PoolSpec]:
 def explain_person(
     settings: Settings, person_id: str, *, pool_id: str | None = None, night: str | None = None
 ) -> dict[str, Any]:
+    settings.require_data_dir()
     db = AppDB(settings.app_db_url)
     db.create_schema()
     run = db.run(night)

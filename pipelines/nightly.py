@@ -17,21 +17,19 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
 from pipelines import nightly_stages as stages
-from pipelines.features import feature_stage
+from pipelines import run_log
+from pipelines.as_of import features_date, night_of, stale_note
+from pipelines.build_features import feature_stage
 from pipelines.ingest import ingest_stage
 from pipelines.nightly_publish import publish
 from pipelines.train import _config_hash, _git_commit
-
-NIGHT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _settings(config: str | None) -> Settings:
@@ -83,7 +81,7 @@ def track_task(config: str | None, manifest: dict[str, Any]) -> str:
     return log_night(_settings(config), manifest)
 
 
-@flow(name="nightly")
+@flow(name="nightly", **run_log.HOOKS)
 def nightly(
     extract: str | None = None,
     snapshot_id: str | None = None,
@@ -94,23 +92,22 @@ def nightly(
     """One night: ``extract`` (a folder to ingest first) or ``snapshot_id`` (latest if None),
     as of ``as_of`` (today if None). Returns the run manifest with the report's path."""
     settings = _settings(config)
-    night = _night(as_of)
+    night = night_of(as_of)
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
-    timings: dict[str, float] = {}
     settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    if extract is None:
+        SnapshotStore(settings.snapshots_dir).open(snapshot_id)  # no snapshot: fail plainly
+    attempt = run_log.begin(settings, "nightly", night=night)
+    timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix=".work-", dir=settings.runs_dir) as workdir:
         if extract is not None:
             report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
             snapshot_id = str(report["snapshot_id"])
-        features_as_of = _features_date(settings, snapshot_id, night)
-        if features_as_of != night:
-            logger.warning(
-                "the snapshot ends before %s: features describe %s (the day after its last "
-                "record); deliver a fresh extract",
-                night,
-                features_as_of,
-            )
+        snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+        features_as_of = features_date(snapshot, night)
+        if note := stale_note(snapshot, night, features_as_of):
+            logger.warning(note)
         built = _timed(
             "features", timings, lambda: feature_stage(snapshot_id, features_as_of, config)
         )
@@ -169,28 +166,17 @@ def nightly(
         return_state=True,
     )
     mlflow_run_id = tracked.result() if tracked.is_completed() else None
+    problem = None
     if mlflow_run_id is None:
-        logger.error("night %s published, but logging it to MLflow failed: %s", night, tracked)
+        problem = f"published, but logging the night to MLflow failed: {tracked.message}"
+        logger.error("night %s %s", night, problem)
+    run_log.end(
+        settings,
+        attempt,
+        "completed",
+        reason=problem,
+        snapshot_id=snapshot_id,
+        model_version=str(manifest["model_version"]),
+    )
     logger.info("night %s published: %s", night, paths["report"])
     return {**manifest, **paths, "stage_seconds": timings, "mlflow_run_id": mlflow_run_id}
-
-
-def _night(as_of: str | None) -> str:
-    """The night: ``as_of`` (checked before any work), else today in Vietnam, whatever the
-    worker's own time zone (the schedule runs at 01:00 Asia/Ho_Chi_Minh)."""
-    if as_of is None:
-        return dt.datetime.now(NIGHT_ZONE).date().isoformat()
-    try:
-        return dt.date.fromisoformat(as_of).isoformat()
-    except ValueError:
-        raise ValueError(f"as_of {as_of!r} is not a date; use YYYY-MM-DD") from None
-
-
-def _features_date(settings: Settings, snapshot_id: str | None, night: str) -> str:
-    """The night's date, or the day after the snapshot's last record if that is earlier (a
-    stale extract: features cannot describe days it does not cover)."""
-    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    if snapshot.date_range is None:
-        return night
-    covered = snapshot.date_range[1] + pd.Timedelta(days=1)
-    return min(pd.Timestamp(night), covered).strftime("%Y-%m-%d")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from hientai.appdb import FRAME_COLUMNS, MANIFEST_FIELDS, AppDB
 from hientai.atomic import FolderSwap, freeze, remove_folder, write_json
+from hientai.flowruns import FlowRunLog
 from hientai.report import write_excel, write_html
 from hientai.settings import Settings
 from models.night_diff import night_diff
@@ -85,12 +86,18 @@ def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict
         "excel_file": str(target / EXCEL_FILE),
     }
     manifest["counts"] = {**manifest["counts"], "diff": len(frames["diff"])}
+    previous = db.previous_run(night)
+    problems = FlowRunLog(db).problems(since=previous["published_at"] if previous else None)
     staging = settings.runs_dir / f".staging-{night}-{os.getpid()}"
     remove_folder(staging)
     staging.mkdir(parents=True)
     swap = FolderSwap(staging, target)
     try:
-        write_html(staging / REPORT_FILE, manifest, frames)
+        write_html(
+            staging / REPORT_FILE,
+            {**manifest, "problem_runs": problems.to_dict("records")},
+            frames,
+        )
         write_excel(staging / EXCEL_FILE, {**manifest, "excel_scope": EXCEL_SCOPE}, excel(frames))
         for name in ("scores.parquet", "pools.json", "classifier.pkl"):
             shutil.copyfile(workdir / name, staging / name)

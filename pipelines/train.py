@@ -34,7 +34,8 @@ from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
 from models.explain import mean_abs_contribution
 from models.gate import FairnessThresholds, decide
 from models.search import search_params
-from pipelines.features import snapshot_tables
+from pipelines import run_log
+from pipelines.build_features import snapshot_tables
 from pipelines.merit import latent_potential
 
 
@@ -287,7 +288,7 @@ def train_stage(
     }
 
 
-@flow(name="train")
+@flow(name="train", **run_log.HOOKS)
 def train(
     snapshot_id: str | None = None,
     config: str | None = None,
@@ -296,7 +297,19 @@ def train(
 ) -> dict[str, Any]:
     """Retrain on ``snapshot_id`` (latest if None); ``truth`` (synthetic only) adds merit;
     ``search_trials`` overrides ``training.search_trials`` (Optuna, 0 = off)."""
+    settings = load_settings(Path(config) if config else None)
+    SnapshotStore(settings.snapshots_dir).open(snapshot_id)  # no snapshot: fail plainly
+    attempt = run_log.begin(settings, "train")
     with tempfile.TemporaryDirectory(prefix="hientai-train-") as workdir:
         frame_info = frame_stage(snapshot_id, config, workdir)
         result = train_stage(frame_info, config, workdir, truth, search_trials)
+    verdict = "promoted to champion" if result["promoted"] else "kept as challenger"
+    run_log.end(
+        settings,
+        attempt,
+        "completed",
+        reason=f"version {result['version']} {verdict}: {'; '.join(result['reasons'])}",
+        snapshot_id=frame_info["snapshot_id"],
+        model_version=str(result["version"]),
+    )
     return {**frame_info, **result, "trained_at": dt.datetime.now(dt.UTC).isoformat()}

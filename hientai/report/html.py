@@ -63,6 +63,7 @@ def render_html(
         "none_text": NONE_TEXT,
         "verdicts": VERDICT_LABELS,
         **_run_context(manifest),
+        "problem_runs": _problem_runs(manifest),
         "party_rules": list(manifest.get("party_rules") or []),
         "party_pools": int(pools["party_rule"].eq(True).sum()),
         "fair": _fairness_context(fairness, max_rows=max_rows),
@@ -136,6 +137,13 @@ def _run_context(manifest: dict[str, Any]) -> dict[str, Any]:
         "policy": policy,
         "policy_text": POLICY_TEXT.get(policy, ""),
     }
+
+
+def _problem_runs(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Attempts since the previous night that failed, crashed or were cancelled (newest
+    first), so a broken schedule shows at the top of the next report."""
+    keys = ("flow", "night", "status", "started_at", "duration_s", "trigger", "reason")
+    return [{k: run.get(k) for k in keys} for run in manifest.get("problem_runs") or []]
 
 
 def _stage_chart(stages: dict[str, float]) -> str:

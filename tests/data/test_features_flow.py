@@ -20,7 +20,7 @@ pytestmark = pytest.mark.xdist_group("prefect")
 def test_feature_flow_publishes_table_manifest_and_proxy_audit(
     prefect_harness: None, tmp_path: Path
 ) -> None:
-    from pipelines.features import build_features
+    from pipelines.build_features import build_features
 
     tables = random_extract(3, n_people=120)
     folder = write_tables(tmp_path / "x", tables, suffix=".parquet")

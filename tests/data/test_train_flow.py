@@ -63,7 +63,7 @@ def test_champion_serves_the_evaluated_scores(
 ) -> None:
     from features.build import build_features
     from hientai import tracking
-    from pipelines.features import snapshot_tables
+    from pipelines.build_features import snapshot_tables
 
     config, _ = trained_world
     settings = load_settings(config)

@@ -37,7 +37,7 @@ def test_changing_only_protected_attributes_changes_no_score(
 ) -> None:
     from features.build import build_features
     from hientai import tracking
-    from pipelines.features import snapshot_tables
+    from pipelines.build_features import snapshot_tables
 
     config, _ = trained_world
     settings = load_settings(config)

@@ -18,6 +18,7 @@ from features.proxy import audit_markdown, flagged_features, protected_groups, p
 from hientai.featurestore import FeatureStore, feature_set_version
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
+from pipelines.as_of import features_date, night_of, stale_note
 
 
 def snapshot_tables(
@@ -86,5 +87,13 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
 def build_features(
     snapshot_id: str | None = None, as_of: str | None = None, config: str | None = None
 ) -> dict[str, Any]:
-    """Feature table of ``snapshot_id`` (latest if None) as of ``as_of`` (today if None)."""
-    return feature_stage(snapshot_id, as_of or dt.date.today().isoformat(), config)
+    """Feature table of ``snapshot_id`` (latest if None) as of ``as_of`` (today in Vietnam if
+    None), capped at the day after the snapshot's last record as a night is (pipelines.as_of);
+    the manifest's ``requested_as_of`` keeps the date asked for."""
+    settings = load_settings(Path(config) if config else None)
+    night = night_of(as_of)
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    when = features_date(snapshot, night)
+    if note := stale_note(snapshot, night, when):
+        get_run_logger().warning(note)
+    return {**feature_stage(snapshot.id, when, config), "requested_as_of": night}

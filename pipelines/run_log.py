@@ -1,0 +1,151 @@
+"""The flows' side of the run history (hientai.flowruns): begin, end, and Prefect's hooks.
+
+A flow calls ``begin`` once its settings are known and ``end`` when it has done its work;
+``on_failure``, ``on_crashed`` and ``on_cancellation`` are Prefect state hooks that record how
+an attempt ended and why. A scheduled run also copies into the history the attempts of its
+deployment that Prefect saw fail before hientai's code could run (``copy_missed``). Nothing
+here may hide the flow's own outcome: a history that cannot be written is logged, not raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from hientai.appdb import AppDB
+from hientai.flowruns import Attempt, FlowRunLog, Status
+from hientai.settings import Settings, load_settings
+
+LOOKBACK_DAYS = 30
+_PREFECT_STATUS: dict[str, Status] = {
+    "FAILED": "failed",
+    "CRASHED": "crashed",
+    "CANCELLED": "cancelled",
+}
+log = logging.getLogger(__name__)
+
+
+def _history(settings: Settings) -> FlowRunLog:
+    settings.require_data_dir()
+    db = AppDB(settings.app_db_url)
+    db.create_schema()
+    return FlowRunLog(db)
+
+
+def begin(settings: Settings, flow: str, *, night: str | None = None) -> str:
+    """Record this flow run as running; returns its attempt id (Prefect's flow run id)."""
+    from prefect import runtime
+
+    attempt = Attempt(
+        attempt_id=str(runtime.flow_run.id or uuid.uuid4().hex),
+        flow=flow,
+        trigger="deployment" if runtime.deployment.id else "local",
+        night=night,
+        deployment=runtime.deployment.name,
+    )
+    history = _history(settings)
+    history.start(attempt)
+    if runtime.deployment.id:
+        copy_missed(history, str(runtime.deployment.id), flow, attempt.deployment)
+    return attempt.attempt_id
+
+
+def end(settings: Settings, attempt_id: str, status: Status, **fields: Any) -> None:
+    """Record how the attempt ended (``fields``: reason, snapshot_id, model_version, night)."""
+    try:
+        _history(settings).finish(attempt_id, status, **fields)
+    except Exception:  # the work is done; a history that cannot be written must not undo it
+        log.exception("could not record the end of attempt %s in the run history", attempt_id)
+
+
+def copy_missed(history: FlowRunLog, deployment_id: str, flow: str, deployment: str | None) -> int:
+    """Add the deployment's failed, crashed or cancelled flow runs of the last 30 days that
+    never reached hientai's code (an entrypoint that did not load, a worker that died)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterStartTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=LOOKBACK_DAYS)
+    try:
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(
+                    id=DeploymentFilterId(any_=[uuid.UUID(deployment_id)])
+                ),
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(
+                            any_=[StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
+                        )
+                    ),
+                    start_time=FlowRunFilterStartTime(after_=since),
+                ),
+                limit=50,
+            )
+    except Exception:  # Prefect's API is down or older: the history just misses them
+        log.exception("could not read earlier flow runs of deployment %s", deployment_id)
+        return 0
+    added = 0
+    for run in runs:
+        if run.state is None or run.start_time is None:
+            continue
+        status = _PREFECT_STATUS[run.state.type.value]
+        attempt = Attempt(str(run.id), flow, "deployment", None, deployment)
+        added += history.add_ended(
+            attempt,
+            status,
+            started_at=run.start_time,
+            finished_at=run.end_time,
+            reason=f"seen by Prefect: {run.state.message or run.state.name}",
+        )
+    return added
+
+
+def _record_hook(status: Status, flow: Any, flow_run: Any, state: Any) -> None:
+    try:
+        config = flow_run.parameters.get("config")
+        settings = load_settings(Path(config) if config else None)
+        history = _history(settings)
+        reason = state.message or state.name
+        if not history.finish(str(flow_run.id), status, reason=reason):
+            # It failed before it could record its start (settings, a missing snapshot...).
+            attempt = Attempt(
+                str(flow_run.id),
+                flow.name,
+                "deployment" if flow_run.deployment_id else "local",
+                flow_run.parameters.get("as_of"),
+                None,
+            )
+            started = flow_run.start_time or dt.datetime.now(dt.UTC)
+            history.add_ended(attempt, status, started_at=started, finished_at=None, reason=reason)
+    except Exception:
+        log.exception("could not record the %s flow run %s in the run history", status, flow_run)
+
+
+def on_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    _record_hook("failed", flow, flow_run, state)
+
+
+def on_crashed(flow: Any, flow_run: Any, state: Any) -> None:
+    _record_hook("crashed", flow, flow_run, state)
+
+
+def on_cancellation(flow: Any, flow_run: Any, state: Any) -> None:
+    _record_hook("cancelled", flow, flow_run, state)
+
+
+HOOKS: dict[str, Any] = {
+    "on_failure": [on_failure],
+    "on_crashed": [on_crashed],
+    "on_cancellation": [on_cancellation],
+}
