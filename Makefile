@@ -10,15 +10,17 @@ DEMO_PEOPLE ?= 20000
 DEMO_EXTERNAL ?= 1000
 DEMO_AS_OF ?= 2026-01-01
 # Prefect keeps its local database with the project's data, not in the home folder, and sends
-# no telemetry (the machine may have no internet).
+# no telemetry (the machine may have no internet). Its temporary local API gets 180 s to start
+# (its first start migrates a database; Prefect's default of 20 s fails on a busy machine).
 export PREFECT_HOME ?= $(CURDIR)/data/prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint typecheck format docs notebooks bench clean
+.PHONY: help setup demo test lint typecheck format docs notebooks bench clean scheduler scheduler-down
 
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-15s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +37,12 @@ demo: setup ## Generate a 20,000-person extract, ingest, train (if no champion),
 	$(BIN)/hientai ingest $(DEMO_DIR)
 	$(BIN)/hientai models champion >/dev/null 2>&1 || $(BIN)/hientai train --truth $(DEMO_DIR)/truth/truth.parquet
 	$(BIN)/hientai nightly --as-of $(DEMO_AS_OF)
+
+scheduler: setup ## Scheduled runs: local Prefect server, work pool, every deployment, a worker
+	$(BIN)/hientai schedule up
+
+scheduler-down: setup ## Stop the scheduler's worker (and its running flows) and server
+	$(BIN)/hientai schedule down
 
 test: setup lint typecheck ## Lint, type-check and run the whole test suite
 	mkdir -p $(PREFECT_HOME)

@@ -112,6 +112,8 @@ def copy_missed(history: FlowRunLog, deployment_id: str, flow: str, deployment: 
 
 
 def _record_hook(status: Status, flow: Any, flow_run: Any, state: Any) -> None:
+    from prefect import runtime
+
     try:
         config = flow_run.parameters.get("config")
         settings = load_settings(Path(config) if config else None)
@@ -124,10 +126,11 @@ def _record_hook(status: Status, flow: Any, flow_run: Any, state: Any) -> None:
                 flow.name,
                 "deployment" if flow_run.deployment_id else "local",
                 flow_run.parameters.get("as_of"),
-                None,
+                runtime.deployment.name,
             )
-            started = flow_run.start_time or dt.datetime.now(dt.UTC)
-            history.add_ended(attempt, status, started_at=started, finished_at=None, reason=reason)
+            now = dt.datetime.now(dt.UTC)
+            started = flow_run.start_time or now
+            history.add_ended(attempt, status, started_at=started, finished_at=now, reason=reason)
     except Exception:
         log.exception("could not record the %s flow run %s in the run history", status, flow_run)
 

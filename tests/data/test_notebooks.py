@@ -30,17 +30,35 @@ def test_notebook_matches_its_source(notebook: Path) -> None:
     )
 
 
+# Folders whose contents tools or the data itself may change while a notebook runs.
+_NOT_OURS = {".git", ".venv", "data", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+
+
+def _project_files() -> set[Path]:
+    return {
+        path.relative_to(ROOT)
+        for path in ROOT.rglob("*")
+        if not _NOT_OURS.intersection(path.relative_to(ROOT).parts)
+    }
+
+
 def _execute(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HIENTAI_NOTEBOOK_PEOPLE", "3000")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     nb = nbformat.read(notebook, as_version=4)
+    before = _project_files()
+    # As Jupyter runs it: the kernel's working directory is the notebook's own folder.
     client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(notebook.parent)}},
     )
     client.execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
+    assert _project_files() - before == set(), "a notebook wrote outside the data folder"
 
 
 def test_exploration_notebook_executes(monkeypatch: pytest.MonkeyPatch) -> None:
