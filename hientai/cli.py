@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -332,7 +332,7 @@ def models_list(config: ConfigOption = None) -> None:
     from hientai import tracking
 
     settings = _settings(config)
-    client = tracking.connect(settings)
+    client = _connect(settings)
     name = settings.training.model_name
     table = RichTable(title=f"Registered model {name}")
     for column in ("version", "aliases", "gate", "ndcg_at_10", "min impact ratio", "snapshot"):
@@ -364,7 +364,7 @@ def models_promote(
     from models.gate import FairnessThresholds, decide
 
     settings = _settings(config)
-    client = tracking.connect(settings)
+    client = _connect(settings)
     name = settings.training.model_name
     chosen = client.get_model_version(name, version)
     metrics = tracking.run_metrics(client, chosen) or {}
@@ -395,7 +395,7 @@ def models_rollback(
     from hientai import tracking
 
     settings = _settings(config)
-    client = tracking.connect(settings)
+    client = _connect(settings)
     name = settings.training.model_name
     current = tracking.alias_version(client, name, tracking.CHAMPION)
     if current is None:
@@ -477,6 +477,16 @@ def snapshots_show(
     except SnapshotNotFound as exc:
         raise _fail(str(exc)) from None
     print(json.dumps(snap.manifest, indent=2, ensure_ascii=False))
+
+
+def _connect(settings: Settings) -> Any:
+    """The MLflow client, or a one-line error (no data folder, unreachable store)."""
+    from hientai import tracking
+
+    try:
+        return tracking.connect(settings)
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _settings(config: Path | None) -> Settings:

@@ -8,7 +8,17 @@ from typing import Annotated, Any
 
 import typer
 
-from hientai.cli import ConfigOption, _fail, _progress, _settings, app, err, models_app, out
+from hientai.cli import (
+    ConfigOption,
+    _connect,
+    _fail,
+    _progress,
+    _settings,
+    app,
+    err,
+    models_app,
+    out,
+)
 from hientai.settings import SettingsError
 from hientai.storage import SnapshotNotFound, SnapshotStore
 
@@ -91,7 +101,7 @@ def explain(
 
     try:
         found = explain_person(_settings(config), person_id, pool_id=pool, night=night)
-    except (ExplainError, SnapshotNotFound, FileNotFoundError) as exc:
+    except (ExplainError, SnapshotNotFound, FileNotFoundError, SettingsError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
         print(json.dumps(found, indent=2, ensure_ascii=False, default=str))
@@ -144,7 +154,7 @@ def models_champion(config: ConfigOption = None) -> None:
     from hientai import tracking
 
     settings = _settings(config)
-    found = tracking.aliases(tracking.connect(settings), settings.training.model_name)
+    found = tracking.aliases(_connect(settings), settings.training.model_name)
     if tracking.CHAMPION not in found:
         err.print(f"no champion for {settings.training.model_name!r} yet", highlight=False)
         raise typer.Exit(1)
@@ -172,7 +182,10 @@ def runs(
     from hientai.flowruns import FlowRunLog
 
     settings = _settings(config)
-    settings.require_data_dir()
+    try:
+        settings.require_data_dir()
+    except SettingsError as exc:
+        raise _fail(str(exc)) from None
     db = AppDB(settings.app_db_url)
     db.create_schema()
     recent = FlowRunLog(db).recent(limit=limit)

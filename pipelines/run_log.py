@@ -69,7 +69,7 @@ def copy_missed(history: FlowRunLog, deployment_id: str, flow: str, deployment: 
         DeploymentFilter,
         DeploymentFilterId,
         FlowRunFilter,
-        FlowRunFilterStartTime,
+        FlowRunFilterExpectedStartTime,
         FlowRunFilterState,
         FlowRunFilterStateType,
     )
@@ -88,7 +88,7 @@ def copy_missed(history: FlowRunLog, deployment_id: str, flow: str, deployment: 
                             any_=[StateType.FAILED, StateType.CRASHED, StateType.CANCELLED]
                         )
                     ),
-                    start_time=FlowRunFilterStartTime(after_=since),
+                    expected_start_time=FlowRunFilterExpectedStartTime(after_=since),
                 ),
                 limit=50,
             )
@@ -97,14 +97,15 @@ def copy_missed(history: FlowRunLog, deployment_id: str, flow: str, deployment: 
         return 0
     added = 0
     for run in runs:
-        if run.state is None or run.start_time is None:
+        started = run.start_time or run.expected_start_time
+        if run.state is None or started is None:
             continue
         status = _PREFECT_STATUS[run.state.type.value]
         attempt = Attempt(str(run.id), flow, "deployment", None, deployment)
         added += history.add_ended(
             attempt,
             status,
-            started_at=run.start_time,
+            started_at=started,
             finished_at=run.end_time,
             reason=f"seen by Prefect: {run.state.message or run.state.name}",
         )
@@ -132,7 +133,12 @@ def _record_hook(status: Status, flow: Any, flow_run: Any, state: Any) -> None:
             started = flow_run.start_time or now
             history.add_ended(attempt, status, started_at=started, finished_at=now, reason=reason)
     except Exception:
-        log.exception("could not record the %s flow run %s in the run history", status, flow_run)
+        log.exception(
+            "could not record the %s flow run %s (%s) in the run history",
+            status,
+            flow_run.id,
+            flow_run.name,
+        )
 
 
 def on_failure(flow: Any, flow_run: Any, state: Any) -> None:

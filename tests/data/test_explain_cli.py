@@ -83,4 +83,9 @@ def test_nightly_without_a_snapshot_says_what_to_do(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no snapshot published yet; run `hientai ingest`" in result.stderr
     result = RUNNER.invoke(app, ["explain", "P1", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "data" in result.stderr and "does not exist: nothing has been ingested" in result.stderr
+    assert not (tmp_path / "data").exists()  # said, not silently created
+    (tmp_path / "data").mkdir()
+    result = RUNNER.invoke(app, ["explain", "P1", "--config", str(config)])
     assert result.exit_code == 2 and "no night published in" in result.stderr

@@ -21,6 +21,7 @@ def registry(tmp_path: Path) -> Path:
 
     config = tmp_path / "conf.yaml"
     config.write_text(f"data_dir: {tmp_path / 'data'}\n", encoding="utf-8")
+    (tmp_path / "data").mkdir()  # as ingestion leaves it
     settings = load_settings(config)
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["kpi_achievement_3y", "rating_last"])
