@@ -28,7 +28,7 @@ from hientai.storage import SnapshotStore
 from models import experiment as exp
 from models import potential
 from pipelines.build_features import snapshot_tables
-from pipelines.train import label_definition, training_dates
+from pipelines.train import label_definition, training_plan
 
 TARGET_WALL_S, TARGET_OUTSIDE = 600.0, 0.20
 
@@ -57,7 +57,7 @@ def main() -> None:
     snapshot_id, tables = snapshot_tables(settings, None)
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
     assert snapshot.date_range is not None
-    dates = training_dates(snapshot.date_range, settings)
+    dates = training_plan(tables, snapshot.date_range, settings).dates
     cache = args.data.parent / f"train-frame-{snapshot_id}-{dates[0]:%Y}-{dates[-1]:%Y}.parquet"
     if cache.exists():  # the frame is not what this benchmark times; reuse it between runs
         frame = pd.read_parquet(cache)

@@ -276,7 +276,8 @@ def train(
     if truth is not None and not truth.exists():
         raise _fail(f"{truth}: truth file not found")
     try:
-        SnapshotStore(_settings(config).snapshots_dir).open(snapshot)
+        settings = _settings(config)
+        SnapshotStore(settings.snapshots_dir).open(snapshot)
         with _progress() as progress:
             progress.add_task("training", total=None)
             result = train_flow(
@@ -294,7 +295,12 @@ def train(
             )
         )
         return
-    table = RichTable(title=f"Held-out {result['as_of_dates'][-1]}: model vs baselines")
+    held_out = (
+        f"{settings.training.holdout_share:.0%} of people held out at {result['as_of_dates'][-1]}"
+        if result.get("split") == "people"
+        else f"held-out {result['as_of_dates'][-1]}"
+    )
+    table = RichTable(title=f"{held_out[0].upper()}{held_out[1:]}: model vs baselines")
     columns = {
         "roc_auc": "AUC",
         "ndcg_at_10": "NDCG@10",
@@ -312,7 +318,10 @@ def train(
     out.print(table)
     out.print(
         "merit@10: share of each cohort's top 10 who are truly high-potential (synthetic "
-        "extracts, with --truth); min IR: lowest selection-rate impact ratio by group.",
+        "extracts, with --truth); min IR: lowest selection-rate impact ratio over every audited "
+        "group, age bands included. The gate checks only the attributes of "
+        f"training.gate.attributes ({', '.join(settings.training.gate.attributes)}): for this "
+        f"model {result['metrics'].get('gate_min_impact_ratio', float('nan')):.3f}.",
         highlight=False,
         soft_wrap=True,
     )

@@ -107,6 +107,11 @@ class TrainingSettings(BaseModel):
     history_years: int = Field(3, ge=1, le=20)
     max_as_of_dates: int = Field(6, ge=2, le=30)
     n_valid_dates: int = Field(1, ge=1)
+    # How a model is validated: "time" holds out the latest n_valid_dates; "people" holds out
+    # a stratified share of people at the same date (extracts of one date, such as WNS);
+    # "auto" takes time when more than n_valid_dates dates have promotions, else people.
+    split: Literal["auto", "time", "people"] = "auto"
+    holdout_share: float = Field(0.2, gt=0, lt=1)
     k: int = Field(10, ge=1)
     reweigh: bool = True
     seed: int = 0

@@ -41,6 +41,16 @@ def _table(frame: pd.DataFrame) -> str:
     return "\n".join([head, rule, *rows]) + "\n"
 
 
+SPLIT_TEXT = {
+    "time": "Split by time, never at random.",
+    "people": (
+        "The extract has one usable date, so a stratified share of its people was held out at "
+        "that same date: these figures measure fit to that moment, not prediction of a later "
+        "period (a history of several dates gives that guarantee)."
+    ),
+}
+
+
 def model_card(
     result: ExperimentResult,
     *,
@@ -67,7 +77,7 @@ def model_card(
         f"- Snapshot `{snapshot_id}`; training as_of dates "
         f"{', '.join(f'{d:%Y-%m-%d}' for d in result.train_dates)} ({result.n_train:,} rows); "
         f"held-out as_of {', '.join(f'{d:%Y-%m-%d}' for d in result.valid_dates)} "
-        f"({result.n_valid:,} rows). Split by time, never at random.",
+        f"({result.n_valid:,} rows). {SPLIT_TEXT[cfg.split]}",
         f"- Label: {label_definition}",
         f"- {len(result.features)} features from the catalog; no protected attribute or age. "
         f"Flagged proxies: {', '.join(flagged_proxies) or 'none'}; "

@@ -1,7 +1,11 @@
 """Training data: time-based splits, cohorts and the model's feature matrix.
 
-Validation is always later in time than training: rows are split by their as_of date, never at
-random across time. A cohort is the pool a shortlist is drawn from; here (as_of, province),
+Validation is later in time than training: rows are split by their as_of date, never at random
+across time. The one exception is an extract of a single date (a cross-section with its own
+outcome column, such as the WNS extract): there is no later period to hold out, so a share of
+its *people* is held out at the same date (``people_split_rows``). That measures how well the
+model fits the same moment, not how well it predicts a later one, and the model card says so.
+A cohort is the pool a shortlist is drawn from; here (as_of, province),
 the unit planners compare people within. LightGBM's ranker allows at most 10,000 rows per
 query group, so larger cohorts are cut into consecutive chunks.
 """
@@ -46,6 +50,32 @@ def time_split_rows(
         )
     in_train = (frame["as_of"] < dates[-n_valid_dates]).to_numpy()
     return np.flatnonzero(in_train), np.flatnonzero(~in_train)
+
+
+NO_TWO_CLASSES = (
+    "a people hold-out needs promoted and not-promoted people in the frame; got {positives} "
+    "positive and {negatives} negative people"
+)
+
+
+def people_split_rows(
+    frame: pd.DataFrame, *, share: float = 0.2, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (training, validation): a stratified ``share`` of the people (by whether
+    they were ever labelled positive) validates; every row of a person goes to one side."""
+    from sklearn.model_selection import train_test_split
+
+    if not 0 < share < 1:
+        raise ValueError(f"share must be between 0 and 1, got {share}")
+    ever = frame.groupby("person_id", observed=True, sort=True)["label"].max()
+    positives, negatives = int(ever.sum()), int((ever == 0).sum())
+    if min(positives, negatives) < 2:
+        raise ValueError(NO_TWO_CLASSES.format(positives=positives, negatives=negatives))
+    _, held = train_test_split(
+        ever.index.to_numpy(), test_size=share, stratify=ever.to_numpy(), random_state=seed
+    )
+    in_valid = frame["person_id"].isin(held).to_numpy()
+    return np.flatnonzero(~in_valid), np.flatnonzero(in_valid)
 
 
 def time_split(frame: pd.DataFrame, *, n_valid_dates: int = 1) -> TimeSplit:

@@ -7,14 +7,20 @@ The training flow does the reading, tracking and registering.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
 from models.baselines import LogisticBaseline, seniority_plus_rating
-from models.dataset import TimeSplit, cohort_ids, model_features, time_split_rows
+from models.dataset import (
+    TimeSplit,
+    cohort_ids,
+    model_features,
+    people_split_rows,
+    time_split_rows,
+)
 from models.fairness import (
     group_table,
     impact_ratios,
@@ -39,6 +45,17 @@ class ExperimentConfig:
     seed: int = 0
     threads: int = 2
     bootstrap_draws: int = 200
+    # "time": the latest n_valid_dates validate; "people": a one-date extract holds out a
+    # stratified share of its people at the same date (see models.dataset).
+    split: Literal["time", "people"] = "time"
+    holdout_share: float = 0.2
+
+    def split_rows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        if self.split == "people":
+            return people_split_rows(frame, share=self.holdout_share, seed=self.seed)
+        if self.split == "time":
+            return time_split_rows(frame, n_valid_dates=self.n_valid_dates)
+        raise ValueError(f"split must be 'time' or 'people', got {self.split!r}")
 
     @property
     def primary_metric(self) -> str:
@@ -123,6 +140,17 @@ def pooled_merit(score: np.ndarray, potential: np.ndarray, high_cut: float) -> d
     }
 
 
+def _calibration_rows(train: pd.DataFrame, config: ExperimentConfig) -> np.ndarray:
+    """Rows the isotonic calibration is fitted on: the latest training date, or (one date) a
+    seeded fifth of the training rows."""
+    if config.split == "people":
+        chosen = np.zeros(len(train), dtype=bool)
+        rng = np.random.default_rng(config.seed)
+        chosen[rng.permutation(len(train))[: max(len(train) // 5, 1)]] = True
+        return chosen
+    return (train["as_of"] == train["as_of"].max()).to_numpy()
+
+
 def _unit_rank(score: np.ndarray) -> np.ndarray:
     return pd.Series(score).rank(pct=True).to_numpy()
 
@@ -135,8 +163,9 @@ def run_experiment(
     flagged_proxies: list[str] | None = None,
     potential: np.ndarray | None = None,
 ) -> ExperimentResult:
-    """Fit on earlier as_of dates, evaluate on the latest ones; groups align with frame rows."""
-    train_rows, valid_rows = time_split_rows(frame, n_valid_dates=config.n_valid_dates)
+    """Fit on earlier as_of dates, evaluate on the latest ones (or on held-out people of a
+    one-date extract: ``config.split``); groups align with frame rows."""
+    train_rows, valid_rows = config.split_rows(frame)
     # Training rows sorted by cohort, taken from the frame in one copy: the ranker needs its
     # groups contiguous, the classifier does not care.
     keys = frame[["as_of", "province"]].iloc[train_rows]
@@ -155,7 +184,7 @@ def run_experiment(
     weights = None
     if config.reweigh:
         weights = reweighing_weights(y, train_groups[[c for c in REWEIGH_ON if c in groups]])
-    latest = (split.train["as_of"] == split.train_dates[-1]).to_numpy()
+    latest = _calibration_rows(split.train, config)
     classifier = PotentialClassifier(config.params, config.seed, config.threads).fit(
         X, y, calibrate_on=latest, sample_weight=weights
     )

@@ -15,7 +15,6 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from models.dataset import time_split
 from models.experiment import ExperimentConfig, run_experiment
 
 
@@ -40,9 +39,10 @@ def search_params(
     timeout_s: float | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Best LightGBM params and one row per trial (params, score, seconds)."""
-    inner = time_split(frame, n_valid_dates=config.n_valid_dates).train
-    keep = frame["as_of"].isin(inner["as_of"].unique()).to_numpy()
-    inner_groups = groups.loc[keep].reset_index(drop=True)
+    # Trials never see the final hold-out: they split the training part again the same way.
+    train_rows, _ = config.split_rows(frame)
+    inner = frame.iloc[train_rows].reset_index(drop=True)
+    inner_groups = groups.iloc[train_rows].reset_index(drop=True)
     records: list[dict[str, Any]] = []
 
     def objective(trial: optuna.Trial) -> float:

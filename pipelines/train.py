@@ -34,6 +34,7 @@ from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
 from models.explain import mean_abs_contribution
 from models.gate import FairnessThresholds, decide
 from models.search import search_params
+from models.training_plan import Split, TrainingPlan, plan_training
 from pipelines import run_log
 from pipelines.build_features import snapshot_tables
 from pipelines.merit import latent_potential
@@ -49,28 +50,23 @@ def label_definition(settings: Settings) -> LabelDefinition:
     )
 
 
-def training_dates(
-    date_range: tuple[pd.Timestamp, pd.Timestamp], settings: Settings
-) -> list[pd.Timestamp]:
-    """Yearly as_of dates with enough history before and a full label horizon after."""
-    first, last = date_range
-    cfg, horizon = settings.training, settings.features.labels.horizon_years
-    month, day = (int(p) for p in cfg.as_of_month_day.split("-"))
-    candidates = [
-        pd.Timestamp(year, month, day)
-        for year in range(first.year + cfg.history_years, last.year + 1)
-    ]
-    fitting = [
-        d for d in candidates if d + pd.DateOffset(years=horizon) <= last + pd.Timedelta(days=1)
-    ]
-    chosen = fitting[-cfg.max_as_of_dates :]
-    if len(chosen) <= cfg.n_valid_dates:
-        raise ValueError(
-            f"the extract ({first:%Y-%m-%d} to {last:%Y-%m-%d}) allows only {len(chosen)} "
-            f"training dates with a {horizon}-year label horizon; need more than "
-            f"{cfg.n_valid_dates}"
-        )
-    return chosen
+def training_plan(
+    tables: dict[str, pd.DataFrame],
+    date_range: tuple[pd.Timestamp, pd.Timestamp],
+    settings: Settings,
+) -> TrainingPlan:
+    """The as_of dates and the split of a training run (models.training_plan)."""
+    cfg = settings.training
+    return plan_training(
+        tables,
+        date_range,
+        label_definition(settings),
+        month_day=cfg.as_of_month_day,
+        history_years=cfg.history_years,
+        max_dates=cfg.max_as_of_dates,
+        n_valid_dates=cfg.n_valid_dates,
+        split=cfg.split,
+    )
 
 
 @dataclass(frozen=True)
@@ -78,6 +74,7 @@ class TrainingInputs:
     snapshot_id: str
     dates: list[pd.Timestamp]
     frame: pd.DataFrame  # stacked feature rows with labels
+    split: Split  # how the experiment validates (time, or held-out people of one date)
     groups: pd.DataFrame  # protected groups, row-aligned with frame (fairness use only)
     audit: pd.DataFrame  # proxy audit of the frame
 
@@ -90,15 +87,17 @@ def prepare_training(settings: Settings, snapshot_id: str | None) -> TrainingInp
     """Training frame of a snapshot, its protected groups and its proxy audit."""
     snapshot_id, tables = snapshot_tables(settings, snapshot_id)
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    assert snapshot.date_range is not None
-    dates = training_dates(snapshot.date_range, settings)
+    if snapshot.date_range is None:
+        raise ValueError(f"snapshot {snapshot_id} has no dated records: nothing to train on")
+    plan = training_plan(tables, snapshot.date_range, settings)
+    dates = plan.dates
     frame = training_frame(tables, dates, label_definition(settings), build=build_features)
     del tables
     groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
     audit = proxy_audit(
         frame, groups, [f.name for f in FULL_CATALOG], threshold=settings.features.proxy.threshold
     )
-    return TrainingInputs(snapshot_id, dates, frame, groups, audit)
+    return TrainingInputs(snapshot_id, dates, frame, plan.split, groups, audit)
 
 
 @task(name="training-frame", cache_policy=NONE)
@@ -114,6 +113,7 @@ def frame_stage(snapshot_id: str | None, config: str | None, workdir: str) -> di
     return {
         "snapshot_id": snapshot_id,
         "as_of_dates": [f"{d:%Y-%m-%d}" for d in dates],
+        "split": inputs.split,
         "rows": len(frame),
         "positives": int(frame["label"].sum()),
         "flagged": flagged_features(audit),
@@ -208,6 +208,8 @@ def train_stage(
         exclude_proxies=settings.features.proxy.exclude_flagged,
         params=dict(cfg.params),
         seed=cfg.seed,
+        split=frame_info["split"],
+        holdout_share=cfg.holdout_share,
     )
     searched = None
     if trials > 0:
