@@ -21,6 +21,22 @@ def history(tmp_path: Path) -> FlowRunLog:
     return FlowRunLog(db)
 
 
+@pytest.mark.postgres
+def test_the_history_works_on_postgresql(postgres_uri: str) -> None:
+    db = AppDB(postgres_uri)
+    db.create_schema()
+    history = FlowRunLog(db)
+    history.start(Attempt("pg1", "train", "deployment", deployment="retrain"))
+    assert history.finish("pg1", "failed", reason="no usable label")
+    row = history.recent().iloc[0]
+    assert (row["status"], row["deployment"], row["reason"]) == (
+        "failed",
+        "retrain",
+        "no usable label",
+    )
+    assert list(history.problems(since=None)["attempt_id"]) == ["pg1"]
+
+
 def test_an_attempt_runs_then_completes_with_its_facts(history: FlowRunLog) -> None:
     history.start(Attempt("a1", "nightly", "local", night="2026-01-01"))
     running = history.recent().iloc[0]
