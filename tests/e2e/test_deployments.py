@@ -186,6 +186,10 @@ def test_deploy_creates_every_deployment_on_the_pool_with_its_schedule(
         "ingest": [],
         "build-features": [],
     }
+    # One night and one retraining at a time: a later run waits (ENQUEUE), never overlaps.
+    for name in ("nightly", "retrain"):
+        assert deployments[name]["global_concurrency_limit"]["limit"] == 1
+        assert deployments[name]["concurrency_options"]["collision_strategy"] == "ENQUEUE"
 
 
 def test_retrain_from_the_cli_registers_a_champion_in_the_workers_data_folder(
