@@ -505,4 +505,5 @@ def _settings(config: Path | None) -> Settings:
         raise _fail(str(exc)) from None
 
 
+import hientai.cli_mapping  # noqa: E402  (registers mapping suggest and check)
 import hientai.cli_nightly  # noqa: E402,F401  (registers nightly and explain)

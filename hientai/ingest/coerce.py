@@ -8,6 +8,7 @@ may be missing is checked by the validator).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,8 +53,19 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+DateFormats = str | Sequence[str] | None
+ISO_DATE = "%Y-%m-%d"
+
+
+def date_formats(date_format: DateFormats) -> tuple[str, ...]:
+    """One format or several as a tuple; none means ISO dates."""
+    if date_format is None:
+        return (ISO_DATE,)
+    return (date_format,) if isinstance(date_format, str) else tuple(date_format) or (ISO_DATE,)
+
+
 def coerce(
-    values: pd.Series, column: Column, *, date_format: str | None
+    values: pd.Series, column: Column, *, date_format: DateFormats
 ) -> tuple[pd.Series, np.ndarray]:
     kind = column.kind
     if kind in ("string", "category"):
@@ -67,7 +79,8 @@ def coerce(
     return _to_date(values, date_format)
 
 
-def _numbers(values: pd.Series) -> pd.Series:
+def to_numbers(values: pd.Series) -> pd.Series:
+    """Numbers of any column as float64 (decimal commas read), NaN where a cell is not one."""
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(
         values.dtype
     ):
@@ -77,13 +90,13 @@ def _numbers(values: pd.Series) -> pd.Series:
 
 
 def _to_float(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    numbers = _numbers(values)
+    numbers = to_numbers(values)
     bad = (values.notna() & (numbers.isna() | np.isinf(numbers))).to_numpy()
     return numbers.where(~bad), bad
 
 
 def _to_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    numbers = _numbers(values)
+    numbers = to_numbers(values)
     whole = numbers.notna() & (numbers == np.floor(numbers)) & (numbers.abs() < 2**53)
     bad = (values.notna() & ~whole).to_numpy()
     return numbers.where(whole).astype("Int64"), bad
@@ -102,27 +115,55 @@ def _to_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return result, bad
 
 
-def _to_date(values: pd.Series, date_format: str | None) -> tuple[pd.Series, np.ndarray]:
-    fmt = date_format or "%Y-%m-%d"
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
-    elif values.dtype == object:
-        # Excel date cells arrive as datetimes; text cells are parsed with the source's format.
-        is_cell_date = values.map(lambda v: isinstance(v, dt.date)).astype(bool)
-        parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-        if is_cell_date.any():
-            parsed[is_cell_date] = pd.to_datetime(values[is_cell_date].map(pd.Timestamp))
-        text = ~is_cell_date & values.notna()
-        if text.any():
-            parsed[text] = pd.to_datetime(as_text(values[text]), format=fmt, errors="coerce")
-    else:
-        parsed = pd.to_datetime(as_text(values), format=fmt, errors="coerce")
-    parsed = parsed.astype("datetime64[ns]").dt.normalize()
+def _to_date(values: pd.Series, date_format: DateFormats) -> tuple[pd.Series, np.ndarray]:
+    parsed = parse_dates(values, date_format)
     bad = (values.notna() & parsed.isna()).to_numpy()
     return parsed, bad
 
 
-def expected_text(column: Column, date_format: str | None) -> str:
+def parse_dates(
+    values: pd.Series, date_format: DateFormats, *, two_digit_years_from: int | None = None
+) -> pd.Series:
+    """Dates (datetime64, midnight) of any column, NaT where no format reads a cell.
+
+    Excel date cells and datetimes are taken as they are; text is tried with each format in
+    turn and the first that reads a cell wins. ``two_digit_years_from`` puts two-digit years
+    (``%y``) in the hundred years from that year (1930: 29 -> 2029, 30 -> 1930) instead of
+    Python's 1969-2068.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        return parsed.astype("datetime64[ns]").dt.normalize()
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    todo = values.notna().to_numpy()
+    if values.dtype == object:
+        # Excel date cells arrive as datetimes; text cells are parsed with the formats.
+        is_cell_date = values.map(lambda v: isinstance(v, dt.date)).astype(bool).to_numpy()
+        if is_cell_date.any():
+            parsed[is_cell_date] = pd.to_datetime(values[is_cell_date].map(pd.Timestamp))
+        todo &= ~is_cell_date
+    text = as_text(values)
+    for fmt in date_formats(date_format):
+        if not todo.any():
+            break
+        found = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        if two_digit_years_from is not None and "%y" in fmt:
+            found = _in_century_from(found, two_digit_years_from)
+        hit = found.notna().to_numpy()
+        parsed.iloc[np.flatnonzero(todo)[hit]] = found[hit].to_numpy()
+        todo[np.flatnonzero(todo)[hit]] = False
+    return parsed.astype("datetime64[ns]").dt.normalize()
+
+
+def _in_century_from(dates: pd.Series, first_year: int) -> pd.Series:
+    shift = (dates.dt.year - first_year) % 100 + first_year - dates.dt.year
+    if not shift.fillna(0).any():
+        return dates
+    parts = {"year": dates.dt.year + shift, "month": dates.dt.month, "day": dates.dt.day}
+    return pd.to_datetime(pd.DataFrame(parts), errors="coerce")
+
+
+def expected_text(column: Column, date_format: DateFormats) -> str:
     if column.kind == "date":
-        return f"a date as {date_format or '%Y-%m-%d'}"
+        return "a date as " + " or ".join(date_formats(date_format))
     return KIND_EXPECTED[column.kind]

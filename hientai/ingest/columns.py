@@ -6,6 +6,8 @@ keys, dates against birth) run once per table in ``hientai.ingest.validate``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -20,7 +22,7 @@ def typed_source(
     table: Table,
     mapped: pd.DataFrame,
     *,
-    date_formats: dict[str, str],
+    date_formats: Mapping[str, str | Sequence[str]],
     org_levels: tuple[str, ...],
     today: pd.Timestamp,
 ) -> tuple[pd.DataFrame, Issues]:

@@ -1,9 +1,11 @@
 """Mapping files: how a source extract's files and columns become contract tables.
 
-A mapping is YAML (see ``conf/mappings/``). Each contract table lists one or more sources;
-each source names a file (and sheet), optional row filter, and how to produce each contract
-column: copy a source column, a constant, a template over source columns, a value map, a date
-format, or a date a number of years before a reference date. Without a mapping, an extract is a
+A mapping is YAML (see ``conf/mappings/`` and ``docs/mapping.md``). Each contract table lists
+one or more sources; each source names a file (and sheet), optional row conditions
+(``where``), and how to produce each contract column: copy a source column, a constant, a
+template over source columns, or a choice between values by conditions (``when``), then
+optionally a value map, arithmetic, date formats and a date part, or a date a number of years
+before a reference date. Nothing in a mapping is code. Without a mapping, an extract is a
 folder of ``<table>.csv|parquet|xlsx`` files already named as in the contract.
 """
 
@@ -13,10 +15,19 @@ import datetime as dt
 import hashlib
 import string
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from hientai.contract import TABLES, get_table
 from hientai.ingest.errors import NO_PEOPLE, IngestError
@@ -25,33 +36,167 @@ from hientai.settings import validation_problems
 
 SOURCE_SUFFIXES = (".parquet", ".csv", ".xlsx")
 
+Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "blank", "not_blank"]
+ORDERING_OPS = ("<", "<=", ">", ">=")
+DatePart = Literal["year", "month", "day"]
+# A value a mapping can write directly (YAML scalars).
+Constant = str | bool | int | float | dt.date | None
 
-class ColumnSpec(BaseModel):
-    """How one contract column is produced from a source row."""
+
+class Condition(BaseModel):
+    """A test on each source row: ``column`` against a ``value`` or an ``other`` column.
+
+    ``==``/``!=``/``in``/``not_in`` compare cell text; ``<``, ``<=``, ``>``, ``>=`` compare
+    numbers, or dates when ``date_format`` is given or ``value`` is a date. A blank or
+    unreadable cell makes every test false except ``blank``.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    column: str
+    op: Op = "=="
+    value: Any = None
+    other: str | None = None
+    date_format: str | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _operands(self) -> Condition:
+        given = (self.value is not None) + (self.other is not None)
+        if self.op in ("blank", "not_blank"):
+            if given:
+                raise ValueError(f"op {self.op} takes no value or other column")
+        elif self.op in ("in", "not_in"):
+            if not isinstance(self.value, list) or self.other is not None:
+                raise ValueError(f"op {self.op} needs value: a list of values")
+        elif given != 1:
+            raise ValueError(
+                f"op {self.op!r} needs exactly one of value or other (another column); "
+                "to test for a blank cell use op: blank"
+            )
+        ordered_value = isinstance(self.value, dt.date | int | float) and not isinstance(
+            self.value, bool
+        )
+        if self.op in ORDERING_OPS and self.value is not None and not ordered_value:
+            raise ValueError(f"op {self.op!r} compares numbers or dates, got {self.value!r}")
+        if self.date_format is not None and self.op not in ORDERING_OPS:
+            raise ValueError("date_format applies to <, <=, >, >= only")
+        return self
+
+    @property
+    def compares_dates(self) -> bool:
+        return self.date_format is not None or isinstance(self.value, dt.date)
+
+    def source_columns(self) -> list[str]:
+        return [self.column] + ([self.other] if self.other is not None else [])
+
+
+def _conditions(data: Any) -> Any:
+    """``where``/``if`` forms -> a list of condition dicts.
+
+    ``{A: 1, B: [x, y]}`` is the shorthand for A == 1 and B in [x, y]; a dict with a
+    ``column`` key is one condition; a list holds either form, all of which must hold.
+    """
+    if data is None:
+        return None
+    items = data if isinstance(data, list) else [data]
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, dict) and "column" not in item:
+            out += [_shorthand_condition(k, v) for k, v in item.items()]
+        else:
+            out.append(item)
+    return out
+
+
+def _shorthand_condition(column: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"column": column, "op": "blank"}
+    return {"column": column, "op": "in" if isinstance(value, list) else "==", "value": value}
+
+
+class WhenBranch(BaseModel):
+    """``if`` these conditions hold, ``then`` this value (a constant, or a column spec)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    if_: list[Condition] = Field(alias="if", min_length=1)
+    then: BranchValue
+
+    @field_validator("if_", mode="before")
+    @classmethod
+    def _if_forms(cls, data: Any) -> Any:
+        return _conditions(data)
+
+
+class ColumnSpec(BaseModel):
+    """How one contract column is produced from a source row.
+
+    One origin (``source``, ``constant``, ``template`` or ``when``), then in this order:
+    ``values`` (a value map; values it does not list pass through unchanged), ``multiply`` and
+    ``add`` (numbers), ``date_format``/``date_part`` (dates), ``years_before`` (a number of
+    years -> a date).
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
     source: str | None = None
     constant: Any = None
     template: str | None = None
+    when: list[WhenBranch] | None = Field(None, min_length=1)
+    otherwise: BranchValue = Field(None, alias="else")
     values: dict[Any, Any] | None = None
-    date_format: str | None = None
+    multiply: float | None = None
+    add: float | None = None
+    date_format: str | list[str] | None = None
+    two_digit_years_from: int | None = Field(None, ge=1000, le=9999)
+    date_part: DatePart | None = None
     years_before: dt.date | None = None
 
+    @field_validator("date_format")
+    @classmethod
+    def _formats(cls, value: str | list[str] | None) -> str | list[str] | None:
+        formats = [value] if isinstance(value, str) else value or []
+        if value is not None and (not formats or not all("%" in f for f in formats)):
+            raise ValueError("date_format: one strftime format or a list, e.g. '%d/%m/%Y'")
+        return value
+
     @model_validator(mode="after")
-    def _one_origin(self) -> ColumnSpec:
-        origins = [self.source is not None, self.constant is not None, self.template is not None]
-        if sum(origins) != 1:
-            raise ValueError("give exactly one of source, constant or template")
-        if self.years_before is not None and self.source is None:
-            raise ValueError("years_before needs a source column holding a number of years")
+    def _consistent_steps(self) -> ColumnSpec:
+        origins = [self.source, self.constant, self.template, self.when]
+        if sum(o is not None for o in origins) != 1:
+            raise ValueError("give exactly one of source, constant, template or when")
+        if "otherwise" in self.model_fields_set and self.when is None:
+            raise ValueError("else belongs to a when")
+        reads_dates = self.date_format is not None or self.date_part is not None
+        if self.years_before is not None and (self.constant is not None or reads_dates):
+            raise ValueError(
+                "years_before reads a number of years from the source (not a constant or a "
+                "date); use date_format or date_part for dates"
+            )
+        if reads_dates and (self.multiply is not None or self.add is not None):
+            raise ValueError("multiply and add apply to numbers, not to dates")
+        if self.two_digit_years_from is not None and not any("%y" in f for f in self.date_formats):
+            raise ValueError("two_digit_years_from needs a date_format with %y")
         return self
 
+    @property
+    def date_formats(self) -> tuple[str, ...]:
+        if isinstance(self.date_format, str):
+            return (self.date_format,)
+        return tuple(self.date_format or ())
+
     def source_columns(self) -> list[str]:
+        """Every source column this spec reads, conditions and branches included."""
+        found: list[str] = []
         if self.source is not None:
-            return [self.source]
+            found.append(self.source)
         if self.template is not None:
-            return template_fields(self.template)
-        return []
+            found += template_fields(self.template)
+        for branch in self.when or []:
+            for condition in branch.if_:
+                found += condition.source_columns()
+            if isinstance(branch.then, ColumnSpec):
+                found += branch.then.source_columns()
+        if isinstance(self.otherwise, ColumnSpec):
+            found += self.otherwise.source_columns()
+        return list(dict.fromkeys(found))
 
 
 class SourceSpec(BaseModel):
@@ -62,9 +207,14 @@ class SourceSpec(BaseModel):
     sheet: str | None = None
     header_row: int | None = Field(None, ge=1, description="1-based header row (Excel)")
     encoding: str | None = None
-    where: dict[str, Any] | None = None
+    where: list[Condition] | None = None
     distinct: bool = False
     columns: dict[str, ColumnSpec]
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _where_forms(cls, data: Any) -> Any:
+        return _conditions(data)
 
     @model_validator(mode="before")
     @classmethod
@@ -77,6 +227,9 @@ class SourceSpec(BaseModel):
                 for k, spec in data["columns"].items()
             }
         return data
+
+    def condition_columns(self) -> list[str]:
+        return list(dict.fromkeys(c for cond in self.where or [] for c in cond.source_columns()))
 
 
 class Mapping(BaseModel):
@@ -104,6 +257,25 @@ class Mapping(BaseModel):
     @property
     def label(self) -> str:
         return str(self.path) if self.path else f"mapping {self.name}"
+
+    def fed_columns(self, table_name: str) -> list[str]:
+        """Contract columns of ``table_name`` that at least one source gives a value."""
+        named = {c for src in self.tables.get(table_name, []) for c in src.columns}
+        return [c for c in get_table(table_name).column_names if c in named]
+
+
+def _spec_or_constant(value: Any) -> str:
+    return "spec" if isinstance(value, dict | ColumnSpec) else "constant"
+
+
+# A branch's value: a column spec (a mapping in YAML) or a constant (a scalar). Told apart by
+# their YAML shape, so that a mistake in either is reported alone.
+BranchValue = Annotated[
+    Annotated[ColumnSpec, Tag("spec")] | Annotated[Constant, Tag("constant")],
+    Discriminator(_spec_or_constant),
+]
+WhenBranch.model_rebuild()
+ColumnSpec.model_rebuild()
 
 
 def template_fields(template: str) -> list[str]:
