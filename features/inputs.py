@@ -82,8 +82,9 @@ PERSON_TABLES = (
 )
 SEPARATIONS = ("resignation", "dismissal", "retirement")
 AS_OF_OUT_OF_RANGE = (
-    "as_of {as_of} is outside the extract's range {first} to {last}: features before the "
-    "first record or after the extract was taken would be empty or leak; pick a date in range"
+    "as_of {as_of} is outside the extract's range {first} to {last} (its first and last "
+    "records): pick an as_of from {earliest} to {latest}, the day after the last record; "
+    "features before the first record or after the extract was taken would be empty or leak"
 )
 
 
@@ -130,10 +131,15 @@ def check_as_of(date_range: tuple[pd.Timestamp, pd.Timestamp] | None, as_of: pd.
     if date_range is None:
         raise AsOfError("the extract has no dated records, so no as_of can be checked")
     first, last = date_range
-    if not first < as_of <= last + pd.Timedelta(days=1):
+    day = pd.Timedelta(days=1)
+    if not first < as_of <= last + day:
         raise AsOfError(
             AS_OF_OUT_OF_RANGE.format(
-                as_of=f"{as_of:%Y-%m-%d}", first=f"{first:%Y-%m-%d}", last=f"{last:%Y-%m-%d}"
+                as_of=f"{as_of:%Y-%m-%d}",
+                first=f"{first:%Y-%m-%d}",
+                last=f"{last:%Y-%m-%d}",
+                earliest=f"{first + day:%Y-%m-%d}",
+                latest=f"{last + day:%Y-%m-%d}",
             )
         )
 

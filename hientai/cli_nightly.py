@@ -79,6 +79,8 @@ def _print_night(result: dict[str, Any]) -> None:
         f"  fairness checks: {counts['fairness_checks']:,} ({counts['fairness_fail']:,} fail, "
         f"{counts['fairness_warn']:,} warn); early warnings: {counts['warnings']:,}; "
         f"changes since the previous night: {counts.get('diff', 0):,}\n"
+        f"  pools with nobody eligible: {counts.get('pools_nobody_eligible', 0):,} "
+        "(each says why in its rules)\n"
         f"  Party-membership rules: {'; '.join(result['party_rules']) or 'none'}\n"
         f"  stages (s): "
         + ", ".join(f"{k} {v:.1f}" for k, v in result["stage_seconds"].items())
@@ -145,6 +147,11 @@ def _print_explanation(found: dict[str, Any]) -> None:
             f"{'n/a' if cutoff is None else f'{cutoff:.3f}'})"
         )
         lines.append(f"  pool {status['pool_id']} ({status['title']}): {verdict}; {where}")
+        if status.get("note"):
+            lines.append(f"  {status['note']}")
+        lines += [
+            f"    {'meets' if r['met'] else 'fails'}: {r['rule']}" for r in status.get("rules", [])
+        ]
     out.print("\n".join(lines), highlight=False, soft_wrap=True)
 
 

@@ -5,7 +5,8 @@ active disciplinary measure, go to a separate review list with the evidence. A w
 prompt for a human review, never a decision. Signals (thresholds in conf ``nightly.warnings``):
 
 - ratings falling: the 3-year rating trend below a threshold, or the last rating at or below
-  "completed";
+  "completed", for leaders with at least two ratings in those 3 years (one rating is no
+  trend; the evidence says how many there are);
 - outputs falling: last year's KPI achievement below the mean of the two years before by more
   than a threshold;
 - confidence falling: the "high confidence" share dropped since the previous vote by more than a
@@ -22,6 +23,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from features.ratings import points
+
+RATING_YEARS = 3  # the window of rating_trend_3y
+MIN_RATINGS = 2  # a trend needs two points
 RATING_NAMES_EN = {0: "not completed", 1: "completed", 2: "good", 3: "excellent"}
 RATING_NAMES_VI = {0: "không hoàn thành", 1: "hoàn thành", 2: "tốt", 3: "xuất sắc"}
 
@@ -58,22 +63,37 @@ def kpi_change(outputs: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     )
 
 
+def rating_count(evaluations: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """Per person: how many annual ratings they have in the ``RATING_YEARS`` years before as_of
+    (the years rating_trend_3y looks at; a year's rating is known after the year ends)."""
+    year = evaluations["year"].to_numpy(dtype="float64", na_value=np.nan)
+    rated = ~np.isnan(points(evaluations["rating"]))
+    rated &= (year < as_of.year) & (year >= as_of.year - RATING_YEARS)
+    ids = evaluations.loc[rated, "person_id"].astype(str)
+    return ids.value_counts().rename("ratings")
+
+
 def early_warnings(
     features: pd.DataFrame,
     kpi: pd.Series,
+    ratings: pd.Series,
     leaders: pd.DataFrame,
     *,
     thresholds: WarningThresholds,
 ) -> pd.DataFrame:
     """Leaders with at least one warning signal, with their evidence in Vietnamese and English.
 
-    ``features``: the night's feature rows; ``kpi``: ``kpi_change`` by person id; ``leaders``:
-    person_id, full_name, title of the post held (only these people are considered).
+    ``features``: the night's feature rows; ``kpi``: ``kpi_change`` by person id; ``ratings``:
+    ``rating_count`` by person id (absent: none); ``leaders``: person_id, full_name, title of
+    the post held (only these people are considered).
     """
     rows = features.assign(person_id=features["person_id"].astype(str)).merge(
         leaders.assign(person_id=leaders["person_id"].astype(str)), on="person_id", how="inner"
     )
-    rows = rows.assign(kpi_change=rows["person_id"].map(kpi).astype("float64"))
+    rows = rows.assign(
+        kpi_change=rows["person_id"].map(kpi).astype("float64"),
+        ratings=rows["person_id"].map(ratings).fillna(0).astype("int64"),
+    )
     signals = _signals(rows, thresholds)
     flagged = signals.any(axis=1).to_numpy()
     out = rows.loc[flagged].reset_index(drop=True)
@@ -100,8 +120,11 @@ def early_warnings(
 def _signals(rows: pd.DataFrame, t: WarningThresholds) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "ratings_falling": (rows["rating_trend_3y"] < t.rating_trend_below)
-            | (rows["rating_last"] <= t.rating_last_at_most),
+            "ratings_falling": (rows["ratings"] >= MIN_RATINGS)
+            & (
+                (rows["rating_trend_3y"] < t.rating_trend_below)
+                | (rows["rating_last"] <= t.rating_last_at_most)
+            ),
             "outputs_falling": rows["kpi_change"] < -t.kpi_drop,
             "confidence_falling": (rows["vote_high_share_trend"] < -t.vote_high_share_drop)
             | (rows["vote_low_share_last"] > t.vote_low_share_above),
@@ -125,6 +148,8 @@ def _evidence(row: dict[str, Any], hits: dict[str, bool]) -> tuple[str, str]:
         if _known(trend):
             vi.append(f"xu hướng xếp loại 3 năm {trend:+.2f} mức/năm")
             en.append(f"3-year rating trend {trend:+.2f} levels/year")
+        vi.append(f"{row['ratings']} lần xếp loại trong {RATING_YEARS} năm gần nhất")
+        en.append(f"{row['ratings']} ratings in the last {RATING_YEARS} years")
     if hits["outputs_falling"]:
         vi.append(f"hoàn thành KPI năm qua giảm {-row['kpi_change']:.0%} so với hai năm trước")
         en.append(f"KPI achievement last year {-row['kpi_change']:.0%} below the two years before")

@@ -46,6 +46,10 @@ EDUCATION_RANK = {level: float(i) for i, level in enumerate(EDUCATION_LEVELS)}
 POLITICAL_THEORY_RANK = {level: float(i + 1) for i, level in enumerate(POLITICAL_THEORY_LEVELS)}
 STATE_MANAGEMENT_RANK = {level: float(i + 1) for i, level in enumerate(STATE_MANAGEMENT_LEVELS)}
 CEFR_RANK = {level: i + 1 for i, level in enumerate(CEFR_LEVELS)}
+PARTY_WORDS = {
+    **dict.fromkeys(("true", "1", "1.0", "yes"), 1.0),
+    **dict.fromkeys(("false", "0", "0.0", "no"), 0.0),
+}
 
 
 def parse_languages(text: object) -> tuple[tuple[str, int], ...]:
@@ -149,25 +153,46 @@ def calendar_age(birth: np.ndarray, as_of: pd.Timestamp) -> np.ndarray:
     return np.where(born.isna(), np.nan, years)
 
 
+def party_flags(values: pd.Series) -> np.ndarray:
+    """Party membership as 1.0 / 0.0, NaN where unknown: missing (None, NaN, pandas or Arrow
+    NA) or not a yes/no value. Booleans, 1/0 and true/false/yes/no texts are read."""
+    codes, uniques = pd.factorize(pd.Series(values).astype(object), use_na_sentinel=True)
+    flags = [PARTY_WORDS.get(str(u).strip().casefold(), np.nan) for u in uniques]
+    return np.asarray([*flags, np.nan], dtype="float64")[codes]
+
+
+def _objects(values: pd.Series) -> np.ndarray:
+    """Values as an object array with None for every kind of missing value (pandas and Arrow
+    NA compare as NA, which a boolean mask cannot hold)."""
+    out = values.astype(object)
+    return out.where(out.notna(), None).to_numpy(dtype=object)
+
+
 def build_candidates(
     features: pd.DataFrame, people: pd.DataFrame, protected: pd.DataFrame
 ) -> Candidates:
-    """Candidates from a feature table (one row per person), people and protected attributes."""
+    """Candidates from a feature table (one row per person), people and protected attributes.
+
+    A people or protected column the extract lacks is unknown for everyone (never an error):
+    an unmapped birth date, hometown or Party membership fails only the rules that need it.
+    """
     ids = pd.Index(features["person_id"].astype(str))
-    person = aligned(people[["person_id", "education_level", "languages"]], ids)
+    person = aligned(people.reindex(columns=["person_id", "education_level", "languages"]), ids)
     prot = aligned(
-        protected[["person_id", "birth_date", "hometown_province", "party_member"]], ids
+        protected.reindex(
+            columns=["person_id", "birth_date", "hometown_province", "party_member"]
+        ),
+        ids,
     )
     birth = pd.to_datetime(prot["birth_date"]).to_numpy()
     as_of = pd.to_datetime(features["as_of"]).to_numpy()
     age = calendar_age(birth, pd.Timestamp(as_of[0]) if len(as_of) else pd.Timestamp(0))
     education = person["education_level"].astype(object).map(EDUCATION_RANK)
-    org = features["org_id"].astype(object)
     return Candidates(
         person_id=ids.to_numpy(dtype=object),
         population=features["population"].astype(str).to_numpy(dtype=object),
-        org_id=org.where(org.notna(), None).to_numpy(dtype=object),
-        province=features["province"].astype(object).to_numpy(dtype=object),
+        org_id=_objects(features["org_id"]),
+        province=_objects(features["province"]),
         education=education.to_numpy(dtype="float64"),
         political_theory=features["political_theory_level"].to_numpy(dtype="float64"),
         state_management=features["state_management_level"].to_numpy(dtype="float64"),
@@ -176,9 +201,9 @@ def build_candidates(
         age=age,
         birth=np.asarray(birth, dtype="datetime64[ns]"),
         as_of=pd.Timestamp(as_of[0]) if len(as_of) else pd.NaT,
-        hometown=prot["hometown_province"].astype(object).to_numpy(dtype=object),
-        party_member=prot["party_member"].astype("float64").to_numpy(),
-        languages=person["languages"].astype(object).to_numpy(dtype=object),
+        hometown=_objects(prot["hometown_province"]),
+        party_member=party_flags(prot["party_member"]),
+        languages=_objects(person["languages"]),
     )
 
 
@@ -326,19 +351,37 @@ def eligible_rows(pool: PoolSpec, candidates: Candidates, index: ScopeIndex) -> 
     return rows
 
 
+def rule_checks_of(
+    pool: PoolSpec, candidates: Candidates, index: ScopeIndex, rows: np.ndarray
+) -> list[tuple[str, np.ndarray]]:
+    """Every rule of the pool (scope first) with whether each of ``rows`` meets it."""
+    rows = np.asarray(rows, dtype=np.int64)
+    checks = [(scope_name(pool), np.isin(rows, index.rows(pool)))]
+    checks += [(name, predicate(candidates, rows)) for name, predicate in standard_rules(pool)]
+    return checks
+
+
 def failed_rules_of(
     pool: PoolSpec, candidates: Candidates, index: ScopeIndex, rows: np.ndarray
 ) -> list[list[str]]:
     """The rules each of ``rows`` does not meet (an empty list: eligible), one pass per rule."""
-    rows = np.asarray(rows, dtype=np.int64)
-    checks = [(scope_name(pool), np.isin(rows, index.rows(pool)))]
-    checks += [(name, predicate(candidates, rows)) for name, predicate in standard_rules(pool)]
+    checks = rule_checks_of(pool, candidates, index, rows)
     return [[name for name, met in checks if not met[i]] for i in range(len(rows))]
 
 
 def failed_rules(pool: PoolSpec, candidates: Candidates, index: ScopeIndex, row: int) -> list[str]:
     """The rules one candidate does not meet (empty: eligible)."""
     return failed_rules_of(pool, candidates, index, np.array([row]))[0]
+
+
+def rule_checks(
+    pool: PoolSpec, candidates: Candidates, index: ScopeIndex, row: int
+) -> list[tuple[str, bool]]:
+    """Rule by rule, whether one candidate meets it (scope first, in the pool's order)."""
+    return [
+        (name, bool(met[0]))
+        for name, met in rule_checks_of(pool, candidates, index, np.array([row]))
+    ]
 
 
 def rule_names(pool: PoolSpec) -> list[str]:

@@ -16,9 +16,22 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models.eligibility import PoolSpec, parse_languages, rule_names
+from models.eligibility import (
+    Candidates,
+    PoolSpec,
+    ScopeIndex,
+    parse_languages,
+    rule_names,
+    scope_name,
+    standard_rules,
+)
 
 NO_ROTATION = "rotation rule not applied: the post's unit has no province"
+# Why a pool is empty tonight: said in the published pool and by `hientai explain`.
+NOBODY_ELIGIBLE = "nobody is eligible tonight: {why}"
+NOBODY_ELIGIBLE_FOR = "nobody is eligible for {pool} tonight: {why}"
+NOBODY_IN_SCOPE = "no one meets the scope ({scope})"
+IN_SCOPE = "of the {n:,} in scope ({scope}), {steps}"
 
 
 @dataclass(frozen=True)
@@ -137,10 +150,41 @@ def check_unique(pools: Sequence[PoolSpec]) -> None:
         )
 
 
+def why_nobody_eligible(pool: PoolSpec, candidates: Candidates, index: ScopeIndex) -> str:
+    """Which rules leave a pool empty: the scope if no one is in it; else the rules that no one
+    in scope meets on their own; else how many remain after each rule, up to the first that
+    leaves no one (each rule alone lets someone through, together they do not)."""
+    scope, rows = scope_name(pool), index.rows(pool)
+    if len(rows) == 0:
+        return NOBODY_IN_SCOPE.format(scope=scope)
+    rules = [(name, predicate(candidates, rows)) for name, predicate in standard_rules(pool)]
+    steps = [f"none meets '{name}'" for name, met in rules if not met.any()]
+    if not steps:
+        left = np.ones(len(rows), dtype=bool)
+        for name, met in rules:
+            left &= met
+            steps.append(f"{int(left.sum()):,} left after '{name}'")
+            if not left.any():
+                break
+    return IN_SCOPE.format(n=len(rows), scope=scope, steps="; ".join(steps))
+
+
 def pools_frame(
-    pools: Sequence[PoolSpec], eligible: np.ndarray, qualified: np.ndarray
+    pools: Sequence[PoolSpec],
+    eligible: np.ndarray,
+    qualified: np.ndarray,
+    *,
+    empty_notes: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """The published pools table (docs/nightly-frames.md)."""
+    """The published pools table (docs/nightly-frames.md); a pool with nobody eligible says
+    why at the end of its rules (``empty_notes``: pool id -> ``why_nobody_eligible``)."""
+    notes = empty_notes or {}
+
+    def rules(pool: PoolSpec) -> str:
+        why = notes.get(pool.pool_id)
+        said = rule_names(pool) + ([NOBODY_ELIGIBLE.format(why=why)] if why else [])
+        return json.dumps(said, ensure_ascii=False)
+
     return pd.DataFrame(
         {
             "pool_id": [p.pool_id for p in pools],
@@ -155,7 +199,7 @@ def pools_frame(
             "n_eligible": eligible.astype(int),
             "n_qualified": qualified.astype(int),
             "max_age": [p.max_age for p in pools],
-            "rules": [json.dumps(rule_names(p), ensure_ascii=False) for p in pools],
+            "rules": [rules(p) for p in pools],
             "party_rule": [p.requires_party_member for p in pools],
         }
     )

@@ -10,7 +10,11 @@ For every pool: the eligible rows (models.eligibility), the qualified set (the t
 and the fairness-aware order (DetGreedy towards the eligible pool's shares of the re-ranking
 attributes, reordering only within the qualified set). The policy picks which order becomes
 the shortlist; both are kept. Each shortlist is audited against its eligible pool, and its
-count table is kept for the whole-run audit.
+count table is kept for the whole-run audit. A pool with nobody eligible gets a note saying why.
+
+Audit groups are the extract's own categories (``audit_groups``), a missing value of any kind
+being the counted group ``unknown``; nationality and ethnicity also have coarse views
+(``VIEWS``), audited beside them and used by re-ranking in their place.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from models.eligibility import Candidates, PoolSpec, ScopeIndex, aligned, eligible_rows
+from models.pools import why_nobody_eligible
 from models.rerank import det_greedy, representation_targets, rerank_annotations
 from models.shortlist_counts import COUNT_COLUMNS
 from models.shortlist_fairness import (
@@ -40,15 +45,13 @@ ENTRY_COLUMNS = [
     *["moved", "move_note"],
 ]
 AUDITABLE = (
-    "party_member",
-    "nationality",
-    "gender",
-    "ethnicity",
-    "hometown",
-    "age_band",
-    "population",
-)
+    "party_member", "nationality", "gender", "ethnicity", "hometown", "age_band", "population"
+)  # fmt: skip
 UNKNOWN_ATTRIBUTES = "unknown audit or re-ranking attributes {unknown}; choose among {known}"
+# Coarse views of an attribute whose groups are the extract's categories: audited beside it, and
+# re-ranked on in its place, so that tiny categories never get re-ranking targets of their own.
+VIEWS = {"nationality": "nationality_vn", "ethnicity": "ethnicity_majority"}
+UNKNOWN_WORDS = frozenset({"", "unknown"})  # recorded values that mean "not recorded"
 AGE_BANDS = (0, 30, 40, 50, 200)
 AGE_LABELS = ("under 30", "30-39", "40-49", "50 and over")
 
@@ -72,39 +75,60 @@ class ShortlistResult:
     counts: pd.DataFrame  # per-shortlist count tables, with pool_id (summable)
     n_eligible: np.ndarray
     n_qualified: np.ndarray
+    # pool id -> why nobody is eligible (models.pools.why_nobody_eligible), for empty pools
+    empty_notes: dict[str, str] = field(default_factory=dict)
+
+
+def recorded_groups(values: pd.Series) -> np.ndarray:
+    """Each value's recorded category as trimmed text, None (the audit's ``unknown`` group)
+    where missing (None, NaN, pandas or Arrow NA), blank or recorded as "unknown" in any case.
+    One label per distinct value, so a million rows cost one pass."""
+    codes, uniques = pd.factorize(pd.Series(values).astype(object), use_na_sentinel=True)
+    names = [str(u).strip() for u in uniques]
+    labels = [None if name.casefold() in UNKNOWN_WORDS else name for name in names]
+    return np.asarray([*labels, None], dtype=object)[codes]
+
+
+def _binary_view(recorded: np.ndarray, value: object, yes: str, no: str) -> np.ndarray:
+    """``yes`` where the recorded category is ``value``, ``no`` elsewhere, None if unknown."""
+    view = np.where(recorded == value, yes, no).astype(object)
+    view[pd.isna(recorded)] = None
+    return view
 
 
 def audit_groups(candidates: Candidates, protected: pd.DataFrame) -> pd.DataFrame:
     """Protected groups of every candidate as readable labels (None = unknown), row-aligned.
 
-    Ethnicity is majority or minority (the candidates' most frequent group); nationality VN or
-    foreign. Hometown locality is relative to each pool, so it is not here (``pool_groups``).
+    Groups are the extract's own categories: each nationality code, gender and ethnicity as
+    recorded. The coarse views ride beside them: ``nationality_vn`` (VN or foreign) and
+    ``ethnicity_majority`` (the candidates' most frequent ethnicity, or another). A column the
+    extract lacks or left blank is unknown for everyone. Hometown locality is relative to
+    each pool, so it is not here (``pool_groups``).
     """
-    columns = ["person_id", "party_member", "nationality", "gender", "ethnicity"]
-    prot = aligned(protected[columns], pd.Index(candidates.person_id))
-
-    def label(values: pd.Series, test: np.ndarray, yes: str, no: str) -> np.ndarray:
-        named = np.where(test, yes, no).astype(object)
-        named[values.isna().to_numpy()] = None
-        return named
-
-    ethnic = prot["ethnicity"].astype(object)
-    majority = ethnic.mode().iloc[0] if ethnic.notna().any() else None
-    party = prot["party_member"].astype("boolean")
-    gender = prot["gender"].astype(object)
-    age_band = pd.cut(candidates.age, AGE_BANDS, right=False, labels=AGE_LABELS).astype(object)
+    columns = ["nationality", "gender", "ethnicity"]
+    prot = aligned(
+        protected.reindex(columns=["person_id", *columns]), pd.Index(candidates.person_id)
+    )
+    nationality = recorded_groups(prot["nationality"])
+    ethnicity = recorded_groups(prot["ethnicity"])
+    known = pd.Series(ethnicity[pd.notna(ethnicity)], dtype=object)
+    majority = known.mode().iloc[0] if len(known) else None
+    party = candidates.party_member  # 1, 0 or NaN
+    party_code = np.where(np.isnan(party), 2, (party == 1).astype(np.intp))
+    age_band = pd.cut(candidates.age, AGE_BANDS, right=False, labels=AGE_LABELS)
     return pd.DataFrame(
         {
-            "party_member": label(party, party.fillna(False).to_numpy(), "member", "non-member"),
-            "nationality": label(
-                prot["nationality"], (prot["nationality"] == "VN").to_numpy(), "VN", "foreign"
-            ),
-            "gender": gender.where(gender.notna(), None).to_numpy(dtype=object),
-            "ethnicity": label(ethnic, (ethnic == majority).to_numpy(), "majority", "minority"),
-            "age_band": np.asarray(age_band, dtype=object),
+            "party_member": np.asarray(["non-member", "member", None], dtype=object)[party_code],
+            "nationality": nationality,
+            "nationality_vn": _binary_view(nationality, "VN", "VN", "foreign"),
+            "gender": recorded_groups(prot["gender"]),
+            "ethnicity": ethnicity,
+            "ethnicity_majority": _binary_view(ethnicity, majority, "majority", "minority"),
+            "age_band": recorded_groups(pd.Series(age_band)),
             "population": candidates.population,
-        }
-    ).astype(object)
+        },
+        dtype=object,
+    )
 
 
 @dataclass(frozen=True)
@@ -129,8 +153,13 @@ def group_context(
     rerank: tuple[str, ...],
 ) -> GroupContext:
     """Codes of the audited attributes (all of ``groups`` and hometown locality if
-    ``attributes`` is None), their intersections, and the re-ranking groups."""
-    chosen = [*groups.columns, "hometown"] if attributes is None else attributes
+    ``attributes`` is None; each chosen attribute with its coarse view), their intersections,
+    and the re-ranking groups (an attribute's coarse view where it has one)."""
+    chosen = (
+        [*groups.columns, "hometown"]
+        if attributes is None
+        else _with_views(attributes, groups.columns)
+    )
     unknown = sorted(set(chosen) - {*groups.columns, "hometown"})
     if unknown:
         raise ValueError(UNKNOWN_ATTRIBUTES.format(unknown=unknown, known=AUDITABLE))
@@ -139,7 +168,8 @@ def group_context(
     both = pd.concat([pd.Series(candidates.hometown), pd.Series(candidates.province)])
     codes, uniques = pd.factorize(both.astype(object))
     n = candidates.n
-    rerank_codes, rerank_labels = _combined_codes(groups[list(rerank)])
+    coarse = [VIEWS[a] if VIEWS.get(a) in groups.columns else a for a in rerank]
+    rerank_codes, rerank_labels = _combined_codes(groups[coarse])
     return GroupContext(
         base=base,
         hometown_codes=codes[:n],
@@ -149,6 +179,12 @@ def group_context(
         rerank_labels=rerank_labels,
         with_hometown="hometown" in chosen,
     )
+
+
+def _with_views(attributes: list[str], available: pd.Index) -> list[str]:
+    """The attributes and the coarse views (``VIEWS``) of those that have one in ``available``."""
+    views = [VIEWS[a] for a in attributes if VIEWS.get(a) in available]
+    return [*attributes, *(v for v in views if v not in attributes)]
 
 
 def _combined_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
@@ -278,10 +314,12 @@ def rank_pools(
     """Every pool's shortlist, fairness audit and counts (see ``rank_pool``).
 
     Pools with the same standards, scope and k (many deputy posts of a province) have the same
-    eligible pool, shortlist and audit: each distinct one is computed once and shared.
+    eligible pool, shortlist and audit: each distinct one is computed once and shared. A pool
+    with nobody eligible has no entries nor audit rows, and says why in ``empty_notes``.
     """
     done: dict[PoolSpec, tuple[int, int]] = {}  # key -> (part, eligible count)
     parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    empty: dict[PoolSpec, str] = {}  # key -> why nobody is eligible
     which = np.full(len(pools), -1, dtype=np.int64)
     n_eligible = np.zeros(len(pools), dtype=np.int64)
     for i, pool in enumerate(pools):
@@ -291,6 +329,8 @@ def rank_pools(
             done[key] = (len(parts) if len(rows) else -1, len(rows))
             if len(rows):
                 parts.append(rank_pool(pool, rows, scores, context, options))
+            else:
+                empty[key] = why_nobody_eligible(pool, candidates, index)
         which[i], n_eligible[i] = done[key]
     ids = np.asarray([p.pool_id for p in pools], dtype=object)
     frames = [
@@ -298,7 +338,8 @@ def rank_pools(
         for j, columns in enumerate((ENTRY_COLUMNS, AUDIT_COLUMNS, [*COUNT_COLUMNS, "n_unknown"]))
     ]
     n_qualified = np.asarray([len(parts[w][0]) if w >= 0 else 0 for w in which], dtype=np.int64)
-    return ShortlistResult(frames[0], frames[1], frames[2], n_eligible, n_qualified)
+    notes = {p.pool_id: empty[k] for p in pools if (k := _same_candidates(p)) in empty}
+    return ShortlistResult(frames[0], frames[1], frames[2], n_eligible, n_qualified, notes)
 
 
 def _spread(

@@ -3,7 +3,8 @@
 Reads the night's run folder (the classifier it scored with, its pools and scores) and the
 application database (its shortlists); explains the person's score with exact TreeSHAP values
 and reason codes, lists development suggestions, and for each pool asked about says whether
-the person is eligible (and which rules fail), their rank and the shortlist's cut-off.
+the person meets each of its rules, their rank and the shortlist's cut-off; for a pool nobody
+is eligible for tonight, which rules exclude everyone.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from hientai.appdb import AppDB
 from hientai.featurestore import FEATURES_FILE
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
-from models.eligibility import PoolSpec, ScopeIndex, build_candidates, failed_rules
+from models.eligibility import PoolSpec, ScopeIndex, build_candidates, rule_checks
 from models.local_explain import development_suggestions, explain_rows, reference_sample
+from models.pools import NOBODY_ELIGIBLE_FOR, why_nobody_eligible
 from pipelines.nightly_publish import read_manifest
-from pipelines.nightly_stages import feature_frame
+from pipelines.nightly_stages import feature_frame, night_candidates
 
 NO_NIGHT = "no night {which}published in {url}; run `hientai nightly` first"
 NOT_IN_POPULATION = "{person} is not in the population scored on {night} (snapshot {snapshot})"
@@ -81,7 +83,11 @@ def explain_person(
         "explanation": explained.to_dict(),
         "suggestions": suggestions.iloc[0],
         "shortlists": entries.loc[entries["in_shortlist"].astype(bool)].to_dict("records"),
-        "pool": _pool_status(settings, db, run, folder, table, pool_id) if pool_id else None,
+        "pool": (
+            _pool_status(settings, db, run, folder, table, pool_id, manifest["features_path"])
+            if pool_id
+            else None
+        ),
     }
 
 
@@ -92,7 +98,10 @@ def _pool_status(
     folder: Path,
     row: pd.DataFrame,
     pool_id: str,
+    features_path: str,
 ) -> dict[str, Any]:
+    """The person's standing in one pool: every rule met or not, rank and cut-off; for a pool
+    with nobody eligible, a note naming the rules that exclude everyone."""
     pools = _pools(folder)
     if pool_id not in pools:
         raise ExplainError(UNKNOWN_POOL.format(pool=pool_id, n=len(pools), night=run["night"]))
@@ -106,20 +115,33 @@ def _pool_status(
         people.loc[people["person_id"].astype(str) == person],
         protected.loc[protected["person_id"].astype(str) == person],
     )
-    failed = failed_rules(
-        pool, candidates, ScopeIndex(candidates, snapshot.read("organizations")), 0
-    )
+    index = ScopeIndex(candidates, snapshot.read("organizations"))
+    checks = rule_checks(pool, candidates, index, 0)
+    published = db.read("pools", run["run_id"], pool_id=pool_id)
+    n_eligible = int(published["n_eligible"].iloc[0]) if len(published) else None
     entries = db.read("entries", run["run_id"], pool_id=pool_id)
     listed = entries.loc[entries["in_shortlist"].astype(bool)]
     mine = entries.loc[entries["person_id"] == person]
     return {
         "pool_id": pool_id,
         "title": pool.title,
-        "eligible": not failed,
-        "failed_rules": failed,
+        "n_eligible": n_eligible,
+        "note": _nobody_note(settings, run, pool, features_path) if n_eligible == 0 else None,
+        "eligible": all(met for _, met in checks),
+        "rules": [{"rule": name, "met": met} for name, met in checks],
+        "failed_rules": [name for name, met in checks if not met],
         "on_shortlist": bool(len(mine) and mine["in_shortlist"].iloc[0]),
         "rank": None if mine.empty or pd.isna(mine["rank"].iloc[0]) else int(mine["rank"].iloc[0]),
         "rank_model": None if mine.empty else int(mine["rank_model"].iloc[0]),
         "cutoff_score": float(listed["score"].min()) if len(listed) else None,
         "k": pool.k,
     }
+
+
+def _nobody_note(
+    settings: Settings, run: dict[str, Any], pool: PoolSpec, features_path: str
+) -> str:
+    """Why nobody is eligible for the pool, from the night's whole population."""
+    candidates, index, _, _ = night_candidates(settings, run["snapshot_id"], features_path)
+    why = why_nobody_eligible(pool, candidates, index)
+    return NOBODY_ELIGIBLE_FOR.format(pool=pool.pool_id, why=why)

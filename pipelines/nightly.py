@@ -144,6 +144,7 @@ def nightly(
                 "people_scored": scored["people_scored"],
                 "pools": listed["pools"],
                 "eligible_pairs": listed["eligible_pairs"],
+                "pools_nobody_eligible": listed["pools_nobody_eligible"],
                 "shortlisted": listed["shortlisted"],
                 "explanations": explained["explanations"],
                 **{

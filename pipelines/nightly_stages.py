@@ -19,11 +19,18 @@ import pandas as pd
 
 from features.build import KEY_COLUMNS
 from hientai import tracking
-from hientai.appdb import AppDB
+from hientai.appdb import FRAME_COLUMNS, AppDB
 from hientai.featurestore import FeatureStore
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
-from models.early_warning import WarningThresholds, current_leaders, early_warnings, kpi_change
+from models.early_warning import (
+    RATING_YEARS,
+    WarningThresholds,
+    current_leaders,
+    early_warnings,
+    kpi_change,
+    rating_count,
+)
 from models.eligibility import (
     Candidates,
     PoolSpec,
@@ -145,9 +152,9 @@ def shortlists(
     entries.to_parquet(workdir / "entries.parquet", index=False)
     result.fairness.to_parquet(workdir / "fairness_pools.parquet", index=False)
     result.counts.to_parquet(workdir / "counts.parquet", index=False)
-    pools_frame(pools, result.n_eligible, result.n_qualified).to_parquet(
-        workdir / "pools.parquet", index=False
-    )
+    pools_frame(
+        pools, result.n_eligible, result.n_qualified, empty_notes=result.empty_notes
+    ).to_parquet(workdir / "pools.parquet", index=False)
     (workdir / "pools.json").write_text(json.dumps([asdict(p) for p in pools]), encoding="utf-8")
     previous, status = leaver_status(settings, night, pools, candidates, index, scores)
     status.to_parquet(workdir / "status.parquet", index=False)
@@ -155,6 +162,7 @@ def shortlists(
     return {
         "pools": len(pools),
         "eligible_pairs": int(result.n_eligible.sum()),
+        "pools_nobody_eligible": len(result.empty_notes),
         "shortlisted": int(entries["in_shortlist"].sum()) if len(entries) else 0,
         "party_rules": party_rules(pools),
     }
@@ -251,9 +259,14 @@ def _json_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def explain(settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
     """Exact TreeSHAP explanation, reason codes and development suggestions of every
     shortlisted person (additivity asserted row by row)."""
-    classifier = _classifier(workdir)
     entries = pd.read_parquet(workdir / "entries.parquet", columns=["person_id", "in_shortlist"])
-    wanted = entries.loc[entries["in_shortlist"], "person_id"].unique()
+    wanted = entries.loc[entries["in_shortlist"].astype(bool), "person_id"].unique()
+    if len(wanted) == 0:  # no pool has anyone eligible: nothing to explain, nor to predict on
+        pd.DataFrame(columns=list(FRAME_COLUMNS["explanations"])).to_parquet(
+            workdir / "explanations.parquet", index=False
+        )
+        return {"explanations": 0, "treeshap_seconds": 0.0, "max_additivity_error": 0.0}
+    classifier = _classifier(workdir)
     features = feature_frame(features_path)
     features = features.assign(person_id=features["person_id"].astype(str))
     chosen = features.loc[features["person_id"].isin(wanted)].set_index("person_id")
@@ -301,10 +314,16 @@ def audit(
         ["person_id", "period_end", "kind", "target", "achieved"],
         filters=[("kind", "=", "kpi"), ("period_end", ">=", since)],
     )
+    evaluations = snapshot.read(
+        "evaluations",
+        ["person_id", "year", "rating"],
+        filters=[("year", ">=", when.year - RATING_YEARS)],
+    )
     w = settings.nightly.warnings
     warnings = early_warnings(
         feature_frame(features_path, ["person_id", "org_id", "province", *WARNING_FEATURES]),
         kpi_change(outputs, when),
+        rating_count(evaluations, when),
         leaders,
         thresholds=WarningThresholds(**w.model_dump()),
     )

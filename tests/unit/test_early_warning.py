@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.early_warning import WarningThresholds, current_leaders, early_warnings, kpi_change
+from models.early_warning import (
+    WarningThresholds,
+    current_leaders,
+    early_warnings,
+    kpi_change,
+    rating_count,
+)
 
 AS_OF = pd.Timestamp("2026-01-01")
 STEADY = {
@@ -22,11 +28,12 @@ STEADY = {
 }
 
 
-def _warn(kpi: float = 0.0, **changes: float) -> pd.DataFrame:
+def _warn(kpi: float = 0.0, ratings: int = 3, **changes: float) -> pd.DataFrame:
     features = pd.DataFrame([{"person_id": "L1", **STEADY, **changes}])
     leaders = pd.DataFrame({"person_id": ["L1"], "full_name": ["Lê Văn B"], "title": ["Giám đốc"]})
+    counts = pd.Series({"L1": ratings}) if ratings else pd.Series(dtype="int64")
     return early_warnings(
-        features, pd.Series({"L1": kpi}), leaders, thresholds=WarningThresholds()
+        features, pd.Series({"L1": kpi}), counts, leaders, thresholds=WarningThresholds()
     )
 
 
@@ -105,5 +112,38 @@ def test_current_leaders_are_those_in_a_running_leadership_spell() -> None:
 
 def test_unknown_facts_are_left_out_of_the_evidence() -> None:
     found = _warn(rating_last=1.0, rating_trend_3y=float("nan"))
-    assert found["evidence_en"].iloc[0] == "last rating: completed"
+    assert found["evidence_en"].iloc[0] == "last rating: completed; 3 ratings in the last 3 years"
     assert "nan" not in found["evidence_vi"].iloc[0]
+
+
+def test_rating_count_equals_a_hand_count_of_the_trend_window() -> None:
+    evaluations = pd.DataFrame(
+        {
+            "person_id": ["A", "A", "A", "A", "A", "B", "C", "D"],
+            "year": [2022, 2023, 2024, 2025, 2026, 2025, 2025, 2024],
+            "rating": ["good", "good", "excellent", "completed", "good", "good", None, "?"],
+        }
+    )
+    counts = rating_count(evaluations, AS_OF)
+    # The window of rating_trend_3y at 2026-01-01 is 2023-2025. A: 2023, 2024, 2025 (2022 is
+    # before it, 2026 not known at as_of); B: one rating; C has none, D an unknown level.
+    assert counts.to_dict() == {"A": 3, "B": 1}
+
+
+@pytest.mark.parametrize("ratings", [0, 1])
+def test_one_rating_is_no_falling_trend(ratings: int) -> None:
+    assert _warn(ratings=ratings, rating_last=1.0).empty
+    assert _warn(ratings=ratings, rating_last=0.0, rating_trend_3y=-1.0).empty
+
+
+def test_two_ratings_make_a_trend_and_the_evidence_says_how_many() -> None:
+    found = _warn(ratings=2, rating_last=1.0)
+    assert json.loads(found["signals"].iloc[0]) == ["ratings_falling"]
+    assert "2 ratings in the last 3 years" in found["evidence_en"].iloc[0]
+    assert "2 lần xếp loại trong 3 năm gần nhất" in found["evidence_vi"].iloc[0]
+
+
+def test_a_single_rating_leader_still_gets_the_other_signals() -> None:
+    found = _warn(ratings=1, rating_last=1.0, discipline_active=1.0)
+    assert json.loads(found["signals"].iloc[0]) == ["active_discipline"]
+    assert "rating" not in found["evidence_en"].iloc[0]

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from models.eligibility import (
@@ -254,3 +255,126 @@ def test_calendar_age_counts_completed_years() -> None:
     ages = calendar_age(births, pd.Timestamp("2026-01-01"))
     assert list(ages[:3]) == [40.0, 39.0, 41.0] and np.isnan(ages[3])
     assert calendar_age(births[2:3], pd.Timestamp("2025-02-28"))[0] == 40.0  # no Feb 29th
+
+
+def test_protected_columns_the_extract_lacks_fail_only_the_rules_that_need_them() -> None:
+    frame = pd.DataFrame([REFERENCE]).assign(as_of=AS_OF)
+    people = frame[["person_id", "full_name"]]  # no education nor languages mapped
+    candidates = build_candidates(frame, people, frame[["person_id"]])
+    index = ScopeIndex(candidates, ORGS)
+    assert np.isnan(candidates.age[0]) and np.isnan(candidates.party_member[0])
+    assert failed_rules(BASE_POOL, candidates, index, 0) == [
+        "education at least bachelor",
+        "speaks en:B2",
+        "younger than 40",
+        "hometown outside HN",
+    ]
+    open_pool = PoolSpec(pool_id="open", kind="standing", title="Open", scope="national", k=3)
+    assert failed_rules(open_pool, candidates, index, 0) == []
+
+
+@pytest.mark.parametrize(
+    "dtype", [pd.StringDtype("pyarrow"), pd.ArrowDtype(pa.string()), object], ids=str
+)
+def test_missing_hometowns_of_any_dtype_fail_the_rotation_rule_without_crashing(
+    dtype: object,
+) -> None:
+    frame = pd.DataFrame([REFERENCE] * 3).assign(
+        as_of=AS_OF,
+        person_id=["A", "B", "C"],
+        hometown_province=pd.Series(["HP", None, "HN"], dtype=dtype),
+        party_member=pd.array([True, None, False], dtype="boolean"),
+    )
+    candidates = build_candidates(frame, frame, frame)
+    index = ScopeIndex(candidates, ORGS)
+    assert list(eligible_rows(BASE_POOL, candidates, index)) == [0]
+    assert failed_rules(BASE_POOL, candidates, index, 1) == ["hometown outside HN"]
+    assert np.isnan(candidates.party_member[1]) and list(candidates.party_member[[0, 2]]) == [1, 0]
+
+
+def test_rule_checks_say_every_rule_met_or_not_in_the_pools_order() -> None:
+    from models.eligibility import rule_checks, rule_names
+
+    candidates, index = _world(tenure_years=3.0, hometown_province="HN")
+    checks = rule_checks(BASE_POOL, candidates, index, 0)  # type: ignore[arg-type]
+    assert [name for name, _ in checks] == rule_names(BASE_POOL)
+    failed = {"at least 10 years of service", "hometown outside HN"}
+    assert {name for name, met in checks if not met} == failed
+
+
+def _crowd(n: int = 30) -> tuple[object, ScopeIndex, pd.DataFrame]:
+    """n people aged 31 to 49 in BASE_POOL's unit; only those over 40 have 15 years of service."""
+    birth = pd.Timestamp("1976-06-01") + pd.to_timedelta(np.arange(n) * 230, "D")
+    age = (AS_OF - birth).days / 365.25
+    frame = pd.DataFrame([REFERENCE] * n).assign(
+        as_of=AS_OF,
+        person_id=[f"X{i}" for i in range(n)],
+        birth_date=birth,
+        tenure_years=np.where(age >= 40, 20.0, 5.0),
+    )
+    candidates = build_candidates(frame, frame, frame)
+    return candidates, ScopeIndex(candidates, ORGS), frame
+
+
+def test_why_nobody_is_eligible_names_the_scope_when_no_one_is_in_it() -> None:
+    from models.pools import why_nobody_eligible
+
+    candidates, index, _ = _crowd()
+    elsewhere = dataclasses.replace(BASE_POOL, org_id="P2", province="HP")
+    assert len(eligible_rows(elsewhere, candidates, index)) == 0  # type: ignore[arg-type]
+    why = why_nobody_eligible(elsewhere, candidates, index)  # type: ignore[arg-type]
+    assert why == "no one meets the scope (works in the unit P2 or below)"
+
+
+def test_why_nobody_is_eligible_names_the_rules_no_one_meets_alone() -> None:
+    from models.pools import why_nobody_eligible
+
+    candidates, index, frame = _crowd()
+    pool = dataclasses.replace(BASE_POOL, max_age=30, requires_party_member=True)
+    assert len(eligible_rows(pool, candidates, index)) == 0  # type: ignore[arg-type]
+    age = (AS_OF - frame["birth_date"]).dt.days / 365.25
+    assert (age >= 30).all() and not frame["party_member"].any()  # each excludes everyone
+    assert why_nobody_eligible(pool, candidates, index) == (  # type: ignore[arg-type]
+        f"of the {len(frame)} in scope (works in the unit P1a or below), "
+        "none meets 'younger than 30'; none meets 'Party member (explicit standard)'"
+    )
+
+
+def test_why_nobody_is_eligible_counts_down_rule_by_rule_to_the_first_empty_step() -> None:
+    from models.pools import why_nobody_eligible
+
+    candidates, index, frame = _crowd()
+    age = (AS_OF - frame["birth_date"]).dt.days / 365.25
+    senior = frame["tenure_years"] >= 15
+    young = age < 40
+    assert senior.any() and young.any() and not (senior & young).any()
+    pool = dataclasses.replace(BASE_POOL, min_years_service=15)
+    assert len(eligible_rows(pool, candidates, index)) == 0  # type: ignore[arg-type]
+    by_hand = (
+        f"of the {len(frame)} in scope (works in the unit P1a or below), "
+        f"{len(frame)} left after 'education at least bachelor'; "
+        f"{len(frame)} left after 'political theory at least advanced'; "
+        f"{len(frame)} left after 'state management at least principal_specialist'; "
+        f"{int(senior.sum())} left after 'at least 15 years of service'; "
+        f"{int(senior.sum())} left after 'speaks en:B2'; "
+        f"{int(senior.sum())} left after 'no active discipline'; "
+        "0 left after 'younger than 40'"
+    )
+    assert why_nobody_eligible(pool, candidates, index) == by_hand  # type: ignore[arg-type]
+
+
+def test_a_pool_with_nobody_eligible_is_published_with_why() -> None:
+    import json
+
+    from models.pools import pools_frame
+
+    pools = [BASE_POOL, dataclasses.replace(BASE_POOL, pool_id="empty")]
+    frame = pools_frame(
+        pools, np.array([3, 0]), np.array([3, 0]), empty_notes={"empty": "no one meets x"}
+    )
+    rules = [json.loads(text) for text in frame["rules"]]
+    assert rules[0][-1] == "hometown outside HN"
+    assert (
+        rules[1][:-1] == rules[0] and rules[1][-1] == "nobody is eligible tonight: no one meets x"
+    )
+    assert list(frame["n_eligible"]) == [3, 0]

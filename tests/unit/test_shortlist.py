@@ -186,6 +186,28 @@ def test_a_night_where_nobody_is_eligible_gives_empty_frames_with_their_columns(
     assert result.fairness.empty and "verdict" in result.fairness.columns
     assert result.counts.empty and "n_pool" in result.counts.columns
     assert list(result.n_eligible) == [0] and list(result.n_qualified) == [0]
+    assert result.empty_notes == {
+        "young": f"of the {N} in scope (internal cadre), none meets 'younger than 20'"
+    }
+
+
+def test_only_the_pools_with_nobody_eligible_carry_a_note() -> None:
+    import dataclasses
+
+    candidates, index, protected, scores, _ = _world()
+    context = group_context(
+        candidates, audit_groups(candidates, protected), intersections=[], rerank=("gender",)
+    )
+    pools = [
+        dataclasses.replace(POOL, pool_id="nobody", max_age=20),
+        POOL,
+        dataclasses.replace(POOL, pool_id="nobody-twin", title="Same standards", max_age=20),
+    ]
+    result = rank_pools(pools, candidates, index, scores, context, options=ShortlistOptions())
+    assert list(result.n_eligible) == [0, N, 0]
+    assert set(result.empty_notes) == {"nobody", "nobody-twin"}
+    assert result.empty_notes["nobody"] == result.empty_notes["nobody-twin"]
+    assert set(result.entries["pool_id"]) == {"young"}
 
 
 def test_ties_at_the_qualified_boundary_go_to_the_lower_row() -> None:
