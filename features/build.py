@@ -17,8 +17,9 @@ from features.catalog import CATALOG, DIMENSIONS, FEATURE_NAMES, MISSING_INDICAT
 from features.development import assessment_features, development_features
 from features.duck import performance_features_duckdb, rating_features_duckdb
 from features.inputs import point_in_time
+from features.peers import peer_features, peer_groups
 from features.performance import performance_features
-from features.ratings import rating_features
+from features.ratings import rating_features, rating_score_features
 from features.surveys import survey_features, vote_features
 
 Engine = Literal["pandas", "duckdb"]
@@ -50,6 +51,7 @@ def build_features(
     else:
         values |= performance_features(pit, placement["province"])
         values |= rating_features(pit)
+    values |= rating_score_features(pit)
     values |= survey_features(pit, placement["org_id"])
     values |= vote_features(pit)
     values |= development_features(pit)
@@ -57,6 +59,7 @@ def build_features(
     values |= career_features(pit, placement)
     values |= integrity_features(pit)
     values |= profile_features(pit)
+    values |= peer_features(values, peer_groups(pit, placement))
     values |= _missing_indicators(values)
     missing = set(FEATURE_NAMES) - set(values)
     extra = set(values) - set(FEATURE_NAMES)

@@ -30,6 +30,7 @@ FEATURE_INPUTS: dict[str, tuple[str, ...]] = {
         "current_grade",
         "education_level",
         "years_experience",
+        "field",
     ),
     "organizations": ("org_id", "level", "province_code"),
     "assignments": (
@@ -42,7 +43,15 @@ FEATURE_INPUTS: dict[str, tuple[str, ...]] = {
         "reason",
         "end_reason",
     ),
-    "evaluations": ("person_id", "year", "rating", "unit_rating", "org_id"),
+    "evaluations": (
+        "person_id",
+        "year",
+        "rating",
+        "unit_rating",
+        "org_id",
+        "rating_score",
+        "rating_scale_max",
+    ),
     "confidence_votes": ("person_id", "vote_date", "high_share", "low_share"),
     "surveys_360": (
         "person_id",

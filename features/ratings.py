@@ -84,3 +84,22 @@ def rating_features(pit: PointInTime) -> dict[str, np.ndarray]:
         "rating_vs_unit_3y": group_mean(pid_all[both3], score[both3] - unit[both3], n),
     }
     return out
+
+
+def rating_score_features(pit: PointInTime) -> dict[str, np.ndarray]:
+    """The last rating on the employer's own scale, as a share of its top (0-1).
+
+    Extracts that keep no score (or whose reader did not load the columns) give missing values.
+    Computed outside the two engines: one record per person and year, nothing heavy.
+    """
+    evaluations = pit.table("evaluations")
+    if not {"rating_score", "rating_scale_max"} <= set(evaluations.columns):
+        return {"rating_score_last": np.full(pit.n, np.nan)}
+    score = evaluations["rating_score"].to_numpy(dtype="float64", na_value=np.nan)
+    top = evaluations["rating_scale_max"].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(top > 0, score / top, np.nan)
+    year = evaluations["year"].to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(share)
+    pid = evaluations["pid"].to_numpy()
+    return {"rating_score_last": group_last(pid[known], year[known], share[known], pit.n)}

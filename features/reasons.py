@@ -112,6 +112,11 @@ TEMPLATES: dict[str, Template] = {
         "KPI achievement in the top {top}% of the province",
         low=("hoàn thành KPI thuộc nhóm {bottom}% thấp nhất của tỉnh",
              "KPI achievement in the bottom {bottom}% of the province"), low_below=50.0),
+    "kpi_achievement_pctile_field": Template(
+        "hoàn thành KPI thuộc nhóm {top}% cao nhất của người cùng lĩnh vực",
+        "KPI achievement in the top {top}% of the same field",
+        low=("hoàn thành KPI thuộc nhóm {bottom}% thấp nhất của người cùng lĩnh vực",
+             "KPI achievement in the bottom {bottom}% of the same field"), low_below=50.0),
     "output_quality_3y": Template(
         "chất lượng sản phẩm bình quân {v}/5 trong 3 năm",
         "outputs rated {v}/5 for quality on average over 3 years"),
@@ -124,6 +129,14 @@ TEMPLATES: dict[str, Template] = {
     # annual ratings
     "rating_last": Template(levels=_rating_levels(
         "năm gần nhất được xếp loại {level}", "rated '{level}' last year")),
+    "rating_score_last": Template(
+        "điểm đánh giá năm gần nhất đạt {pct}% thang điểm của cơ quan",
+        "last annual rating at {pct}% of the employer's own scale"),
+    "rating_pctile_field": Template(
+        "xếp loại năm gần nhất thuộc nhóm {top}% cao nhất của người cùng lĩnh vực",
+        "Last rating in the top {top}% of the same field",
+        low=("xếp loại năm gần nhất thuộc nhóm {bottom}% thấp nhất của người cùng lĩnh vực",
+             "Last rating in the bottom {bottom}% of the same field"), low_below=50.0),
     "rating_mean_3y": Template(
         "xếp loại bình quân {v}/3 trong 3 năm gần nhất",
         "average rating of {v}/3 over the last 3 years"),
@@ -231,6 +244,16 @@ TEMPLATES: dict[str, Template] = {
               "no training course in 5 years")),
     "training_score_mean": Template(
         "điểm đào tạo bình quân {v}/100", "average training score of {v}/100", digits=1),
+    "training_score_pctile_field": Template(
+        "điểm đào tạo thuộc nhóm {top}% cao nhất của người cùng lĩnh vực",
+        "Training score in the top {top}% of the same field",
+        low=("điểm đào tạo thuộc nhóm {bottom}% thấp nhất của người cùng lĩnh vực",
+             "Training score in the bottom {bottom}% of the same field"), low_below=50.0),
+    "training_score_pctile_province": Template(
+        "điểm đào tạo thuộc nhóm {top}% cao nhất của tỉnh",
+        "Training score in the top {top}% of the province",
+        low=("điểm đào tạo thuộc nhóm {bottom}% thấp nhất của tỉnh",
+             "Training score in the bottom {bottom}% of the province"), low_below=50.0),
     "training_fail_count": _count(
         "{v} khoá đào tạo không đạt", "failed {v} training course{s}",
         zero=("không có khoá đào tạo nào không đạt", "no failed training course")),

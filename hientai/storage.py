@@ -77,7 +77,15 @@ class Snapshot:
         if not self.has(table):
             return pd.DataFrame({c: pd.Series(dtype=object) for c in wanted})
         path = self.path / "tables" / f"{table}.parquet"
-        return _pandas(pq.read_table(path, columns=wanted, filters=filters))
+        # A snapshot published before a column joined the contract lacks it: missing values.
+        present = set(pq.read_schema(path).names)
+        frame = _pandas(
+            pq.read_table(path, columns=[c for c in wanted if c in present], filters=filters)
+        )
+        absent = {
+            c: pd.Series(None, index=frame.index, dtype=object) for c in wanted if c not in present
+        }
+        return frame.assign(**absent)[wanted] if absent else frame
 
     def read_protected(
         self, *, purpose: ProtectedPurpose, reader: str | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from hientai.contract import vocab as v
@@ -51,6 +52,14 @@ def _training_level_mismatch(df: pd.DataFrame) -> pd.Series:
 
 def _external_category_on_internal(df: pd.DataFrame) -> pd.Series:
     return (df["population"] == "internal") & df["external_category"].notna()
+
+
+def _rating_score_off_scale(df: pd.DataFrame) -> pd.Series:
+    if "rating_score" not in df:  # an extract that keeps no score has nothing to check
+        return pd.Series(False, index=df.index)
+    score = df["rating_score"]
+    top = df["rating_scale_max"] if "rating_scale_max" in df else pd.Series(np.nan, df.index)
+    return score.notna() & (top.isna() | (score > top) | (top <= 0))
 
 
 def _grade_col(description: str) -> Column:
@@ -423,6 +432,31 @@ EVALUATIONS = Table(
             references=ORG_FK,
         ),
         _rating("unit_rating", "The unit's collective rating that year.", required=False),
+        Column(
+            "rating_score",
+            "float",
+            "The rating on the employer's own scale, as given (e.g. 4 on a 1-5 scale), kept "
+            "beside the level it maps to: a scale finer than the four levels is not lost.",
+            required=False,
+            nullable=True,
+            min_value=0,
+        ),
+        Column(
+            "rating_scale_max",
+            "float",
+            "Top of the scale rating_score is on (5 for a 1-5 scale); needed with rating_score.",
+            required=False,
+            nullable=True,
+            min_value=0,
+        ),
+    ),
+    rules=(
+        RowRule(
+            name="rating_score_within_scale",
+            columns=("rating_score", "rating_scale_max"),
+            message="rating_score is given without rating_scale_max, or above it",
+            violated=_rating_score_off_scale,
+        ),
     ),
 )
 

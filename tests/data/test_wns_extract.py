@@ -62,8 +62,13 @@ def test_values_are_mapped_onto_the_contract(
     people = snap.read("people").set_index("person_id")
     assert people.loc[person, "education_level"] == "master"
     assert people.loc[person, "hire_date"].year == 2018 - 8
-    ratings = snap.read("evaluations").set_index("person_id")["rating"]
-    assert ratings[person] == "excellent"
+    ratings = snap.read("evaluations").set_index("person_id")
+    assert ratings.loc[person, "rating"] == "excellent"
+    # The 1-5 score is kept beside the level: 1 and 2 share a level but not a score.
+    assert ratings.loc[person, ["rating_score", "rating_scale_max"]].tolist() == [5.0, 5.0]
+    by_score = ratings.groupby("rating_score")["rating"].agg(lambda r: set(r.astype(str)))
+    assert by_score.loc[1.0] == by_score.loc[2.0] == {"not_completed"}
+    assert ratings["rating_score"].isna().sum() == raw["previous_year_rating"].isna().sum()
     promoted = snap.read("assignments").query("reason == 'promotion'")
     assert len(promoted) == int(raw["is_promoted"].sum()) == 4_668
     kpis = snap.read("outputs")
@@ -97,8 +102,10 @@ def test_the_real_extract_trains_and_reports_auc_and_f1(
 ) -> None:
     """Reference (README of the extract): ROC-AUC 0.913, best F1 0.556 for a default LightGBM
     on the raw columns, which include age, department and region. hientai's features exclude
-    age by design and keep neither department nor region as features, so it scores lower on
-    this extract (measured: docs/model-selection.md); this test pins the measured level."""
+    age by design and keep neither department nor region as features; they compare people
+    with peers of the same field and region instead (training score percentile within the
+    department above all), which lifted seed 0 from 0.833 / 0.366 to 0.904 / 0.507
+    (docs/model-selection.md); this test pins that level."""
     _, snap, raw = wns
     tables = {name: snap.read(name) for name in snap.tables}
     features = build_features(tables, "2018-01-01")
@@ -106,5 +113,5 @@ def test_the_real_extract_trains_and_reports_auc_and_f1(
     y = features["person_id"].astype(str).isin(promoted).to_numpy().astype(int)
     result = stratified_holdout(features, y, model_features(), seed=0)
     assert result.n_test == pytest.approx(0.2 * len(raw), abs=1)
-    assert 0.80 < result.roc_auc < 0.913, result
-    assert 0.30 < result.best_f1 < 0.556, result
+    assert 0.895 < result.roc_auc < 0.913, result
+    assert 0.49 < result.best_f1 < 0.556, result

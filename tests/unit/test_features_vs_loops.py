@@ -227,9 +227,13 @@ def _ratings(x: Extract, pid: str, z: dict[tuple[str, int], float]) -> dict[str,
         return statistics.linear_regression([y for y, _ in pairs], [s for _, s in pairs]).slope
 
     units = [(e["year"], POINTS[e["unit_rating"]]) for e in rows if e["unit_rating"] is not None]
+    scored = [e for e in rows if e.get("rating_score") is not None]
     both3 = [e for e in rows if e["rating"] and e["unit_rating"] and e["year"] >= x.as_of.year - 3]
     return {
         "rating_last": rated[-1][1] if rated else NAN,
+        "rating_score_last": scored[-1]["rating_score"] / scored[-1]["rating_scale_max"]
+        if scored
+        else NAN,
         "rating_mean_3y": _mean([s for _, s in last3]),
         "rating_mean_5y": _mean([s for _, s in last5]),
         "rating_trend_3y": trend(last3),
@@ -437,7 +441,7 @@ def reference_features(tables: dict[str, pd.DataFrame], as_of: date) -> dict[str
         pid = person["person_id"]
         province = placement[pid]["province"]
         same_province = [kpi[q] for q in kpi if placement[q]["province"] == province]
-        row = {
+        row: Row = {
             **placement[pid],
             "population": person["population"],
             **_performance(x, pid),
@@ -451,11 +455,49 @@ def reference_features(tables: dict[str, pd.DataFrame], as_of: date) -> dict[str
             **_integrity(x, pid),
             **_profile(person),
         }
+        out[pid] = row
+    _add_peer_percentiles(x, out, placement)
+    for row in out.values():
         for indicator in MISSING_INDICATORS:
             members = [f.name for f in CATALOG if f.dimension == indicator.dimension]
             row[indicator.name] = float(all(math.isnan(row[m]) for m in members))
-        out[pid] = row
     return out
+
+
+def _add_peer_percentiles(x: Extract, out: dict[str, Row], placement: dict[str, Row]) -> None:
+    """Percentiles among the population of the same field or province (unknown group: NaN).
+
+    The rating compared is the last one on the finest scale known: the score as a share of its
+    scale's top where there is one, else the level out of 3 (the catalog's "finest scale").
+    """
+    field = {p["person_id"]: p.get("field") for p in x.people}
+    province = {pid: p["province"] for pid, p in placement.items()}
+
+    def finest(row: Row) -> float:
+        score = row["rating_score_last"]
+        return row["rating_last"] / 3 if math.isnan(score) else score
+
+    own = {
+        pid: {
+            "training_score_mean": row["training_score_mean"],
+            "kpi_achievement_3y": row["kpi_achievement_3y"],
+            "rating": finest(row),
+        }
+        for pid, row in out.items()
+    }
+    wanted = {
+        "training_score_pctile_field": ("training_score_mean", field),
+        "training_score_pctile_province": ("training_score_mean", province),
+        "rating_pctile_field": ("rating", field),
+        "kpi_achievement_pctile_field": ("kpi_achievement_3y", field),
+    }
+    for pid, row in out.items():
+        for name, (feature, group) in wanted.items():
+            if group[pid] is None:
+                row[name] = NAN
+                continue
+            peers = [own[q][feature] for q in out if group[q] == group[pid]]
+            row[name] = _percentile(own[pid][feature], peers)
 
 
 # --- the comparison ------------------------------------------------------------------------
@@ -496,8 +538,23 @@ def _on_the_edges(tables: dict[str, pd.DataFrame], as_of: date) -> dict[str, pd.
     return out
 
 
+def _with_fields_and_scores(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Give people several fields (some unknown) and most ratings a score on a 1-5 or 1-10
+    scale, so that peer groups and the finer scale have something to tell apart."""
+    people, evaluations = tables["people"], tables["evaluations"]
+    fields = ["law", "economics", "medicine", None]
+    scale = np.where(np.arange(len(evaluations)) % 3 == 0, 10.0, 5.0)
+    score = (np.arange(len(evaluations)) * 7 % scale.astype(int) + 1).astype("float64")
+    score[np.arange(len(evaluations)) % 5 == 0] = np.nan  # not every rating keeps its score
+    return {
+        **tables,
+        "people": people.assign(field=[fields[i % 4] for i in range(len(people))]),
+        "evaluations": evaluations.assign(rating_score=score, rating_scale_max=scale),
+    }
+
+
 def _tables(seed: int, as_of: date, variant: str) -> dict[str, pd.DataFrame]:
-    tables = random_extract(seed)
+    tables = _with_fields_and_scores(random_extract(seed))
     if variant == "dates_on_the_edges":
         tables = _on_the_edges(tables, as_of)
     if variant == "without_optional_tables":
