@@ -102,4 +102,10 @@ def rating_score_features(pit: PointInTime) -> dict[str, np.ndarray]:
     year = evaluations["year"].to_numpy(dtype="float64", na_value=np.nan)
     known = ~np.isnan(share)
     pid = evaluations["pid"].to_numpy()
-    return {"rating_score_last": group_last(pid[known], year[known], share[known], pit.n)}
+    last = group_last(pid[known], year[known], share[known], pit.n)
+    # An older score must not stand for a newer level (a unit that stopped keeping scores).
+    rated = evaluations["rating"].notna().to_numpy() & ~np.isnan(year)
+    last_rated_year = group_last(pid[rated], year[rated], year[rated], pit.n)
+    last_score_year = group_last(pid[known], year[known], year[known], pit.n)
+    current = np.isnan(last_rated_year) | (last_score_year >= last_rated_year)
+    return {"rating_score_last": np.where(current, last, np.nan)}

@@ -296,7 +296,8 @@ def train(
         )
         return
     held_out = (
-        f"{settings.training.holdout_share:.0%} of people held out at {result['as_of_dates'][-1]}"
+        f"{settings.training.holdout_share:.0%} of people held out at "
+        + ", ".join(result["as_of_dates"])
         if result.get("split") == "people"
         else f"held-out {result['as_of_dates'][-1]}"
     )

@@ -237,7 +237,8 @@ def _scheduler(config: Path | None, host: str, port: int) -> Any:
     root = project_root()
     if root is None:
         raise _fail("no project folder (one holding conf/hientai.yaml) here or in HIENTAI_HOME")
-    return Scheduler(root, _settings(config).data_dir / "scheduler", host=host, port=port)
+    state = _settings(config).data_dir / "scheduler"  # pass the same --config to down
+    return Scheduler(root, state, host=host, port=port, config=config)
 
 
 @schedule_app.command("up")

@@ -42,6 +42,16 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), to tell a process id the
+    system has given to someone else since (after a reboot) from ours."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22; the name in () may hold spaces
+
+
 @dataclass(frozen=True)
 class Scheduler:
     root: Path  # the project folder: HIENTAI_HOME of the deployments' pull step
@@ -49,6 +59,7 @@ class Scheduler:
     host: str = "127.0.0.1"
     port: int = 4200
     pool: str = POOL
+    config: Path | None = None  # a settings file of the user's: every flow run gets it too
 
     @property
     def api_url(self) -> str:
@@ -59,22 +70,32 @@ class Scheduler:
         return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        return os.environ | {
-            "PREFECT_HOME": str(self.state_dir / "prefect"),
-            "PREFECT_API_URL": self.api_url,
-            "PREFECT_SERVER_ANALYTICS_ENABLED": os.environ.get(
-                "PREFECT_SERVER_ANALYTICS_ENABLED", "false"
-            ),
-            "PREFECT_CLI_PROMPT": "false",
-            "HIENTAI_HOME": str(self.root),
-        }
+        return (
+            os.environ
+            | {
+                "PREFECT_HOME": str(self.state_dir / "prefect"),
+                "PREFECT_API_URL": self.api_url,
+                "PREFECT_SERVER_ANALYTICS_ENABLED": os.environ.get(
+                    "PREFECT_SERVER_ANALYTICS_ENABLED", "false"
+                ),
+                "PREFECT_CLI_PROMPT": "false",
+                "HIENTAI_HOME": str(self.root),
+            }
+            | ({"HIENTAI_CONFIG": str(self.config.resolve())} if self.config else {})
+        )
 
     def _pid(self, name: str) -> int | None:
+        """The process id of our server or worker if it still runs: the id recorded with its
+        start time, both matching (a reused id after a reboot is not ours)."""
         path = self.state_dir / f"{name}.pid"
         try:
-            return int(path.read_text(encoding="utf-8").strip())
+            pid_text, _, started = path.read_text(encoding="utf-8").strip().partition(" ")
+            pid = int(pid_text)
         except (FileNotFoundError, ValueError):
             return None
+        if not _alive(pid) or (started and _start_time(pid) not in (None, started)):
+            return None
+        return pid
 
     def _start(self, name: str, args: list[str]) -> int:
         log = (self.state_dir / f"{name}.log").open("a", encoding="utf-8")
@@ -88,7 +109,8 @@ class Scheduler:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # outlives this command; `down` stops its group
             )
-        (self.state_dir / f"{name}.pid").write_text(str(process.pid), encoding="utf-8")
+        started = _start_time(process.pid) or ""
+        (self.state_dir / f"{name}.pid").write_text(f"{process.pid} {started}", encoding="utf-8")
         return process.pid
 
     def _run(self, step: str, args: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -116,7 +138,8 @@ class Scheduler:
 
     def up(self, say: Callable[[str], None], *, timeout_s: float = 300) -> None:
         (self.state_dir / "prefect").mkdir(parents=True, exist_ok=True)
-        if _alive(self._pid("server")) and self.healthy():
+        if self._pid("server") is not None:
+            self._wait_healthy(timeout_s)  # ours, perhaps still starting: never a second one
             say(f"server: already running at {self.ui_url}")
         else:
             self._start(
@@ -132,7 +155,7 @@ class Scheduler:
             say(f"work pool {self.pool}: exists")
         self._run("deploying", ["deploy", "--all", "--no-prompt"], cwd=self.root)
         say("deployments: nightly (01:00), retrain (02:00 on the 1st), ingest, build-features")
-        if _alive(self._pid("worker")):
+        if self._pid("worker") is not None:
             say("worker: already running")
         else:
             self._start("worker", ["worker", "start", "--pool", self.pool])
@@ -153,7 +176,7 @@ class Scheduler:
     def down(self, say: Callable[[str], None], *, grace_s: float = 30) -> None:
         for name in ("worker", "server"):
             pid = self._pid(name)
-            if pid is None or not _alive(pid):
+            if pid is None:
                 say(f"{name}: not running")
             else:
                 _stop_group(pid, grace_s)
@@ -162,8 +185,8 @@ class Scheduler:
 
     def status(self) -> dict[str, object]:
         return {
-            "server": _alive(self._pid("server")) and self.healthy(),
-            "worker": _alive(self._pid("worker")),
+            "server": self._pid("server") is not None and self.healthy(),
+            "worker": self._pid("worker") is not None,
             "ui": self.ui_url,
             "api": self.api_url,
             "logs": str(self.state_dir),

@@ -323,7 +323,7 @@ def project_root(start: Path | None = None) -> Path | None:
     (the current folder) holding ``conf/hientai.yaml``, else the source checkout this package
     was installed from (an editable install), else None. A notebook's kernel runs in
     ``notebooks/`` and a Prefect worker wherever it was started: both find the same root."""
-    if HOME_ENV in os.environ:
+    if os.environ.get(HOME_ENV):
         home = Path(os.environ[HOME_ENV]).expanduser().resolve()
         if not home.is_dir():
             raise SettingsError(f"{HOME_ENV}={os.environ[HOME_ENV]}: no such folder")
@@ -355,7 +355,7 @@ def load_settings(path: Path | None = None) -> Settings:
         if not isinstance(loaded, dict):
             raise SettingsError(f"{source}: expected a mapping of settings at the top level")
         raw = loaded
-    if DATA_DIR_ENV in os.environ:
+    if os.environ.get(DATA_DIR_ENV):
         raw["data_dir"] = os.environ[DATA_DIR_ENV]
     if TODAY_ENV in os.environ:
         raw["today"] = os.environ[TODAY_ENV]
@@ -363,7 +363,42 @@ def load_settings(path: Path | None = None) -> Settings:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise SettingsError(f"{source}: {validation_problems(exc)}") from None
-    if settings.data_dir.is_absolute():
-        return settings
-    base = root or Path.cwd()
-    return settings.model_copy(update={"data_dir": (base / settings.data_dir.expanduser())})
+    return _anchored(settings, root or _config_home(chosen) or Path.cwd())
+
+
+def _config_home(chosen: Path | None) -> Path | None:
+    """Outside any project, a settings file's own project: the folder holding its conf/."""
+    if chosen is None:
+        return None
+    folder = chosen.resolve().parent
+    return folder.parent if folder.name == "conf" else folder
+
+
+def _anchored(settings: Settings, base: Path) -> Settings:
+    """Relative paths of the settings (data folder, SQLite URLs, artifact folder) resolved
+    against ``base``, so no command, notebook or worker follows its current folder."""
+
+    def path(value: Path) -> Path:
+        value = value.expanduser()
+        return value if value.is_absolute() else base / value
+
+    def url(value: str | None) -> str | None:
+        prefix = "sqlite:///"
+        if value is None or not value.startswith(prefix) or value.startswith(prefix + "/"):
+            return value  # not SQLite, or already absolute
+        name = value.removeprefix(prefix)
+        return value if name in ("", ":memory:") else f"{prefix}{path(Path(name))}"
+
+    training, nightly = settings.training, settings.nightly
+    location = training.artifact_location
+    if location is not None and "://" not in location:
+        location = path(Path(location)).as_uri()
+    return settings.model_copy(
+        update={
+            "data_dir": path(settings.data_dir),
+            "training": training.model_copy(
+                update={"tracking_uri": url(training.tracking_uri), "artifact_location": location}
+            ),
+            "nightly": nightly.model_copy(update={"app_db_url": url(nightly.app_db_url)}),
+        }
+    )

@@ -49,7 +49,12 @@ class Registered:
 def connect(settings: Settings) -> MlflowClient:
     """The tracking and registry client. The data folder must exist (ingestion makes it): a
     command started from the wrong folder must not start a new, empty registry there."""
-    settings.require_data_dir()
+    if settings.training.tracking_uri is None:  # the store in the data folder
+        settings.require_data_dir()
+    elif settings.tracking_uri.startswith("sqlite:///"):  # a store of its own: make its folder
+        Path(settings.tracking_uri.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.tracking_uri)
     return MlflowClient(settings.tracking_uri, settings.tracking_uri)

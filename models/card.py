@@ -44,9 +44,9 @@ def _table(frame: pd.DataFrame) -> str:
 SPLIT_TEXT = {
     "time": "Split by time, never at random.",
     "people": (
-        "The extract has one usable date, so a stratified share of its people was held out at "
-        "that same date: these figures measure fit to that moment, not prediction of a later "
-        "period (a history of several dates gives that guarantee)."
+        "A stratified share of the people was held out at the same date(s) as training (an "
+        "extract without a later period to hold out): these figures measure fit to that "
+        "moment, not prediction of a later period (a time split over several dates does)."
     ),
 }
 

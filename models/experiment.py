@@ -141,13 +141,13 @@ def pooled_merit(score: np.ndarray, potential: np.ndarray, high_cut: float) -> d
 
 
 def _calibration_rows(train: pd.DataFrame, config: ExperimentConfig) -> np.ndarray:
-    """Rows the isotonic calibration is fitted on: the latest training date, or (one date) a
-    seeded fifth of the training rows."""
-    if config.split == "people":
-        chosen = np.zeros(len(train), dtype=bool)
+    """Rows the isotonic calibration is fitted on: the latest training date, or (people
+    hold-out) every row of a seeded fifth of the training people."""
+    if config.split == "people":  # by person, as the hold-out: no one on both sides
+        people = np.sort(train["person_id"].astype(str).unique())
         rng = np.random.default_rng(config.seed)
-        chosen[rng.permutation(len(train))[: max(len(train) // 5, 1)]] = True
-        return chosen
+        chosen = rng.permutation(people)[: max(len(people) // 5, 1)]
+        return train["person_id"].astype(str).isin(chosen).to_numpy()
     return (train["as_of"] == train["as_of"].max()).to_numpy()
 
 
@@ -175,7 +175,7 @@ def run_experiment(
     # training rows is only what the split, cohorts and labels need.
     X = frame.iloc[train_rows, [frame.columns.get_loc(c) for c in names]].reset_index(drop=True)
     split = TimeSplit(
-        frame[["as_of", "province", "label"]].iloc[train_rows].reset_index(drop=True),
+        frame[["person_id", "as_of", "province", "label"]].iloc[train_rows].reset_index(drop=True),
         frame.iloc[valid_rows].reset_index(drop=True),
     )
     train_groups = groups.iloc[train_rows].reset_index(drop=True)

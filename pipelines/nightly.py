@@ -95,9 +95,12 @@ def nightly(
     night = night_of(as_of)
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
-    settings.runs_dir.mkdir(parents=True, exist_ok=True)
     if extract is None:
-        SnapshotStore(settings.snapshots_dir).open(snapshot_id)  # no snapshot: fail plainly
+        # Resolved once: a snapshot published while the night runs must not mix in.
+        settings.require_data_dir()
+        snapshot_id = SnapshotStore(settings.snapshots_dir).open(snapshot_id).id
+    # Only ingestion may start a data folder: a night with an extract is one.
+    settings.runs_dir.mkdir(parents=True, exist_ok=True)
     attempt = run_log.begin(settings, "nightly", night=night)
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix=".work-", dir=settings.runs_dir) as workdir:

@@ -126,8 +126,9 @@ def _record_hook(status: Status, flow: Any, flow_run: Any, state: Any) -> None:
                 str(flow_run.id),
                 flow.name,
                 "deployment" if flow_run.deployment_id else "local",
-                flow_run.parameters.get("as_of"),
-                runtime.deployment.name,
+                _night_or_none(flow_run.parameters.get("as_of")),
+                runtime.deployment.name
+                or (str(flow_run.deployment_id) if flow_run.deployment_id else None),
             )
             now = dt.datetime.now(dt.UTC)
             started = flow_run.start_time or now
@@ -139,6 +140,14 @@ def _record_hook(status: Status, flow: Any, flow_run: Any, state: Any) -> None:
             flow_run.id,
             flow_run.name,
         )
+
+
+def _night_or_none(as_of: object) -> str | None:
+    """The night a failed run was asked for, if it was a date (a bad one is in the reason)."""
+    try:
+        return dt.date.fromisoformat(str(as_of)).isoformat() if as_of else None
+    except ValueError:
+        return None
 
 
 def on_failure(flow: Any, flow_run: Any, state: Any) -> None:

@@ -231,8 +231,9 @@ def _ratings(x: Extract, pid: str, z: dict[tuple[str, int], float]) -> dict[str,
     both3 = [e for e in rows if e["rating"] and e["unit_rating"] and e["year"] >= x.as_of.year - 3]
     return {
         "rating_last": rated[-1][1] if rated else NAN,
+        # The last score, unless a newer year has a level without one.
         "rating_score_last": scored[-1]["rating_score"] / scored[-1]["rating_scale_max"]
-        if scored
+        if scored and (not rated or scored[-1]["year"] >= rated[-1][0])
         else NAN,
         "rating_mean_3y": _mean([s for _, s in last3]),
         "rating_mean_5y": _mean([s for _, s in last5]),

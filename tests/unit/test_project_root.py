@@ -115,3 +115,42 @@ def test_mlflow_artifacts_go_to_the_data_folder(
     location = client.get_experiment_by_name("probe").artifact_location
     assert location == (root / "data" / "mlartifacts" / "probe").resolve().as_uri()
     assert sorted(p.name for p in (root / "notebooks").iterdir()) == []
+
+
+def test_relative_sqlite_urls_and_artifact_folder_follow_the_root_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    (root / "conf" / "hientai.yaml").write_text(
+        "data_dir: data\n"
+        "training: {tracking_uri: 'sqlite:///store/mlflow.db', artifact_location: arts}\n"
+        "nightly: {app_db_url: 'sqlite:///store/app.db'}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(root / "notebooks")
+    settings = load_settings()
+    base = root.resolve()
+    assert settings.tracking_uri == f"sqlite:///{base}/store/mlflow.db"
+    assert settings.app_db_url == f"sqlite:///{base}/store/app.db"
+    assert settings.artifact_location == (base / "arts").as_uri()
+
+
+def test_outside_any_project_a_config_in_conf_anchors_its_own_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hientai.settings as module
+
+    root = _project(tmp_path)
+    monkeypatch.setattr(module, "project_root", lambda start=None: None)  # no checkout either
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(root / "conf" / "hientai.yaml").data_dir == root.resolve() / "data"
+
+
+def test_empty_environment_variables_are_unset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path)
+    monkeypatch.chdir(root / "notebooks")
+    monkeypatch.setenv(HOME_ENV, "")
+    monkeypatch.setenv(DATA_DIR_ENV, "")
+    assert load_settings().data_dir == root.resolve() / "data"
