@@ -65,7 +65,9 @@ def test_schedule_up_then_down(tmp_path: Path) -> None:
         assert again.returncode == 0, again.stdout + again.stderr
         assert "server: already running" in again.stdout
         assert "worker: already running" in again.stdout
-        pids = [int((state / f"{name}.pid").read_text()) for name in ("server", "worker")]
+        pids = [
+            int((state / f"{name}.pid").read_text().split()[0]) for name in ("server", "worker")
+        ]
     finally:
         down = _hientai("schedule", "down", "--port", port, env=env, cwd=tmp_path)
     assert down.returncode == 0, down.stdout + down.stderr
