@@ -65,6 +65,10 @@ def _iso(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
+def _clipped(reason: str | None) -> str | None:
+    return None if reason is None else reason[:4000]
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -85,6 +89,20 @@ class Attempt:
     night: str | None = None
     deployment: str | None = None
 
+    def row(self, status: Status, started_at: dt.datetime, *, host: str, pid: int) -> dict:
+        """The attempt as a ``flow_runs`` row that has not ended."""
+        return {
+            "attempt_id": self.attempt_id,
+            "flow": self.flow,
+            "night": self.night,
+            "status": status,
+            "trigger": self.trigger,
+            "deployment": self.deployment,
+            "started_at": _iso(started_at),
+            "host": host,
+            "pid": pid,
+        }
+
 
 class FlowRunLog:
     """Reads and writes ``flow_runs`` of an application database."""
@@ -95,17 +113,9 @@ class FlowRunLog:
 
     def start(self, attempt: Attempt, *, started_at: dt.datetime | None = None) -> None:
         """Record an attempt as running (a retried attempt id starts over)."""
-        row = {
-            "attempt_id": attempt.attempt_id,
-            "flow": attempt.flow,
-            "night": attempt.night,
-            "status": "running",
-            "trigger": attempt.trigger,
-            "deployment": attempt.deployment,
-            "started_at": _iso(started_at or _now()),
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-        }
+        row = attempt.row(
+            "running", started_at or _now(), host=socket.gethostname(), pid=os.getpid()
+        )
         with self.db.engine.begin() as conn:
             conn.execute(self.table.delete().where(self.table.c.attempt_id == attempt.attempt_id))
             conn.execute(self.table.insert(), [row])
@@ -137,7 +147,7 @@ class FlowRunLog:
                 "duration_s": round(
                     (finished - dt.datetime.fromisoformat(started)).total_seconds(), 1
                 ),
-                "reason": None if reason is None else reason[:4000],
+                "reason": _clipped(reason),
             }
             extra = {"snapshot_id": snapshot_id, "model_version": model_version, "night": night}
             values |= {k: v for k, v in extra.items() if v is not None}
@@ -162,26 +172,11 @@ class FlowRunLog:
             ).first()
             if known is not None:
                 return False
-            duration = None if finished_at is None else (finished_at - started_at).total_seconds()
-            conn.execute(
-                table.insert(),
-                [
-                    {
-                        "attempt_id": attempt.attempt_id,
-                        "flow": attempt.flow,
-                        "night": attempt.night,
-                        "status": status,
-                        "trigger": attempt.trigger,
-                        "deployment": attempt.deployment,
-                        "started_at": _iso(started_at),
-                        "finished_at": None if finished_at is None else _iso(finished_at),
-                        "duration_s": None if duration is None else round(duration, 1),
-                        "reason": None if reason is None else reason[:4000],
-                        "host": "?",
-                        "pid": 0,
-                    }
-                ],
-            )
+            row = attempt.row(status, started_at, host="?", pid=0)
+            if finished_at is not None:
+                seconds = (finished_at - started_at).total_seconds()
+                row |= {"finished_at": _iso(finished_at), "duration_s": round(seconds, 1)}
+            conn.execute(table.insert(), [row | {"reason": _clipped(reason)}])
         return True
 
     def recent(self, *, limit: int = 30, since: str | None = None) -> pd.DataFrame:

@@ -95,10 +95,12 @@ def nightly(
     night = night_of(as_of)
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
+    store = SnapshotStore(settings.snapshots_dir)
     if extract is None:
         # Resolved once: a snapshot published while the night runs must not mix in.
         settings.require_data_dir()
-        snapshot_id = SnapshotStore(settings.snapshots_dir).open(snapshot_id).id
+        snapshot = store.open(snapshot_id)
+        snapshot_id = snapshot.id
     # Only ingestion may start a data folder: a night with an extract is one.
     settings.runs_dir.mkdir(parents=True, exist_ok=True)
     attempt = run_log.begin(settings, "nightly", night=night)
@@ -106,8 +108,8 @@ def nightly(
     with tempfile.TemporaryDirectory(prefix=".work-", dir=settings.runs_dir) as workdir:
         if extract is not None:
             report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
-            snapshot_id = str(report["snapshot_id"])
-        snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+            snapshot = store.open(str(report["snapshot_id"]))
+            snapshot_id = snapshot.id
         features_as_of = features_date(snapshot, night)
         if note := stale_note(snapshot, night, features_as_of):
             logger.warning(note)

@@ -182,12 +182,7 @@ def _arithmetic(values: pd.Series, *, multiply: float | None, add: float | None)
     """``value * multiply + add`` where the cell is a number; other cells pass unchanged."""
     numbers = to_numbers(values)
     result = numbers * (1.0 if multiply is None else multiply) + (add or 0.0)
-    ok = numbers.notna().to_numpy()
-    if not (values.notna().to_numpy() & ~ok).any():
-        return result
-    out = values.astype(object).copy()
-    out[ok] = result[ok].to_numpy(dtype=object)
-    return out
+    return _where_read(values, result, numbers.notna().to_numpy())
 
 
 def _dates(values: pd.Series, spec: ColumnSpec) -> pd.Series:
@@ -199,7 +194,12 @@ def _dates(values: pd.Series, spec: ColumnSpec) -> pd.Series:
         result: pd.Series = getattr(parsed.dt, spec.date_part).astype("Int64")
     else:
         result = parsed
-    ok = parsed.notna().to_numpy()
+    return _where_read(values, result, parsed.notna().to_numpy())
+
+
+def _where_read(values: pd.Series, result: pd.Series, ok: np.ndarray) -> pd.Series:
+    """``result`` where a cell was read (``ok``); the original cell elsewhere, so that
+    validation names the value it could not read."""
     if not (values.notna().to_numpy() & ~ok).any():
         return result
     out = values.astype(object).copy()
