@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hientai.appdb import AppDB
 from hientai.settings import load_settings
 from models.baselines import seniority_plus_rating
 from models.eligibility import eligible_rows
 from pipelines.merit import latent_potential
 from pipelines.nightly_publish import read_manifest
 from pipelines.nightly_stages import feature_frame, night_candidates, night_pools
+from pipelines.results_db import ResultsDB
 
 
 def main() -> None:
@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--night", default=None)
     args = parser.parse_args()
     settings = load_settings()
-    db = AppDB(settings.app_db_url)
+    db = ResultsDB(settings.app_db_url)
     run = db.run(args.night)
     assert run is not None, "no night published"
     manifest = read_manifest(Path(run["report_file"]).parent)

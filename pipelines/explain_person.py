@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from hientai.appdb import AppDB
 from hientai.featurestore import FEATURES_FILE
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
@@ -26,6 +25,7 @@ from models.local_explain import development_suggestions, explain_rows, referenc
 from models.pools import NOBODY_ELIGIBLE_FOR, why_nobody_eligible
 from pipelines.nightly_publish import read_manifest
 from pipelines.nightly_stages import feature_frame, night_candidates
+from pipelines.results_db import ResultsDB
 
 NO_NIGHT = "no night {which}published in {url}; run `hientai nightly` first"
 NOT_IN_POPULATION = "{person} is not in the population scored on {night} (snapshot {snapshot})"
@@ -49,7 +49,7 @@ def explain_person(
     settings: Settings, person_id: str, *, pool_id: str | None = None, night: str | None = None
 ) -> dict[str, Any]:
     settings.require_data_dir()
-    db = AppDB(settings.app_db_url)
+    db = ResultsDB(settings.app_db_url)
     db.create_schema()
     run = db.run(night)
     if run is None:
@@ -93,7 +93,7 @@ def explain_person(
 
 def _pool_status(
     settings: Settings,
-    db: AppDB,
+    db: ResultsDB,
     run: dict[str, Any],
     folder: Path,
     row: pd.DataFrame,

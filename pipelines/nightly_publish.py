@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from hientai.appdb import FRAME_COLUMNS, MANIFEST_FIELDS, AppDB
 from hientai.atomic import FolderSwap, freeze, remove_folder, write_json
-from hientai.flowruns import FlowRunLog
-from hientai.report import write_excel, write_html
 from hientai.settings import Settings
 from models.night_diff import night_diff
+from pipelines.flowruns import FlowRunLog
+from pipelines.report import write_excel, write_html
+from pipelines.results_db import FRAME_COLUMNS, MANIFEST_FIELDS, ResultsDB
 
 REPORT_FILE, EXCEL_FILE = "report.html", "shortlists.xlsx"
 FRAMES = ("pools", "entries", "explanations", "fairness", "warnings")
@@ -57,7 +57,7 @@ def _frames(workdir: Path) -> dict[str, pd.DataFrame]:
 
 
 def diff_frame(
-    db: AppDB, entries: pd.DataFrame, pools: pd.DataFrame, workdir: Path
+    db: ResultsDB, entries: pd.DataFrame, pools: pd.DataFrame, workdir: Path
 ) -> pd.DataFrame:
     """Tonight against the night the shortlist stage compared with (one lookup, kept in the
     work folder, so a night published meanwhile cannot mix two previous nights)."""
@@ -75,7 +75,7 @@ def diff_frame(
 def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict[str, Any]:
     """Write the report and exports, then the database, all or nothing; returns the paths."""
     night = manifest["night"]
-    db = AppDB(settings.app_db_url)
+    db = ResultsDB(settings.app_db_url)
     db.create_schema()
     frames = _frames(workdir)
     frames["diff"] = diff_frame(db, frames["entries"], frames["pools"], workdir)

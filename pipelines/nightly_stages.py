@@ -19,7 +19,6 @@ import pandas as pd
 
 from features.build import KEY_COLUMNS
 from hientai import tracking
-from hientai.appdb import FRAME_COLUMNS, AppDB
 from hientai.featurestore import FeatureStore
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
@@ -56,6 +55,7 @@ from models.shortlist import (
     run_audit,
 )
 from models.shortlist_fairness import AuditThresholds
+from pipelines.results_db import FRAME_COLUMNS, ResultsDB
 
 WARNING_FEATURES = [
     "rating_trend_3y",
@@ -220,7 +220,7 @@ def leaver_status(
 ) -> tuple[str | None, pd.DataFrame]:
     """The previous night's run id, and tonight's facts about everyone on its shortlists."""
     columns = ["pool_id", "person_id", "in_population", "pool_open", "failed_rules", "score"]
-    db = AppDB(settings.app_db_url)
+    db = ResultsDB(settings.app_db_url)
     db.create_schema()
     previous = db.previous_run(night)
     if previous is None:

@@ -1,4 +1,4 @@
-"""The flows' side of the run history (hientai.flowruns): begin, end, and Prefect's hooks.
+"""The flows' side of the run history (pipelines.flowruns): begin, end, and Prefect's hooks.
 
 A flow calls ``begin`` once its settings are known and ``end`` when it has done its work;
 ``on_failure``, ``on_crashed`` and ``on_cancellation`` are Prefect state hooks that record how
@@ -15,9 +15,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from hientai.appdb import AppDB
-from hientai.flowruns import Attempt, FlowRunLog, Status
 from hientai.settings import Settings, load_settings
+from pipelines.flowruns import Attempt, FlowRunLog, Status
+from pipelines.results_db import ResultsDB
 
 LOOKBACK_DAYS = 30
 _PREFECT_STATUS: dict[str, Status] = {
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def _history(settings: Settings) -> FlowRunLog:
     settings.require_data_dir()
-    db = AppDB(settings.app_db_url)
+    db = ResultsDB(settings.app_db_url)
     db.create_schema()
     return FlowRunLog(db)
 

@@ -16,11 +16,11 @@ import json
 
 import matplotlib.pyplot as plt
 
-from hientai.appdb import AppDB
 from hientai.settings import load_settings
+from pipelines.results_db import ResultsDB
 
 settings = load_settings()
-db = AppDB(settings.app_db_url)
+db = ResultsDB(settings.app_db_url)
 run = db.run()
 assert run is not None, "no night published yet: run `make demo` or `hientai nightly`"
 fairness = db.read("fairness", run["run_id"])

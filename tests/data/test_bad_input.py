@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from hientai.cli import app
 from hientai.ingest import IngestError, IngestReport, load_mapping, run_batch
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
+from hientai_app.cli import app
 from tests.conftest import N_PEOPLE, tiny_tables, write_tables
 
 STRICT = {"max_rejection_rate": 0.0}

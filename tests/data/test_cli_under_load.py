@@ -14,7 +14,7 @@ import pytest
 pytestmark = [pytest.mark.xdist_group("prefect"), pytest.mark.slow]
 
 BURN = "while True:\n    pass\n"
-COMMAND = [sys.executable, "-m", "hientai", "features", "--as-of", "2025-01-01", "--json"]
+COMMAND = [sys.executable, "-m", "hientai_app", "features", "--as-of", "2025-01-01", "--json"]
 
 
 def test_a_flow_from_the_cli_starts_on_a_busy_machine_with_a_new_prefect_home(

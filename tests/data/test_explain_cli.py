@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hientai.appdb import AppDB
-from hientai.cli import app
 from hientai.settings import load_settings
+from hientai_app.cli import app
+from pipelines.results_db import ResultsDB
 
 pytestmark = pytest.mark.xdist_group("prefect")
 RUNNER = CliRunner()
@@ -24,7 +24,7 @@ def _explain(config: Path, *args: str) -> dict:
 
 def test_explain_a_shortlisted_person(first_night: dict, trained_world: tuple[Path, Path]) -> None:
     config, _ = trained_world
-    db = AppDB(load_settings(config).app_db_url)
+    db = ResultsDB(load_settings(config).app_db_url)
     run = db.run(first_night["night"])
     assert run is not None
     entries = db.read("entries", run["run_id"])
@@ -43,7 +43,7 @@ def test_explain_says_which_rule_keeps_someone_off(
     first_night: dict, trained_world: tuple[Path, Path]
 ) -> None:
     config, _ = trained_world
-    db = AppDB(load_settings(config).app_db_url)
+    db = ResultsDB(load_settings(config).app_db_url)
     run = db.run(first_night["night"])
     assert run is not None
     entries = db.read("entries", run["run_id"])
@@ -70,7 +70,7 @@ def test_explain_errors_are_plain(first_night: dict, trained_world: tuple[Path, 
 
 
 def _any_person(config: Path) -> str:
-    db = AppDB(load_settings(config).app_db_url)
+    db = ResultsDB(load_settings(config).app_db_url)
     run = db.run()
     assert run is not None
     return str(db.read("entries", run["run_id"])["person_id"].iloc[0])

@@ -9,11 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import hientai.cli_mapping  # noqa: F401  (registers `hientai mapping`)
-from hientai.cli import app
 from hientai.ingest import IngestReport, Mapping, load_mapping, run_batch
 from hientai.settings import Settings
 from hientai.storage import Snapshot, SnapshotStore
+from hientai_app.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"

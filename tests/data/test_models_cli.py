@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from hientai.cli import app
 from hientai.settings import load_settings
+from hientai_app.cli import app
 from models.potential import PotentialClassifier
 
 

@@ -11,16 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hientai.appdb import AppDB
 from hientai.settings import load_settings
+from pipelines.results_db import ResultsDB
 from tests.conftest import FIRST_NIGHT
 
 pytestmark = pytest.mark.xdist_group("prefect")
 NIGHT = FIRST_NIGHT
 
 
-def _db(config: Path) -> AppDB:
-    return AppDB(load_settings(config).app_db_url)
+def _db(config: Path) -> ResultsDB:
+    return ResultsDB(load_settings(config).app_db_url)
 
 
 def _published(config: Path, night: str = NIGHT) -> dict[str, pd.DataFrame]:
@@ -198,7 +198,7 @@ def test_a_night_publishes_to_postgresql_and_replaces_itself(
     night = "2025-12-01"  # its own night: the run folder is shared with the SQLite tests
     first = nightly(as_of=night, config=str(pg_config))
     second = nightly(as_of=night, config=str(pg_config))
-    db = AppDB(postgres_uri)
+    db = ResultsDB(postgres_uri)
     runs = db.runs()
     assert list(runs["night"]) == [night] and runs["run_id"].iloc[0] == second["run_id"]
     entries = db.read("entries", second["run_id"])

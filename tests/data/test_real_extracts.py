@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from hientai.appdb import AppDB
-from hientai.cli import app
 from hientai.settings import load_settings
+from hientai_app.cli import app
+from pipelines.results_db import ResultsDB
 
 pytestmark = [pytest.mark.xdist_group("prefect"), pytest.mark.slow]
 
@@ -101,7 +101,7 @@ def test_each_night_publishes_explained_fairness_checked_shortlists(
     assert counts["shortlisted"] > 0 and counts["explanations"] > 0
     assert counts["fairness_checks"] > 0
     assert night["model_version"] == world["trained"]["version"]
-    db = AppDB(load_settings(world["config"]).app_db_url)
+    db = ResultsDB(load_settings(world["config"]).app_db_url)
     run = db.run(night["night"])
     assert run is not None and run["snapshot_id"] == world[extract]["snapshot_id"]
     entries = db.read("entries", run["run_id"])
@@ -115,7 +115,7 @@ def test_each_night_publishes_explained_fairness_checked_shortlists(
 def test_attributes_the_extract_lacks_are_counted_as_unknown(
     world: dict[str, Any], extract: str
 ) -> None:
-    db = AppDB(load_settings(world["config"]).app_db_url)
+    db = ResultsDB(load_settings(world["config"]).app_db_url)
     run = db.run(world["nights"][extract]["night"])
     assert run is not None
     fairness = db.read("fairness", run["run_id"])
@@ -129,7 +129,7 @@ def test_attributes_the_extract_lacks_are_counted_as_unknown(
 
 
 def test_a_listed_person_is_explained_from_the_cli(world: dict[str, Any]) -> None:
-    db = AppDB(load_settings(world["config"]).app_db_url)
+    db = ResultsDB(load_settings(world["config"]).app_db_url)
     run = db.run(world["nights"]["ibm"]["night"])
     assert run is not None
     entries = db.read("entries", run["run_id"])

@@ -15,16 +15,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hientai.appdb import AppDB
-from hientai.cli import app
-from hientai.flowruns import GONE, FlowRunLog
 from hientai.settings import load_settings
+from hientai_app.cli import app
+from pipelines.flowruns import GONE, FlowRunLog
+from pipelines.results_db import ResultsDB
 
 pytestmark = [pytest.mark.xdist_group("prefect"), pytest.mark.slow]
 
 
 def _history(config: Path) -> FlowRunLog:
-    return FlowRunLog(AppDB(load_settings(config).app_db_url))
+    return FlowRunLog(ResultsDB(load_settings(config).app_db_url))
 
 
 def _attempt(config: Path, night: str) -> dict:
@@ -52,7 +52,7 @@ def test_a_failed_night_is_recorded_shown_and_reported_the_next_night(
     failed = _attempt(config, "2025-07-01")
     assert failed["status"] == "failed" and "disk on fire" in failed["reason"]
     assert failed["trigger"] == "local" and failed["finished_at"] is not None
-    assert AppDB(load_settings(config).app_db_url).run("2025-07-01") is None  # not published
+    assert ResultsDB(load_settings(config).app_db_url).run("2025-07-01") is None  # not published
 
     shown = CliRunner().invoke(app, ["runs", "--limit", "50", "--config", str(config)])
     assert shown.exit_code == 0, shown.output
@@ -75,7 +75,7 @@ def test_a_killed_night_shows_as_crashed(
     config, _ = trained_world
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
     env.pop("PREFECT_API_URL", None)  # its own temporary server, as a user's command has
-    command = [sys.executable, "-m", "hientai", "nightly", "--as-of", "2025-06-01"]
+    command = [sys.executable, "-m", "hientai_app", "nightly", "--as-of", "2025-06-01"]
     process = subprocess.Popen(
         [*command, "--config", str(config)],
         env=env,

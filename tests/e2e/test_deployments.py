@@ -22,11 +22,11 @@ import pytest
 from mlflow import MlflowClient
 
 from hientai import tracking
-from hientai.appdb import AppDB
 from hientai.ingest import run_batch
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
 from hientai.synth import SynthConfig, generate_extract, write_extract
+from pipelines.results_db import ResultsDB
 from tests.e2e.prefect_stack import (
     PrefectStack,
     clean_environment,
@@ -144,7 +144,7 @@ def scheduled_night(stack: PrefectStack, world: World, retrained: dict[str, Any]
     finished = stack.wait_for_final_state(run["id"], timeout_s=FLOW_RUN_TIMEOUT_S)
     nights.add(dt.datetime.now(NIGHT_ZONE).date().isoformat())
     _timed(stack, "nightly run", started)
-    manifest = AppDB(world.settings.app_db_url).run()
+    manifest = ResultsDB(world.settings.app_db_url).run()
     return Night(finished, run["expected_start_time"], nights, manifest)
 
 
@@ -269,7 +269,7 @@ def test_a_run_that_crashed_before_hientai_ran_is_in_the_history_and_the_next_re
         assert (recorded["status"], recorded["trigger"]) == ("completed", "deployment")
         assert recorded["deployment"] == "nightly"
         assert recorded["snapshot_id"] == world.snapshot_id
-    manifest = AppDB(world.settings.app_db_url).run()
+    manifest = ResultsDB(world.settings.app_db_url).run()
     assert manifest is not None
     report = (world.settings.runs_dir / manifest["night"] / "report.html").read_text("utf-8")
     banner = report[report.index('id="problem-runs"') : report.index("</div>")]

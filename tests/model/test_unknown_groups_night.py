@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hientai.appdb import AppDB
 from hientai.settings import load_settings
+from pipelines.results_db import ResultsDB
 from tests.conftest import FIRST_NIGHT
 
 pytestmark = pytest.mark.xdist_group("prefect")
@@ -81,7 +81,7 @@ def blank_night(
 
 
 def _published(config: Path) -> dict[str, pd.DataFrame]:
-    db = AppDB(load_settings(config).app_db_url)
+    db = ResultsDB(load_settings(config).app_db_url)
     run = db.run(FIRST_NIGHT)
     assert run is not None
     return {t: db.read(t, run["run_id"]) for t in ("pools", "entries", "fairness")}

@@ -10,20 +10,20 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from hientai.appdb import AppDB
-from hientai.flowruns import GONE, Attempt, FlowRunLog
+from pipelines.flowruns import GONE, Attempt, FlowRunLog
+from pipelines.results_db import ResultsDB
 
 
 @pytest.fixture
 def history(tmp_path: Path) -> FlowRunLog:
-    db = AppDB(f"sqlite:///{tmp_path / 'app.db'}")
+    db = ResultsDB(f"sqlite:///{tmp_path / 'app.db'}")
     db.create_schema()
     return FlowRunLog(db)
 
 
 @pytest.mark.postgres
 def test_the_history_works_on_postgresql(postgres_uri: str) -> None:
-    db = AppDB(postgres_uri)
+    db = ResultsDB(postgres_uri)
     db.create_schema()
     history = FlowRunLog(db)
     history.start(Attempt("pg1", "train", "deployment", deployment="retrain"))

@@ -42,7 +42,9 @@ def test_nights_and_retrainings_never_overlap(name: str) -> None:
 
 def test_no_pipeline_module_hides_a_top_level_package() -> None:
     # Prefect puts pipelines/ first on sys.path: pipelines/features.py once hid `features`.
-    modules = [p.stem for p in (ROOT / "pipelines").glob("*.py") if p.stem != "__init__"]
+    folder = ROOT / "pipelines"
+    modules = [p.stem for p in folder.glob("*.py") if p.stem != "__init__"]
+    modules += [p.parent.name for p in folder.glob("*/__init__.py")]
     hidden = {}
     for name in modules:
         spec = importlib.util.find_spec(name)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hientai.scheduler import Scheduler, _start_time
+from hientai_app.scheduler import Scheduler, _start_time
 
 
 def _scheduler(tmp_path: Path) -> Scheduler:

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from features.inputs import AsOfError, check_as_of
-from hientai.appdb import FRAME_COLUMNS
 from hientai.featurestore import FeatureStore
 from hientai.settings import Settings
 from models.potential import PotentialClassifier
 from pipelines.nightly_stages import explain
+from pipelines.results_db import FRAME_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 RANGE = (pd.Timestamp("2005-03-10"), pd.Timestamp("2024-12-31"))

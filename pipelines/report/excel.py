@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from features.catalog import DIMENSIONS
-from hientai.report.frames import (
+from pipelines.report.frames import (
     BANNER_EN,
     BANNER_VI,
     NONE_TEXT,

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from features.catalog import DIMENSIONS
-from hientai.report.frames import (
+from pipelines.report.frames import (
     BANNER_EN,
     BANNER_VI,
     NONE_TEXT,
@@ -100,7 +100,7 @@ def _template() -> jinja2.Template:
     env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["num"] = _num
     return env.from_string(
-        files("hientai.report").joinpath("template.html.j2").read_text(encoding="utf-8")
+        files("pipelines.report").joinpath("template.html.j2").read_text(encoding="utf-8")
     )
 
 

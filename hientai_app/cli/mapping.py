@@ -10,10 +10,10 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from hientai.cli import ConfigOption, _fail, _settings, app, err, out
 from hientai.ingest import IngestError, load_mapping
-from hientai.ingest.mapcheck import MappingCheck, check_mapping
 from hientai.ingest.suggest import suggest_mapping
+from hientai_app.cli.common import ConfigOption, app, err, fail, out, settings_for
+from pipelines.mapping_check import MappingCheck, check_mapping
 
 mapping_app = typer.Typer(
     help="Write a mapping file for a new extract, and try it before ingesting.",
@@ -41,17 +41,17 @@ def mapping_suggest(
     What it guessed and what it could not map are said in YAML comments. Try it with
     `hientai mapping check`, then edit; docs/mapping.md explains every feature.
     """
-    settings = _settings(config)
+    settings = settings_for(config)
     try:
         reference = _date(as_of) if as_of else dt.date(settings.reference_today().year, 1, 1)
         text = suggest_mapping(files, as_of=reference, settings=settings)
     except IngestError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if out_path is None:
         print(text, end="")
         return
     if out_path.exists():
-        raise _fail(f"{out_path} already exists; choose another --out or remove it")
+        raise fail(f"{out_path} already exists; choose another --out or remove it")
     out_path.write_text(text, encoding="utf-8")
     err.print(f"Suggested mapping written to {out_path}; try it with `hientai mapping check`.")
 
@@ -78,7 +78,7 @@ def mapping_check(
     would be missing; protected attributes known; the first problems. Exit 0: the batch would
     publish; 1: it would be refused; 2: a file-level error (one line naming file and column).
     """
-    settings = _settings(config)
+    settings = settings_for(config)
     try:
         chosen = load_mapping(mapping)
         when = pd.Timestamp(_date(as_of)) if as_of else None
@@ -86,7 +86,7 @@ def mapping_check(
     except IngestError as exc:
         if as_json:
             print(json.dumps({"ok": False, "error": str(exc)}, ensure_ascii=False))
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=str))
     else:

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from hientai import appdb
-from hientai.appdb import AppDB
+from pipelines import results_db
+from pipelines.results_db import ResultsDB
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 FRAMES = ("pools", "entries", "explanations", "fairness", "warnings", "diff")
@@ -159,12 +159,12 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppDB]:
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ResultsDB]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'nested' / 'app.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    app = AppDB(url)
+    app = ResultsDB(url)
     app.create_schema()
     app.create_schema()  # idempotent: a second call on an existing schema changes nothing
     if request.param == "postgresql":
@@ -177,10 +177,10 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppDB]:
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two rows per insert batch, so every frame here spans several batches."""
-    monkeypatch.setattr(appdb, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(results_db, "CHUNK_ROWS", 2)
 
 
-def row_counts(db: AppDB) -> dict[str, int]:
+def row_counts(db: ResultsDB) -> dict[str, int]:
     with db.engine.connect() as conn:
         return {
             table: conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
@@ -188,13 +188,13 @@ def row_counts(db: AppDB) -> dict[str, int]:
         }
 
 
-def assert_night_reads_back(db: AppDB, run_id: str, frames: dict[str, pd.DataFrame]) -> None:
+def assert_night_reads_back(db: ResultsDB, run_id: str, frames: dict[str, pd.DataFrame]) -> None:
     for name, expected in frames.items():
         pd.testing.assert_frame_equal(db.read(name, run_id), expected.reset_index(drop=True))
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_publish_then_read_back_every_frame(db: AppDB) -> None:
+def test_publish_then_read_back_every_frame(db: ResultsDB) -> None:
     frames, run = night_frames(), manifest("2026-01-15")
     db.publish_night(run, frames)
     assert_night_reads_back(db, run["run_id"], frames)
@@ -207,7 +207,7 @@ def test_publish_then_read_back_every_frame(db: AppDB) -> None:
     assert row_counts(db) == {"runs": 1} | {t: len(frames[f]) for f, t in TABLE_OF.items()}
 
 
-def test_read_filters_by_pool_and_person_and_checks_the_table_name(db: AppDB) -> None:
+def test_read_filters_by_pool_and_person_and_checks_the_table_name(db: ResultsDB) -> None:
     frames, run = night_frames(), manifest("2026-01-15")
     db.publish_night(run, frames)
     pool_b = db.read("entries", run["run_id"], pool_id="POOL-B")
@@ -223,7 +223,7 @@ def test_read_filters_by_pool_and_person_and_checks_the_table_name(db: AppDB) ->
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_republish_replaces_the_night_and_leaves_other_nights(db: AppDB) -> None:
+def test_republish_replaces_the_night_and_leaves_other_nights(db: ResultsDB) -> None:
     first, other = manifest("2026-01-15"), manifest("2026-01-14")
     db.publish_night(other, night_frames())
     db.publish_night(first, night_frames())
@@ -238,7 +238,7 @@ def test_republish_replaces_the_night_and_leaves_other_nights(db: AppDB) -> None
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_failing_before_commit_keeps_the_published_night(db: AppDB) -> None:
+def test_failing_before_commit_keeps_the_published_night(db: ResultsDB) -> None:
     published = manifest("2026-01-15")
     db.publish_night(published, night_frames())
     counts = row_counts(db)
@@ -258,7 +258,7 @@ def test_failing_before_commit_keeps_the_published_night(db: AppDB) -> None:
     assert all(db.read(name, replacement["run_id"]).empty for name in FRAMES)
 
 
-def test_a_bad_column_is_refused_before_any_database_statement(db: AppDB) -> None:
+def test_a_bad_column_is_refused_before_any_database_statement(db: ResultsDB) -> None:
     db.publish_night(manifest("2026-01-15"), night_frames())
     counts, statements = row_counts(db), []
     sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args))
@@ -272,7 +272,7 @@ def test_a_bad_column_is_refused_before_any_database_statement(db: AppDB) -> Non
 
 
 @pytest.mark.usefixtures("small_chunks")
-def test_a_null_in_a_required_column_mid_insert_rolls_everything_back(db: AppDB) -> None:
+def test_a_null_in_a_required_column_mid_insert_rolls_everything_back(db: ResultsDB) -> None:
     published = manifest("2026-01-15")
     db.publish_night(published, night_frames())
     counts = row_counts(db)
@@ -288,7 +288,7 @@ def test_a_null_in_a_required_column_mid_insert_rolls_everything_back(db: AppDB)
 
 
 def test_previous_run_is_the_latest_night_strictly_before(tmp_path: Path) -> None:
-    db = AppDB(f"sqlite:///{tmp_path / 'app.db'}")
+    db = ResultsDB(f"sqlite:///{tmp_path / 'app.db'}")
     db.create_schema()
     for night in ("2026-01-10", "2026-01-14", "2026-01-12"):
         db.publish_night(manifest(night), night_frames(n_entries=1))
@@ -302,7 +302,7 @@ def test_previous_run_is_the_latest_night_strictly_before(tmp_path: Path) -> Non
     db.engine.dispose()
 
 
-def test_decisions_survive_republishing_the_night(db: AppDB) -> None:
+def test_decisions_survive_republishing_the_night(db: ResultsDB) -> None:
     db.publish_night(manifest("2026-01-15"), night_frames())
     when = dt.datetime(2026, 1, 16, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     first = db.record_decision(
@@ -323,7 +323,7 @@ def test_decisions_survive_republishing_the_night(db: AppDB) -> None:
 
 
 def test_a_decision_must_be_known_and_say_who_and_why(tmp_path: Path) -> None:
-    db = AppDB(f"sqlite:///{tmp_path / 'app.db'}")
+    db = ResultsDB(f"sqlite:///{tmp_path / 'app.db'}")
     db.create_schema()
     common = {"night": "2026-01-15", "pool_id": "POOL-A", "person_id": "P001"}
     with pytest.raises(ValueError, match="decision must be one of"):
@@ -343,7 +343,7 @@ def test_a_decision_must_be_known_and_say_who_and_why(tmp_path: Path) -> None:
 
 
 def test_flow_dtypes_are_stored_and_bad_values_refused(tmp_path: Path) -> None:
-    db = AppDB(f"sqlite:///{tmp_path / 'app.db'}")
+    db = ResultsDB(f"sqlite:///{tmp_path / 'app.db'}")
     db.create_schema()
     frames = night_frames()
     # What a pipeline usually hands over: ranks as floats with NaN, counts as numpy int64.
@@ -375,7 +375,7 @@ def test_flow_dtypes_are_stored_and_bad_values_refused(tmp_path: Path) -> None:
     ],
 )
 def test_a_bad_manifest_is_refused(tmp_path: Path, changes: dict, message: str) -> None:
-    db = AppDB(f"sqlite:///{tmp_path / 'app.db'}")
+    db = ResultsDB(f"sqlite:///{tmp_path / 'app.db'}")
     with pytest.raises(ValueError, match=message):
         db.publish_night(manifest("2026-01-15") | changes, night_frames())
     frames = night_frames()

@@ -1,4 +1,4 @@
-"""`hientai nightly` and `hientai explain`: run one night, and say why about one person."""
+"""`hientai nightly`, `explain` and `runs`: run one night, say why about one person, list runs."""
 
 from __future__ import annotations
 
@@ -8,19 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from hientai.cli import (
-    ConfigOption,
-    _connect,
-    _fail,
-    _progress,
-    _settings,
-    app,
-    err,
-    models_app,
-    out,
-)
 from hientai.settings import SettingsError
 from hientai.storage import SnapshotNotFound, SnapshotStore
+from hientai_app.cli.common import (
+    ConfigOption,
+    app,
+    fail,
+    out,
+    progress_bar,
+    settings_for,
+)
 
 
 @app.command()
@@ -43,14 +40,14 @@ def nightly(
     """Run one night locally: ingest?, features, score, shortlists, explain, audit, publish."""
     from pipelines.nightly import nightly as nightly_flow
 
-    settings = _settings(config)
+    settings = settings_for(config)
     if extract is None:
         try:
             snapshot = snapshot or SnapshotStore(settings.snapshots_dir).open(None).id
         except SnapshotNotFound as exc:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
     try:
-        with _progress() as progress:
+        with progress_bar() as progress:
             progress.add_task("nightly run", total=None)
             result = nightly_flow(
                 str(extract) if extract else None,
@@ -60,7 +57,7 @@ def nightly(
                 str(mapping) if mapping else None,
             )
     except (SnapshotNotFound, SettingsError, LookupError, ValueError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
         return
@@ -102,9 +99,9 @@ def explain(
     from pipelines.explain_person import ExplainError, explain_person
 
     try:
-        found = explain_person(_settings(config), person_id, pool_id=pool, night=night)
+        found = explain_person(settings_for(config), person_id, pool_id=pool, night=night)
     except (ExplainError, SnapshotNotFound, FileNotFoundError, SettingsError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if as_json:
         print(json.dumps(found, indent=2, ensure_ascii=False, default=str))
         return
@@ -155,19 +152,6 @@ def _print_explanation(found: dict[str, Any]) -> None:
     out.print("\n".join(lines), highlight=False, soft_wrap=True)
 
 
-@models_app.command("champion")
-def models_champion(config: ConfigOption = None) -> None:
-    """Print the champion's version; exit 1 if there is none yet (used by `make demo`)."""
-    from hientai import tracking
-
-    settings = _settings(config)
-    found = tracking.aliases(_connect(settings), settings.training.model_name)
-    if tracking.CHAMPION not in found:
-        err.print(f"no champion for {settings.training.model_name!r} yet", highlight=False)
-        raise typer.Exit(1)
-    print(found[tracking.CHAMPION])
-
-
 _STATUS_STYLE = {
     "completed": "green",
     "running": "cyan",
@@ -185,15 +169,15 @@ def runs(
 ) -> None:
     """Recent nightly and retraining runs: status, duration, snapshot, model, and why one
     failed or crashed (scheduled runs included)."""
-    from hientai.appdb import AppDB
-    from hientai.flowruns import FlowRunLog
+    from pipelines.flowruns import FlowRunLog
+    from pipelines.results_db import ResultsDB
 
-    settings = _settings(config)
+    settings = settings_for(config)
     try:
         settings.require_data_dir()
     except SettingsError as exc:
-        raise _fail(str(exc)) from None
-    db = AppDB(settings.app_db_url)
+        raise fail(str(exc)) from None
+    db = ResultsDB(settings.app_db_url)
     db.create_schema()
     recent = FlowRunLog(db).recent(limit=limit)
     records = recent.astype(object).where(recent.notna(), None).to_dict("records")
@@ -220,64 +204,3 @@ def runs(
         out.print(line, highlight=False, soft_wrap=True)
         if run["reason"]:
             out.print(f"    {run['reason']}", highlight=False, soft_wrap=True)
-
-
-schedule_app = typer.Typer(
-    help="Scheduled runs on a local Prefect server and process worker.", no_args_is_help=True
-)
-app.add_typer(schedule_app, name="schedule")
-PortOption = Annotated[int, typer.Option(help="Port of the Prefect server and UI.")]
-HostOption = Annotated[str, typer.Option(help="Address the Prefect server listens on.")]
-
-
-def _scheduler(config: Path | None, host: str, port: int) -> Any:
-    from hientai.scheduler import Scheduler
-    from hientai.settings import project_root
-
-    root = project_root()
-    if root is None:
-        raise _fail("no project folder (one holding conf/hientai.yaml) here or in HIENTAI_HOME")
-    state = _settings(config).data_dir / "scheduler"  # pass the same --config to down
-    return Scheduler(root, state, host=host, port=port, config=config)
-
-
-@schedule_app.command("up")
-def schedule_up(
-    port: PortOption = 4200, host: HostOption = "127.0.0.1", config: ConfigOption = None
-) -> None:
-    """Start the server, create the work pool, deploy prefect.yaml, start a worker."""
-    from hientai.scheduler import SchedulerError
-
-    scheduler = _scheduler(config, host, port)
-    try:
-        scheduler.up(lambda line: out.print(line, highlight=False, soft_wrap=True))
-    except SchedulerError as exc:
-        raise _fail(str(exc)) from None
-    out.print(
-        f"[bold green]Scheduled runs are on.[/] Prefect UI: {scheduler.ui_url}\n"
-        f"  run a night now:  PREFECT_API_URL={scheduler.api_url} "
-        ".venv/bin/prefect deployment run nightly/nightly\n"
-        "  history:          .venv/bin/hientai runs\n"
-        "  stop:             .venv/bin/hientai schedule down",
-        highlight=False,
-        soft_wrap=True,
-    )
-
-
-@schedule_app.command("down")
-def schedule_down(
-    port: PortOption = 4200, host: HostOption = "127.0.0.1", config: ConfigOption = None
-) -> None:
-    """Stop the worker (and its running flows), then the server."""
-    _scheduler(config, host, port).down(lambda line: out.print(line, highlight=False))
-
-
-@schedule_app.command("status")
-def schedule_status(
-    port: PortOption = 4200, host: HostOption = "127.0.0.1", config: ConfigOption = None
-) -> None:
-    """Whether the server and worker run, and where the UI and logs are; exit 1 if not."""
-    found = _scheduler(config, host, port).status()
-    print(json.dumps(found, indent=2))
-    if not (found["server"] and found["worker"]):
-        raise typer.Exit(1)

@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from hientai.flowruns import flow_runs_table
+from pipelines.flowruns import flow_runs_table
 
 Decision = Literal["shortlist", "hold", "reject", "appoint_review"]
 DECISIONS: tuple[str, ...] = get_args(Decision)
@@ -278,7 +278,7 @@ def _insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame, run_id
             ) from exc
 
 
-class AppDB:
+class ResultsDB:
     """The application database at ``url`` (sqlite:////abs/app.db, postgresql+psycopg://...)."""
 
     def __init__(self, url: str) -> None:

@@ -7,15 +7,15 @@ and `write_excel` touch the disk. The HTML details the whole-run fairness and th
 up to Excel's sheet limit and says in its summary sheet what it had to leave out.
 """
 
-from hientai.report.excel import EXCEL_MAX_ROWS, write_excel
-from hientai.report.frames import (
+from pipelines.report.excel import EXCEL_MAX_ROWS, write_excel
+from pipelines.report.frames import (
     BANNER_EN,
     BANNER_VI,
     NONE_TEXT,
     REQUIRED_COLUMNS,
     VERDICT_LABELS,
 )
-from hientai.report.html import render_html, write_html
+from pipelines.report.html import render_html, write_html
 
 __all__ = [
     "BANNER_EN",

@@ -21,7 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 if TYPE_CHECKING:
-    from hientai.appdb import AppDB
+    from pipelines.results_db import ResultsDB
 
 Status = Literal["running", "completed", "failed", "crashed", "cancelled"]
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -107,7 +107,7 @@ class Attempt:
 class FlowRunLog:
     """Reads and writes ``flow_runs`` of an application database."""
 
-    def __init__(self, db: AppDB) -> None:
+    def __init__(self, db: ResultsDB) -> None:
         self.db = db
         self.table = db.flow_runs_table
 

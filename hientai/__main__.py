@@ -1,3 +1,0 @@
-from hientai.cli import main
-
-main()

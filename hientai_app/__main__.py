@@ -1,0 +1,3 @@
+from hientai_app.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""What every `hientai` command shares: the command tree, the consoles, the common options
+and the one-line error."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from hientai.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="hientai: talent discovery for public-sector HR. Decision support, never a decision.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+contract_app = typer.Typer(help="The HR extract data contract.", no_args_is_help=True)
+snapshots_app = typer.Typer(help="Published snapshots.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The feature catalog.", no_args_is_help=True)
+models_app = typer.Typer(help="The model registry (champion / challenger).", no_args_is_help=True)
+app.add_typer(contract_app, name="contract")
+app.add_typer(snapshots_app, name="snapshots")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(models_app, name="models")
+
+out = Console()
+err = Console(stderr=True)
+ExtractFormat = Literal["parquet", "csv"]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="Settings file (default conf/hientai.yaml).")
+]
+CheckOption = Annotated[bool, typer.Option(help="Fail if the file is out of date.")]
+
+
+# Prefect's temporary local API gives up after 20 s by default; its first start migrates its
+# database, which on a busy 2-core machine takes longer (measured: `make demo` failed 2 of 2).
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+}
+
+
+def prepare_prefect_environment() -> None:
+    """Environment defaults for the Prefect flows a command runs (the user's values win);
+    called before Prefect is imported, since Prefect reads its settings at import."""
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    if os.environ.get("PREFECT_HOME"):
+        Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def connect_tracking(settings: Settings) -> Any:
+    """The MLflow client, or a one-line error (no data folder, unreachable store)."""
+    from hientai import tracking
+
+    try:
+        return tracking.connect(settings)
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+
+
+def settings_for(config: Path | None) -> Settings:
+    try:
+        return load_settings(config)
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
