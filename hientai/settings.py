@@ -43,6 +43,11 @@ class IngestSettings(BaseModel):
         default_factory=lambda: ["", "NA", "N/A", "n/a", "NULL", "null", "None", "nan", "NaN"]
     )
     excel_header_search_rows: int = Field(30, ge=1)
+    # Publish guard: an extract whose table lost more than this share of the accepted rows of
+    # the latest snapshot is held (published only with --accept-shrink).
+    max_shrink_share: float = Field(0.2, ge=0.0, le=1.0)
+    # Table files and mapping sources outside the extract folder are refused unless listed here.
+    allow_outside_paths: list[Path] = Field(default_factory=list)
 
     def max_rate_for(self, table: str) -> float:
         return self.max_rejection_rate_by_table.get(table, self.max_rejection_rate)
@@ -245,9 +250,31 @@ class NightlySettings(BaseModel):
     warnings: WarningSettings = Field(default_factory=WarningSettings)
 
 
+class PrivacySettings(BaseModel):
+    """Personal data is readable by its service alone: folders 0700, files 0600, unless a group
+    is named (then 0750 / 0640 with that group)."""
+
+    model_config = ConfigDict(extra="forbid")
+    group: str | None = None
+
+
+class ReviewSettings(BaseModel):
+    """The review app (`hientai serve`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=1, le=65535)
+    session_minutes: int = Field(30, ge=1)
+    max_failed_signins: int = Field(5, ge=1)
+    signin_lockout_minutes: int = Field(15, ge=1)
+    default_language: Literal["vi", "en"] = "vi"
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     data_dir: Path = Path("data")
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     features: FeatureSettings = Field(default_factory=FeatureSettings)
