@@ -29,7 +29,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv and install the pinned dependencies from requirements.lock
+# Prefect's local database is migrated once here, so no flow's first start has to (the first
+# migration takes up to a minute on a busy machine); again after every reinstall.
+PREFECT_MIGRATED := $(PREFECT_HOME)/.migrated
+$(PREFECT_MIGRATED): $(STAMP)
+	mkdir -p $(PREFECT_HOME)
+	$(BIN)/prefect server database upgrade -y >/dev/null
+	touch $@
+
+setup: $(STAMP) $(PREFECT_MIGRATED) ## Create .venv, install the pinned dependencies from requirements.lock, migrate Prefect's local database
 
 demo: setup ## Generate a 20,000-person extract, ingest, train (if no champion), run one night
 	mkdir -p $(PREFECT_HOME)
