@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,11 +21,19 @@ def write_json(path: Path, payload: object) -> None:
         os.fsync(fh.fileno())
 
 
-def freeze(root: Path) -> None:
-    """Make every file read-only (owner-only under any ``protected`` folder)."""
-    for path in root.rglob("*"):
-        if path.is_file():
-            path.chmod(0o400 if "protected" in path.parts else 0o444)
+def freeze(root: Path, *, group_readable: bool | None = None) -> None:
+    """Make every file read-only and private: readable by its owner only, or by the group too
+    when ``group_readable`` (default: when the folder ``root`` is published into is a group's,
+    marked by its set-group-id bit, see ``hientai.privacy``). Protected attributes stay
+    owner-only."""
+    if group_readable is None:
+        group_readable = bool(root.parent.stat().st_mode & stat.S_ISGID)
+    for path in [root, *root.rglob("*")]:
+        owner_only = "protected" in path.relative_to(root).parts or not group_readable
+        if path.is_dir():
+            path.chmod(0o700 if owner_only else 0o2750)
+        elif path.is_file():
+            path.chmod(0o400 if owner_only else 0o440)
 
 
 class FolderSwap:

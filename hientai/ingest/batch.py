@@ -6,6 +6,7 @@ always written to quarantine with file, row, column and reason, so nothing is lo
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from collections import Counter
 from collections.abc import Callable
@@ -19,13 +20,22 @@ from hientai.atomic import remove_folder
 from hientai.contract import CONTRACT_VERSION, TABLES, Table
 from hientai.ingest.apply import apply_source, check_source_columns
 from hientai.ingest.columns import typed_source
-from hientai.ingest.errors import IngestError
+from hientai.ingest.errors import (
+    DISK_FULL,
+    OUTSIDE_EXTRACT,
+    UNREADABLE,
+    WRITE_FAILED,
+    IngestError,
+    IngestWriteError,
+)
+from hientai.ingest.guard import hold_reasons
 from hientai.ingest.issues import Issues
 from hientai.ingest.mapping import Mapping, SourceSpec, identity_columns, identity_mapping
 from hientai.ingest.publish import SnapshotStaging, new_batch_id, write_quarantine
-from hientai.ingest.readers import RawFrame, read_source
+from hientai.ingest.readers import RawFrame, check_table_file, read_source
 from hientai.ingest.report import IngestReport, ReasonCount, TableReport
 from hientai.ingest.validate import ValidationContext, check_table
+from hientai.privacy import make_private_dir, private_umask
 from hientai.settings import Settings
 
 Progress = Callable[[str], None]
@@ -43,13 +53,18 @@ class _SourceCache:
 
     def __init__(self, root: Path, settings: Settings, mapping: Mapping) -> None:
         self.root, self.settings, self.encoding = root, settings, mapping.encoding
-        self.frames: dict[tuple[Path, str | None], RawFrame] = {}
+        self.folder = (root if root.is_dir() else root.parent).resolve()
+        self.allowed = [
+            (p if p.is_absolute() else self.folder / p).resolve()
+            for p in settings.ingest.allow_outside_paths
+        ]
+        self.frames: dict[tuple[Path, str | None, str | None], RawFrame] = {}
         self.hashes: dict[str, str] = {}
         self.notes: list[str] = []
         # How many sources still need each file: a frame is dropped after its last use.
         self.uses = Counter(
-            (self.path_for(spec.file), spec.sheet)
-            for specs in mapping.tables.values()
+            self.key(spec.file, spec.sheet, table)
+            for table, specs in mapping.tables.items()
             for spec in specs
         )
 
@@ -58,25 +73,42 @@ class _SourceCache:
             if self.root.is_file():
                 return self.root
             raise IngestError(f"{self.root} is a folder: the mapping must name a file per source")
-        return self.root / file if self.root.is_dir() else self.root.parent / file
+        path = self.root / file if self.root.is_dir() else self.root.parent / file
+        return self.confined(path, file)
+
+    def confined(self, path: Path, named: str) -> Path:
+        """``path`` if it (after following links) is inside the extract folder or allowed."""
+        target = path.resolve()
+        inside = [self.folder, *self.allowed]
+        if any(target == place or target.is_relative_to(place) for place in inside):
+            return path
+        raise IngestError(OUTSIDE_EXTRACT.format(file=named, target=target, root=self.folder))
+
+    def key(
+        self, file: str | None, sheet: str | None, table: str
+    ) -> tuple[Path, str | None, str | None]:
+        """A workbook named without a sheet is searched per table (by name, then columns)."""
+        path = self.path_for(file)
+        searched = sheet is None and path.suffix.lower() == ".xlsx"
+        return path, sheet, table if searched else None
 
     def read(
         self,
-        file: str | None,
-        sheet: str | None,
-        header_row: int | None,
-        encoding: str | None,
+        table: str,
+        spec: SourceSpec,
         expected: list[str],
     ) -> RawFrame:
-        path = self.path_for(file)
-        key = (path, sheet)
+        key = self.key(spec.file, spec.sheet, table)
+        path = key[0]
         if key not in self.frames:
+            check_table_file(path)
             self.hashes[path.name] = _sha256(path)
             self.frames[key] = read_source(
                 path,
-                sheet=sheet,
-                header_row=header_row,
-                encoding=encoding or self.encoding,
+                sheet=spec.sheet,
+                table=table,
+                header_row=spec.header_row,
+                encoding=spec.encoding or self.encoding,
                 na_values=self.settings.ingest.na_values,
                 expected_columns=expected,
                 header_search_rows=self.settings.ingest.excel_header_search_rows,
@@ -84,8 +116,8 @@ class _SourceCache:
             self.notes += self.frames[key].notes
         return self.frames[key]
 
-    def release(self, file: str | None, sheet: str | None) -> None:
-        key = (self.path_for(file), sheet)
+    def release(self, table: str, spec: SourceSpec) -> None:
+        key = self.key(spec.file, spec.sheet, table)
         self.uses[key] -= 1
         if self.uses[key] <= 0:
             self.frames.pop(key, None)
@@ -96,9 +128,12 @@ class _SourceCache:
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise IngestError(UNREADABLE.format(file=path, why=exc.strerror or exc)) from None
     return digest.hexdigest()
 
 
@@ -108,10 +143,39 @@ def run_batch(
     mapping: Mapping | None,
     settings: Settings,
     progress: Progress | None = None,
+    accept_shrink_by: str | None = None,
 ) -> IngestReport:
-    """Ingest ``source`` (a folder or file) through ``mapping`` (identity if None)."""
+    """Ingest ``source`` (a folder or file) through ``mapping`` (identity if None).
+
+    ``accept_shrink_by`` (the command line that passed ``--accept-shrink``) publishes an
+    extract the publish guard holds, and is recorded in the snapshot's manifest.
+    """
     if not source.exists():
         raise IngestError(f"{source}: no such file or folder")
+    with private_umask(settings.privacy):
+        try:
+            return _run(source, mapping, settings, progress, accept_shrink_by)
+        except OSError as exc:  # writing the snapshot or the quarantine
+            raise write_error(exc, settings.data_dir) from None
+
+
+def write_error(exc: OSError, fallback: Path) -> IngestWriteError:
+    """One line for a failed write, naming the file (the data folder if the error does not)."""
+    if isinstance(exc, IngestWriteError):
+        return exc
+    path = exc.filename or fallback
+    if exc.errno == errno.ENOSPC:
+        return IngestWriteError(DISK_FULL.format(path=path))
+    return IngestWriteError(WRITE_FAILED.format(path=path, why=exc.strerror or exc))
+
+
+def _run(
+    source: Path,
+    mapping: Mapping | None,
+    settings: Settings,
+    progress: Progress | None,
+    accept_shrink_by: str | None,
+) -> IngestReport:
     mapping = mapping or identity_mapping(source)
     if "people" not in mapping.tables:
         raise IngestError(f"{mapping.label}: maps no people table; every extract needs one")
@@ -120,7 +184,9 @@ def run_batch(
         today=pd.Timestamp(settings.reference_today()),
         org_levels=tuple(settings.contract.org_levels),
     )
-    staging = SnapshotStaging(settings.snapshots_dir)
+    make_private_dir(settings.data_dir, settings.privacy)
+    make_private_dir(settings.quarantine_dir, settings.privacy)
+    staging = SnapshotStaging(settings.snapshots_dir, settings.privacy)
     rejects = settings.quarantine_dir / staging.path.name
     try:
         reports = []
@@ -132,21 +198,15 @@ def run_batch(
             outcome = _ingest_table(table, mapping, cache, ctx, settings)
             staging.add(table.name, outcome.accepted)
             if len(outcome.rejected):
-                rejects.mkdir(parents=True, exist_ok=True)
+                rejects.mkdir(exist_ok=True)
                 outcome.rejected.to_csv(rejects / f"{table.name}.csv", index=False)
             reports.append(outcome.report)
         content_hash = _content_hash(cache.file_hashes(), mapping, settings)
-        return _conclude(
-            source,
-            mapping,
-            reports,
-            staging,
-            rejects,
-            cache,
-            content_hash,
-            cache.notes + ctx.notes,
-            settings,
+        report = _report(source, mapping, reports, content_hash, cache.notes + ctx.notes)
+        report.held_reasons = hold_reasons(
+            reports, settings.snapshots_dir, max_shrink_share=settings.ingest.max_shrink_share
         )
+        return _conclude(report, staging, rejects, cache, mapping, settings, accept_shrink_by)
     except BaseException:
         staging.abort()
         remove_folder(rejects)
@@ -160,7 +220,7 @@ def _ingest_table(
     filtered = 0
     for index, spec in enumerate(mapping.tables[table.name]):
         expected = _expected_header(table, spec)
-        raw = cache.read(spec.file, spec.sheet, spec.header_row, spec.encoding, expected)
+        raw = cache.read(table.name, spec, expected)
         if not spec.columns:  # identity mapping: columns named as in the contract
             spec = spec.model_copy(
                 update={"columns": identity_columns(table.name, list(raw.data.columns))}
@@ -178,7 +238,7 @@ def _ingest_table(
         issue_parts.append(issues)
         labels.append(raw.label)
         del raw, mapped
-        cache.release(spec.file, spec.sheet)
+        cache.release(table.name, spec)
     typed = pd.concat(typed_parts, ignore_index=True) if len(typed_parts) > 1 else typed_parts[0]
     issues = _merge_issues(issue_parts, len(typed))
     check_table(table, typed, issues, ctx)
@@ -272,44 +332,61 @@ def _content_hash(file_hashes: dict[str, str], mapping: Mapping, settings: Setti
     return digest.hexdigest()
 
 
-def _conclude(
+def _report(
     source: Path,
     mapping: Mapping,
     reports: list[TableReport],
-    staging: SnapshotStaging,
-    rejects: Path,
-    cache: _SourceCache,
     content_hash: str,
     notes: list[str],
-    settings: Settings,
 ) -> IngestReport:
-    batch_id = new_batch_id(content_hash)
-    quarantine = None
-    if rejects.exists():
-        quarantine = rejects.rename(settings.quarantine_dir / batch_id)
-        write_quarantine(quarantine, reports)
-    report = IngestReport(
-        batch_id=batch_id,
+    return IngestReport(
+        batch_id=new_batch_id(content_hash),
         status="rejected",
         source=str(source),
         mapping=mapping.label,
         snapshot_id=None,
         snapshot_path=None,
-        quarantine_path=str(quarantine) if quarantine else None,
+        quarantine_path=None,
         tables=reports,
         notes=notes,
     )
-    if any(r.over_limit for r in reports):
+
+
+def _conclude(
+    report: IngestReport,
+    staging: SnapshotStaging,
+    rejects: Path,
+    cache: _SourceCache,
+    mapping: Mapping,
+    settings: Settings,
+    accept_shrink_by: str | None,
+) -> IngestReport:
+    """Publish, or say why not; the quarantine (rejected rows, summary, hold reasons) is
+    written in full before it is renamed to the batch's name."""
+    over_limit = any(t.over_limit for t in report.tables)
+    held = bool(report.held_reasons) and accept_shrink_by is None
+    if rejects.exists() or held:
+        rejects.mkdir(exist_ok=True)
+        write_quarantine(rejects, report.tables, report.held_reasons if held else None)
+        quarantine = rejects.rename(settings.quarantine_dir / report.batch_id)
+        report.quarantine_path = str(quarantine)
+    if over_limit or held:
+        report.status = "rejected" if over_limit else "held"
         staging.abort()
         return report
+    forced: dict[str, object] | None = None
+    if report.held_reasons:
+        report.forced_by = accept_shrink_by
+        forced = {"by": accept_shrink_by, "reasons": report.held_reasons}
     published = staging.commit(
-        batch_id=batch_id,
-        content_hash=content_hash,
-        reports=reports,
+        batch_id=report.batch_id,
+        content_hash=_content_hash(cache.file_hashes(), mapping, settings),
+        reports=report.tables,
         file_hashes=cache.file_hashes(),
-        source=str(source),
+        source=report.source,
         mapping=mapping,
         settings=settings,
+        forced=forced,
     )
     report.status = "published" if published.created else "already_published"
     report.snapshot_id, report.snapshot_path = published.snapshot_id, str(published.path)

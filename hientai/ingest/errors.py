@@ -1,4 +1,9 @@
-"""Errors that stop a whole ingestion batch. Row-level problems are quarantined, not raised."""
+"""Errors that stop a whole ingestion batch. Row-level problems are quarantined, not raised.
+
+Every problem with a file or a folder ends in one ``IngestError`` whose message names the file
+and, where it applies, the row, column or sheet, what was expected and what to do; the command
+prints it on one line and exits 2. The messages are constants so tests can check them.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +15,54 @@ class IngestError(Exception):
     """
 
 
+class IngestWriteError(IngestError, OSError):
+    """Writing the snapshot or the quarantine failed (disk full, no permission); nothing was
+    published. Still an ``OSError`` for callers that handle input/output errors as such."""
+
+
 MISSING_COLUMN = "{file} row {row} (header): no column {column!r}{why}. Columns found: {found}"
+DUPLICATE_COLUMN = (
+    "{file} {where}: column {column!r} appears {count} times (columns {positions}, "
+    "counting from 1, once spaces are trimmed); rename or remove the extra ones"
+)
 EMPTY_FILE = "{file}: the file is empty (no header, no rows)"
+NOT_FOUND = "{file}: file not found"
+NOT_A_FILE = "{file}: is a folder, not a table file; expected a .csv, .parquet or .xlsx file"
+UNREADABLE = "{file}: cannot be read ({why}); check that the file exists and who may read it"
+UNSUPPORTED = "{file}: unsupported file type {suffix!r}; use .csv, .parquet or .xlsx"
+LEGACY_XLS = "{file}: legacy .xls workbooks are not read; save it as .xlsx (or CSV UTF-8)"
+CORRUPT_PARQUET = (
+    "{file}: not a readable Parquet file ({why}); export it again, or send the table as CSV UTF-8"
+)
+CORRUPT_EXCEL = (
+    "{file}: not a readable Excel workbook ({why}); open it in Excel and save it again as .xlsx, "
+    "or send the table as CSV UTF-8"
+)
+CORRUPT_CSV = "{file}: not a readable CSV file ({why}); check the separators and quotes there"
 NO_HEADER = (
     "{file} sheet {sheet!r}: no header row in the first {rows} rows; expected a row holding "
     "the columns {columns}"
 )
+NO_SHEET = "{file}: no sheet {sheet!r}; sheets seen: {sheets}. Name one of them in the mapping"
+NO_TABLE_SHEET = (
+    "{file}: no sheet named {table!r} and no sheet with a header holding {columns} in its "
+    "first {rows} rows; sheets seen: {sheets}. Name the sheet with `sheet:` in the mapping"
+)
 UNDECODABLE = (
-    "{file}: cannot be read as UTF-8 or Windows-1258 (byte {position}); set `encoding:` in the "
-    "mapping file"
+    "{file}: cannot be read as UTF-8 (byte {position}), UTF-8 or UTF-16 with a byte-order mark, "
+    "or Windows-1258; set `encoding:` in the mapping file (e.g. encoding: utf-16-le), or save "
+    "the file as CSV UTF-8"
+)
+BAD_ENCODING = "{file}: cannot be read as {encoding}: {why}; check `encoding:` in the mapping"
+LOOKS_UTF16 = (
+    "{file}: looks like UTF-16 text without a byte-order mark; set `encoding: utf-16-le` (or "
+    "utf-16-be) in the mapping file, or save the file as CSV UTF-8"
+)
+NUL_REMOVED = "{file}: {count} NUL byte(s) removed from the text{where}"
+OUTSIDE_EXTRACT = (
+    "{file}: resolves to {target}, outside the extract folder {root}; refused, so that an "
+    "extract (or a link in it) cannot make hientai read other files. Copy the file into the "
+    "extract folder, or list it (or its folder) under ingest.allow_outside_paths in the settings"
 )
 NO_PEOPLE = (
     "{source}: no people table found; every extract needs one (people.csv, .parquet, .xlsx)"
@@ -26,4 +70,12 @@ NO_PEOPLE = (
 UNMAPPED_REQUIRED = (
     "{mapping}: tables.{table}[{index}] gives no value for column {column!r}, which contract "
     "table {table} requires (source {file})"
+)
+DISK_FULL = (
+    "{path}: no space left on the device while writing; nothing was published and the latest "
+    "snapshot is unchanged. Free some space (`hientai prune --keep N` removes old snapshots) "
+    "and run the command again"
+)
+WRITE_FAILED = (
+    "{path}: cannot write ({why}); nothing was published and the latest snapshot is unchanged"
 )

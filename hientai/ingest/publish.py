@@ -25,10 +25,16 @@ from hientai.contract import CONTRACT_VERSION, PROTECTED_TABLE, get_table
 from hientai.contract.tables import extract_date_range
 from hientai.ingest.mapping import Mapping
 from hientai.ingest.report import TableReport
-from hientai.settings import Settings
+from hientai.privacy import make_private_dir
+from hientai.settings import PrivacySettings, Settings
 
 MANIFEST = "manifest.json"
 LATEST = "LATEST"
+HELD = "held.json"
+HELD_ADVICE = (
+    "Nothing published: the extract is held. Check that the export is complete; if the "
+    "shrink is real, run the same command again with --accept-shrink"
+)
 
 
 @dataclass
@@ -57,9 +63,9 @@ class SnapshotStaging:
     a batch never holds every table in memory; ``commit`` renames the folder into place in
     one step and ``abort`` leaves no trace."""
 
-    def __init__(self, snapshots_dir: Path) -> None:
+    def __init__(self, snapshots_dir: Path, privacy: PrivacySettings | None = None) -> None:
         self.snapshots_dir = snapshots_dir
-        snapshots_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(snapshots_dir, privacy or PrivacySettings())
         self.path = snapshots_dir / f".staging-{uuid.uuid4().hex[:12]}-{os.getpid()}"
         (self.path / "tables").mkdir(parents=True)
         self.written: dict[str, dict[str, object]] = {}
@@ -84,6 +90,7 @@ class SnapshotStaging:
         source: str,
         mapping: Mapping,
         settings: Settings,
+        forced: dict[str, object] | None = None,
     ) -> Published:
         existing = find_by_content(self.snapshots_dir, content_hash)
         if existing is not None:
@@ -106,15 +113,23 @@ class SnapshotStaging:
             "date_range": [f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"] if first else None,
             "protected": self.written.get(PROTECTED_TABLE),
         }
+        if forced is not None:
+            manifest["forced"] = forced
         final = self.snapshots_dir / batch_id
+        renamed = False
         try:
             write_json(self.path / MANIFEST, manifest)
             freeze(self.path)
             self.path.rename(final)
+            renamed = True
+            # A snapshot is published once LATEST names it; if that write fails (disk full),
+            # the folder goes back to staging and away, so a re-run publishes it again.
+            _write_latest(self.snapshots_dir, batch_id)
         except BaseException:
+            if renamed:
+                final.rename(self.path)
             self.abort()
             raise
-        _write_latest(self.snapshots_dir, batch_id)
         return Published(batch_id, final, created=True)
 
 
@@ -154,12 +169,23 @@ def _write_parquet(frame: pd.DataFrame, path: Path, root: Path) -> dict[str, obj
 
 def _write_latest(snapshots_dir: Path, snapshot_id: str) -> None:
     tmp = snapshots_dir / f".{LATEST}.{os.getpid()}"
-    tmp.write_text(snapshot_id + "\n", encoding="utf-8")
-    tmp.replace(snapshots_dir / LATEST)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(snapshot_id + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(snapshots_dir / LATEST)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def write_quarantine(folder: Path, reports: list[TableReport]) -> Path:
-    """The summary beside the per-table CSVs of rejected rows already in ``folder``."""
+def write_quarantine(
+    folder: Path, reports: list[TableReport], held: list[str] | None = None
+) -> Path:
+    """The summary beside the per-table CSVs of rejected rows already in ``folder``, and why
+    the publish guard held the extract, if it did (``held.json``)."""
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / "summary.json", [r.to_dict() for r in reports])
+    if held:
+        write_json(folder / HELD, {"held": True, "reasons": held, "advice": HELD_ADVICE})
     return folder

@@ -20,9 +20,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from hientai.ingest.errors import EMPTY_FILE, NO_HEADER, UNDECODABLE, IngestError
-
-FALLBACK_ENCODING = "cp1258"  # Windows-1258, still common for Vietnamese exports
+from hientai.ingest.decode import decode_text, nul_note
+from hientai.ingest.errors import (
+    CORRUPT_CSV,
+    CORRUPT_EXCEL,
+    CORRUPT_PARQUET,
+    DUPLICATE_COLUMN,
+    EMPTY_FILE,
+    LEGACY_XLS,
+    NO_HEADER,
+    NO_SHEET,
+    NO_TABLE_SHEET,
+    NOT_A_FILE,
+    NOT_FOUND,
+    UNREADABLE,
+    UNSUPPORTED,
+    IngestError,
+)
 
 
 @dataclass
@@ -36,6 +50,22 @@ class RawFrame:
     notes: list[str] = field(default_factory=list)
 
 
+def check_table_file(path: Path) -> None:
+    """A table file that exists, is a file (not a folder), can be opened and is not empty."""
+    if not path.exists():
+        raise IngestError(NOT_FOUND.format(file=path))
+    if path.is_dir():
+        raise IngestError(NOT_A_FILE.format(file=path))
+    try:
+        size = path.stat().st_size
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        raise IngestError(UNREADABLE.format(file=path, why=exc.strerror or exc)) from None
+    if size == 0:
+        raise IngestError(EMPTY_FILE.format(file=path.name))
+
+
 def read_source(
     path: Path,
     *,
@@ -45,42 +75,72 @@ def read_source(
     na_values: list[str],
     expected_columns: list[str],
     header_search_rows: int = 30,
+    table: str | None = None,
 ) -> RawFrame:
-    if not path.exists():
-        raise IngestError(f"{path}: file not found")
-    if path.stat().st_size == 0:
-        raise IngestError(EMPTY_FILE.format(file=path.name))
+    """Read one table file (``table``, when known, picks a workbook's sheet by name)."""
+    check_table_file(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return _read_parquet(path)
     if suffix == ".csv":
         return _read_csv(path, encoding=encoding, na_values=na_values)
     if suffix == ".xls":
-        raise IngestError(
-            f"{path.name}: legacy .xls workbooks are not read; save it as .xlsx (or CSV UTF-8)"
-        )
+        raise IngestError(LEGACY_XLS.format(file=path.name))
     if suffix == ".xlsx":
         return _read_excel(
             path,
             sheet=sheet,
+            table=table,
             header_row=header_row,
             na_values=na_values,
             expected_columns=expected_columns,
             search_rows=header_search_rows,
         )
-    raise IngestError(f"{path}: unsupported file type {suffix!r}; use .csv, .parquet or .xlsx")
+    raise IngestError(UNSUPPORTED.format(file=path, suffix=suffix))
+
+
+def header_names(values: list[object], file: str, where: str) -> list[str | None]:
+    """Cleaned column names (None for a blank one); two columns of one name are an error,
+    since every later step would silently read only one of them."""
+    names = [_clean_header(v) if v is not None and not _is_nan(v) else "" for v in values]
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        if name:
+            seen.setdefault(name, []).append(position)
+    for name, positions in seen.items():
+        if len(positions) > 1:
+            raise IngestError(
+                DUPLICATE_COLUMN.format(
+                    file=file, where=where, column=name, count=len(positions), positions=positions
+                )
+            )
+    return [name or None for name in names]
+
+
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and np.isnan(value)
 
 
 def _read_parquet(path: Path) -> RawFrame:
-    table = pq.read_table(path)
-    table = pa.table(
-        {
-            name: _clean_arrow_text(col)
-            for name, col in zip(table.column_names, table.columns, strict=True)
-        }
-    )
-    data = table.to_pandas(types_mapper=string_types)
-    return RawFrame(path.name, data, np.arange(1, len(data) + 1), header_row=0)
+    try:
+        table = pq.read_table(path)
+        names = header_names(list(table.column_names), path.name, "(column names)")
+        notes: list[str] = []
+        columns = {}
+        for i, (name, col) in enumerate(zip(names, table.columns, strict=True), start=1):
+            cleaned, nul = _clean_arrow_text(col)
+            columns[name or f"Unnamed: {i}"] = cleaned
+            if nul:
+                notes.append(nul_note(path.name, nul, [i], "column"))
+        data = pa.table(columns).to_pandas(types_mapper=string_types)
+    except (pa.ArrowException, OSError, ValueError, TypeError) as exc:
+        raise IngestError(CORRUPT_PARQUET.format(file=path.name, why=_short(exc))) from None
+    return RawFrame(path.name, data, np.arange(1, len(data) + 1), header_row=0, notes=notes)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def string_types(arrow_type: pa.DataType) -> pd.ArrowDtype | pd.StringDtype | None:
@@ -89,14 +149,18 @@ def string_types(arrow_type: pa.DataType) -> pd.ArrowDtype | pd.StringDtype | No
     return None
 
 
-def _clean_arrow_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Trim and NFC-normalise text columns (dictionary-encoded ones are decoded first)."""
+def _clean_arrow_text(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, int]:
+    """Trim and NFC-normalise a text column (dictionary-encoded ones are decoded first), with
+    NUL characters removed; returns the column and how many NULs it held."""
     if pa.types.is_dictionary(column.type) and pa.types.is_string(column.type.value_type):
         column = column.cast(pa.string())
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        return column
+        return column, 0
+    nul = int(pc.sum(pc.count_substring(column, "\x00")).as_py() or 0)
+    if nul:
+        column = pc.replace_substring(column, "\x00", "")
     normalised = to_nfc(pc.utf8_trim_whitespace(column))
-    return pc.if_else(pc.equal(normalised, ""), pa.scalar(None, pa.string()), normalised)
+    return pc.if_else(pc.equal(normalised, ""), pa.scalar(None, pa.string()), normalised), nul
 
 
 def to_nfc(values: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -115,26 +179,12 @@ def to_nfc(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return pc.replace_with_mask(values, non_ascii, composed)
 
 
-def _decode(path: Path, encoding: str | None) -> tuple[str, list[str]]:
-    raw = path.read_bytes()
-    if encoding:
-        try:
-            return raw.decode(encoding), []
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise IngestError(f"{path.name}: cannot be read as {encoding}: {exc}") from None
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        first_error = exc.start
-    try:
-        text = raw.decode(FALLBACK_ENCODING)
-    except UnicodeDecodeError:
-        raise IngestError(UNDECODABLE.format(file=path.name, position=first_error)) from None
-    return text, [f"{path.name}: not UTF-8 (byte {first_error}); read as Windows-1258"]
-
-
 def _read_csv(path: Path, *, encoding: str | None, na_values: list[str]) -> RawFrame:
-    text, notes = _decode(path, encoding)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(UNREADABLE.format(file=path, why=exc.strerror or exc)) from None
+    text, notes = decode_text(raw, path.name, encoding)
     if not text.strip():
         raise IngestError(EMPTY_FILE.format(file=path.name))
     try:
@@ -143,16 +193,20 @@ def _read_csv(path: Path, *, encoding: str | None, na_values: list[str]) -> RawF
     except csv.Error:
         sep = ","
     try:
-        data = pd.read_csv(
+        grid = pd.read_csv(
             io.StringIO(text),
             sep=sep,
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
         )
-    except pd.errors.ParserError as exc:
-        raise IngestError(f"{path.name}: not a readable CSV file: {exc}") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
+        raise IngestError(CORRUPT_CSV.format(file=path.name, why=_short(exc))) from None
+    names = header_names(grid.iloc[0].tolist(), path.name, "row 1 (header)")
+    data = grid.iloc[1:].reset_index(drop=True)
+    data.columns = [name or f"Unnamed: {i}" for i, name in enumerate(names)]
     # Physical rows: header on row 1, data from row 2; blank lines kept so numbers stay true.
     row_numbers = np.arange(2, len(data) + 2)
     data = _clean_text_frame(data, na_values)
@@ -165,7 +219,6 @@ def _read_csv(path: Path, *, encoding: str | None, na_values: list[str]) -> RawF
 
 
 def _clean_text_frame(data: pd.DataFrame, na_values: list[str]) -> pd.DataFrame:
-    data = data.rename(columns=lambda c: _clean_header(c))
     missing = {v.strip() for v in na_values}
     cleaned = {}
     for name in data.columns:
@@ -174,11 +227,12 @@ def _clean_text_frame(data: pd.DataFrame, na_values: list[str]) -> pd.DataFrame:
         arr = to_nfc(pc.utf8_trim_whitespace(arr))
         arr = pc.if_else(pc.is_in(arr, pa.array(sorted(missing))), None, arr)
         cleaned[name] = pd.Series(pd.arrays.ArrowStringArray(arr), index=data.index)
-    return pd.DataFrame(cleaned, index=data.index)
+    return pd.DataFrame(cleaned, index=data.index, columns=data.columns)
 
 
 def _clean_header(name: object) -> str:
-    return unicodedata.normalize("NFC", str(name).replace("\ufeff", "").strip())
+    text = str(name).replace("\ufeff", "").replace("\x00", "")
+    return unicodedata.normalize("NFC", text.strip())
 
 
 def excel_sheet_names(path: Path) -> list[str]:
@@ -186,65 +240,117 @@ def excel_sheet_names(path: Path) -> list[str]:
         with pd.ExcelFile(path) as book:
             return [str(name) for name in book.sheet_names]
     except Exception as exc:  # openpyxl raises many types for corrupt workbooks
-        raise IngestError(f"{path.name}: not a readable Excel workbook: {exc}") from None
+        raise IngestError(CORRUPT_EXCEL.format(file=path.name, why=_short(exc))) from None
+
+
+def _excel_grid(path: Path, sheet: str, rows: int | None = None) -> pd.DataFrame:
+    try:
+        return pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, nrows=rows)
+    except Exception as exc:  # a workbook whose sheet XML is damaged
+        label = f"{path.name} sheet {sheet!r}"
+        raise IngestError(CORRUPT_EXCEL.format(file=label, why=_short(exc))) from None
+
+
+def choose_sheet(
+    path: Path, sheets: list[str], table: str | None, expected: list[str], search_rows: int
+) -> str:
+    """The sheet holding ``table``: the only one, the one named after it, else the first whose
+    first rows hold a header with the ``expected`` columns; the error lists the sheets seen."""
+    if not sheets:
+        raise IngestError(CORRUPT_EXCEL.format(file=path.name, why="no sheets"))
+    if len(sheets) == 1 or (table is None and not expected):
+        return sheets[0]
+    if table is not None:
+        for name in sheets:
+            if name.strip().casefold() == table.casefold():
+                return name
+    wanted = set(expected)
+    for name in sheets:
+        grid = _excel_grid(path, name, rows=search_rows)
+        if wanted and _header_index(grid, wanted, search_rows) is not None:
+            return name
+    raise IngestError(
+        NO_TABLE_SHEET.format(
+            file=path.name, table=table, columns=sorted(wanted), rows=search_rows, sheets=sheets
+        )
+    )
 
 
 def _read_excel(
     path: Path,
     *,
     sheet: str | None,
+    table: str | None,
     header_row: int | None,
     na_values: list[str],
     expected_columns: list[str],
     search_rows: int,
 ) -> RawFrame:
     sheets = excel_sheet_names(path)
-    chosen = sheet if sheet is not None else sheets[0]
+    chosen = (
+        sheet
+        if sheet is not None
+        else choose_sheet(path, sheets, table, expected_columns, search_rows)
+    )
     if chosen not in sheets:
-        raise IngestError(f"{path.name}: no sheet {chosen!r}; sheets: {sheets}")
-    grid = pd.read_excel(path, sheet_name=chosen, header=None, dtype=object)
+        raise IngestError(NO_SHEET.format(file=path.name, sheet=chosen, sheets=sheets))
+    grid = _excel_grid(path, chosen)
     label = f"{path.name} sheet {chosen!r}"
     if grid.empty:
         raise IngestError(EMPTY_FILE.format(file=label))
-    header_index = (
-        header_row - 1
-        if header_row is not None
-        else _find_header(grid, expected_columns, search_rows, path.name, chosen)
-    )
-    header = [_clean_header(v) for v in grid.iloc[header_index].tolist()]
+    if header_row is not None:
+        header_index = header_row - 1
+    else:
+        found = _header_index(grid, set(expected_columns), search_rows)
+        if found is None:
+            raise IngestError(
+                NO_HEADER.format(
+                    file=path.name,
+                    sheet=chosen,
+                    rows=search_rows,
+                    columns=sorted(expected_columns),
+                )
+            )
+        header_index = found
+    if header_index >= len(grid):
+        raise IngestError(EMPTY_FILE.format(file=f"{label} (header row {header_index + 1})"))
+    names = header_names(grid.iloc[header_index].tolist(), label, f"row {header_index + 1}")
     body = grid.iloc[header_index + 1 :].reset_index(drop=True)
-    body.columns = header
-    body = body.loc[:, [h not in ("", "nan") for h in header]]
+    keep = [name is not None for name in names]
+    body = body.loc[:, keep]
+    body.columns = [name for name in names if name is not None]
     row_numbers = np.arange(header_index + 2, header_index + 2 + len(body))
-    data = _clean_excel_cells(body, na_values)
+    data, nul = _clean_excel_cells(body, na_values)
     blank = data.isna().all(axis=1).to_numpy()
     data = data.loc[~blank].reset_index(drop=True)
-    return RawFrame(label, data, row_numbers[~blank], header_row=header_index + 1)
+    notes = [nul_note(label, nul, [], "cell")] if nul else []
+    return RawFrame(label, data, row_numbers[~blank], header_row=header_index + 1, notes=notes)
 
 
-def _find_header(
-    grid: pd.DataFrame, expected: list[str], search_rows: int, file: str, sheet: str
-) -> int:
-    wanted = set(expected)
+def _header_index(grid: pd.DataFrame, wanted: set[str], search_rows: int) -> int | None:
     for i in range(min(search_rows, len(grid))):
         cells = {_clean_header(v) for v in grid.iloc[i].tolist() if pd.notna(v)}
         if wanted and wanted <= cells:
             return i
-    raise IngestError(
-        NO_HEADER.format(file=file, sheet=sheet, rows=search_rows, columns=sorted(wanted))
-    )
+    return None
 
 
-def _clean_excel_cells(body: pd.DataFrame, na_values: list[str]) -> pd.DataFrame:
-    """Excel cells keep their types (numbers, datetimes); text cells are trimmed and NFC'd."""
+def _clean_excel_cells(body: pd.DataFrame, na_values: list[str]) -> tuple[pd.DataFrame, int]:
+    """Excel cells keep their types (numbers, datetimes); text cells are trimmed and NFC'd,
+    NUL characters removed (returned: how many)."""
     missing = {v.strip() for v in na_values}
+    removed = 0
 
     def clean(value: object) -> object:
+        nonlocal removed
         if isinstance(value, str):
+            if "\x00" in value:
+                removed += value.count("\x00")
+                value = value.replace("\x00", "")
             text = unicodedata.normalize("NFC", value.strip())
             return None if text in missing else text
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if value is None or _is_nan(value):
             return None
         return value
 
-    return body.apply(lambda col: col.map(clean)).astype(object)
+    return body.apply(lambda col: col.map(clean)).astype(object), removed

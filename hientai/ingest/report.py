@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-BatchStatus = Literal["published", "already_published", "rejected"]
+BatchStatus = Literal["published", "already_published", "rejected", "held"]
 
 
 @dataclass
@@ -53,10 +53,14 @@ class IngestReport:
     quarantine_path: str | None
     tables: list[TableReport]
     notes: list[str] = field(default_factory=list)
+    # Why the publish guard held the extract (see hientai.ingest.guard); with --accept-shrink
+    # the same reasons, and the command that forced it, are in the snapshot's manifest.
+    held_reasons: list[str] = field(default_factory=list)
+    forced_by: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.status != "rejected"
+        return self.status not in ("rejected", "held")
 
     def to_dict(self) -> dict[str, object]:
         out = {k: v for k, v in asdict(self).items() if k != "tables"}
