@@ -1,0 +1,157 @@
+"""`hientai serve`, `hientai users` and `hientai audit`: the review app, its accounts, and the
+check of its audit chain."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hientai_app.cli.common import ConfigOption, app, fail, out, settings_for
+
+users_app = typer.Typer(
+    help="Review app accounts (argon2-hashed passwords).", no_args_is_help=True
+)
+audit_app = typer.Typer(help="The review app's audit log.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+PasswordOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--password-file",
+        help="Read the password from this file (default: generate one and print it once).",
+    ),
+]
+
+
+def _db(config: Path | None):  # type: ignore[no-untyped-def]
+    from hientai_app.review.db import ReviewDB
+
+    settings = settings_for(config)
+    db = ReviewDB(settings.app_db_url)
+    db.create_schema()
+    return db
+
+
+def _password(path: Path | None) -> tuple[str, bool]:
+    from hientai_app.review.accounts import generate_password
+
+    if path is None:
+        return generate_password(), True
+    return path.read_text(encoding="utf-8").strip(), False
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address (default settings.review.host).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default settings.review.port).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the review app (sign in with an account from `hientai users add`)."""
+    import uvicorn
+
+    from hientai_app.review import create_app
+
+    settings = settings_for(config)
+    if not settings.data_dir.is_dir():
+        raise fail(f"no data folder {settings.data_dir}; run `make demo` or `hientai nightly`")
+    web = create_app(settings)
+    chosen_host, chosen_port = host or settings.review.host, port or settings.review.port
+    out.print(f"review app on http://{chosen_host}:{chosen_port}/ (Ctrl+C stops it)")
+    uvicorn.run(web, host=chosen_host, port=chosen_port, log_level="warning")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="planner, data_scientist, auditor or admin.")],
+    scope: Annotated[
+        str | None, typer.Option(help="Organisation id whose subtree the user sees (default all).")
+    ] = None,
+    password_file: PasswordOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add an account; without --password-file the password is generated and printed once."""
+    from hientai_app.review.accounts import AccountError, add_user
+
+    password, generated = _password(password_file)
+    try:
+        add_user(
+            _db(config), username, role=role, password=password, scope_org_id=scope, by=_operator()
+        )
+    except AccountError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"user {username} added ({role}, scope {scope or 'national'})")
+    if generated:
+        out.print(f"password (shown once): {password}", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(username: str, config: ConfigOption = None) -> None:
+    """Disable an account; its open sessions end at their next request."""
+    from hientai_app.review.accounts import AccountError, disable_user
+
+    try:
+        disable_user(_db(config), username, by=_operator())
+    except AccountError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"user {username} disabled")
+
+
+@users_app.command("reset")
+def users_reset(
+    username: str, password_file: PasswordOption = None, config: ConfigOption = None
+) -> None:
+    """Set a new password (generated unless --password-file), re-enable and unlock the account."""
+    from hientai_app.review.accounts import AccountError, reset_password
+
+    password, generated = _password(password_file)
+    try:
+        reset_password(_db(config), username, password=password, by=_operator())
+    except AccountError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"user {username} reset")
+    if generated:
+        out.print(f"password (shown once): {password}", highlight=False)
+
+
+@users_app.command("list")
+def users_list(config: ConfigOption = None) -> None:
+    """Every account: role, scope, whether active or locked."""
+    from hientai_app.review.accounts import list_users
+
+    for user in list_users(_db(config)):
+        state = "active" if user["active"] else "disabled"
+        out.print(
+            f"{user['username']}\t{user['role']}\t{user['scope_org_id'] or 'national'}\t{state}",
+            highlight=False,
+        )
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect_head: Annotated[
+        str | None, typer.Option(help="The head hash recorded earlier: also detects a cut tail.")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Check the audit chain: exit 1 naming the first edited, deleted or reordered record."""
+    from hientai_app.review.audit import AuditChainBroken, verify
+
+    try:
+        report = verify(_db(config), expect_head=expect_head)
+    except AuditChainBroken as exc:
+        raise fail(f"audit log does not verify: {exc}", code=1) from None
+    out.print(f"audit log intact: {report.records} records, head {report.head}", highlight=False)
+
+
+def _operator() -> str:
+    """Who ran the command, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

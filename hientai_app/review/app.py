@@ -1,0 +1,93 @@
+"""The review app: ``create_app(settings)`` builds the FastAPI application `hientai serve`
+runs. Pages are server-rendered Jinja2 with autoescaping on, so text from the data is shown,
+never run."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.middleware.sessions import SessionMiddleware
+
+from hientai.settings import Settings
+from hientai_app.review import i18n
+from hientai_app.review.db import ReviewDB
+from hientai_app.review.pages import render
+from hientai_app.review.published import Published
+from hientai_app.review.routes import auth, lists, oversight, person
+from hientai_app.review.security import (
+    CsrfRejected,
+    Refused,
+    SignInRequired,
+    session_config,
+)
+from hientai_app.review.snapshot_view import SnapshotView
+
+SECRET_ENV = "HIENTAI_REVIEW_SECRET"
+TEMPLATES = Path(__file__).parent / "templates"
+# Every answer forbids framing and inline scripts from elsewhere; pages use no script at all.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; script-src 'none'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def create_app(settings: Settings, *, db: ReviewDB | None = None) -> FastAPI:
+    """The app over ``settings.app_db_url`` (its tables created if missing). The session key
+    comes from $HIENTAI_REVIEW_SECRET, else is new on every start (sessions end on restart)."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.db = db or ReviewDB(settings.app_db_url)
+    app.state.db.create_schema()
+    app.state.published = Published(app.state.db)
+    app.state.snapshots = SnapshotView(settings)
+    app.state.address_throttle = auth.AddressThrottle()
+    app.state.templates = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
+    )
+    for module in (auth, lists, person, oversight):
+        app.include_router(module.router)
+    _add_handlers(app)
+    app.middleware("http")(_language_and_headers)
+    secret = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(48)
+    app.add_middleware(SessionMiddleware, secret_key=secret, **session_config(settings))
+    return app
+
+
+async def _language_and_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    asked = request.query_params.get("lang")
+    chosen = request.cookies.get("lang")
+    default = request.app.state.settings.review.default_language
+    request.state.lang = next(
+        (lang for lang in (asked, chosen) if lang in i18n.LANGUAGES), default
+    )
+    response = await call_next(request)
+    if asked in i18n.LANGUAGES:
+        response.set_cookie("lang", asked, max_age=365 * 86400, samesite="strict", httponly=True)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _add_handlers(app: FastAPI) -> None:
+    async def signin_required(request: Request, _exc: Exception) -> Response:
+        return RedirectResponse("/signin", status_code=303)
+
+    async def refused(request: Request, _exc: Exception) -> Response:
+        return render(request, "refused.html", status_code=404)
+
+    async def csrf_rejected(request: Request, _exc: Exception) -> Response:
+        return render(request, "csrf.html", status_code=403)
+
+    app.add_exception_handler(SignInRequired, signin_required)
+    app.add_exception_handler(Refused, refused)
+    app.add_exception_handler(CsrfRejected, csrf_rejected)

@@ -1,0 +1,185 @@
+"""What the nightly flow published, read for pages: runs, pools, entries, explanations,
+fairness, diff and early warnings (docs/nightly-frames.md), through the results database's
+tables and the app's pooled engine. A run's rows never change once published, so the per-run
+pool index is cached by run id."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+
+from hientai_app.review.db import ReviewDB
+
+VERDICT_ORDER = {"fail": 3, "warn": 2, "pass": 1, "info": 0}
+IMPACT_METRICS = ("selection_impact_ratio", "scoring_impact_ratio")
+_POOL_CACHE_RUNS = 4
+
+
+def _rows(db: ReviewDB, query: sa.Select) -> list[dict[str, Any]]:
+    with db.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _columns(table: sa.Table) -> list[sa.Column]:
+    return [column for column in table.c if column.name not in ("run_id", "row_no")]
+
+
+def decode(text: str | None, default: Any) -> Any:
+    return default if text in (None, "") else json.loads(str(text))
+
+
+class Published:
+    """Read access to the published nights of one application database."""
+
+    def __init__(self, db: ReviewDB) -> None:
+        self.db = db
+        self._pools: dict[str, dict[str, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def runs(self) -> list[dict[str, Any]]:
+        runs = self.db.runs
+        rows = _rows(self.db, sa.select(runs).order_by(runs.c.night.desc()))
+        for row in rows:
+            for name in ("counts", "party_rules", "stage_seconds"):
+                row[name] = decode(row[name], {})
+        return rows
+
+    def run(self, night: str | None = None) -> dict[str, Any] | None:
+        runs = self.db.runs
+        query = sa.select(runs).order_by(runs.c.night.desc()).limit(1)
+        if night is not None:
+            query = query.where(runs.c.night == night)
+        found = _rows(self.db, query)
+        return found[0] | {"counts": decode(found[0]["counts"], {})} if found else None
+
+    def previous_night(self, night: str) -> str | None:
+        runs = self.db.runs
+        query = sa.select(sa.func.max(runs.c.night)).where(runs.c.night < night)
+        with self.db.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def pools(self, run_id: str) -> dict[str, dict[str, Any]]:
+        """Every pool of a run by id, with its fairness verdict and shortlist length."""
+        with self._lock:
+            cached = self._pools.get(run_id)
+        if cached is not None:
+            return cached
+        pools = {row["pool_id"]: row for row in self._read_pools(run_id)}
+        with self._lock:
+            if len(self._pools) >= _POOL_CACHE_RUNS:
+                self._pools.pop(next(iter(self._pools)))
+            self._pools[run_id] = pools
+        return pools
+
+    def _read_pools(self, run_id: str) -> list[dict[str, Any]]:
+        table, fairness = self.db.frames["pools"], self.db.frames["fairness"]
+        rows = _rows(
+            self.db,
+            sa.select(*_columns(table)).where(table.c.run_id == run_id).order_by(table.c.row_no),
+        )
+        verdicts: dict[str, str] = {}
+        query = (
+            sa.select(fairness.c.pool_id, fairness.c.verdict)
+            .where(fairness.c.run_id == run_id, fairness.c.pool_id.is_not(None))
+            .group_by(fairness.c.pool_id, fairness.c.verdict)
+        )
+        for row in _rows(self.db, query):
+            known = verdicts.get(row["pool_id"], "info")
+            if VERDICT_ORDER[row["verdict"]] > VERDICT_ORDER[known]:
+                verdicts[row["pool_id"]] = row["verdict"]
+        listed = self._shortlist_lengths(run_id)
+        for row in rows:
+            row["verdict"] = verdicts.get(row["pool_id"], "info")
+            row["rules"] = decode(row["rules"], [])
+            row["n_shortlisted"] = listed.get(row["pool_id"], 0)
+        return rows
+
+    def _shortlist_lengths(self, run_id: str) -> dict[str, int]:
+        table = self.db.frames["entries"]
+        query = (
+            sa.select(table.c.pool_id, sa.func.count())
+            .where(table.c.run_id == run_id, table.c.in_shortlist.is_(True))
+            .group_by(table.c.pool_id)
+        )
+        with self.db.engine.connect() as conn:
+            return {pool: int(count) for pool, count in conn.execute(query)}
+
+    def entries(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
+        """The pool's qualified candidates: the shortlist first in published rank, then the
+        rest of the qualified set in the model's order."""
+        table = self.db.frames["entries"]
+        query = sa.select(*_columns(table)).where(
+            table.c.run_id == run_id, table.c.pool_id == pool_id
+        )
+        rows = _rows(self.db, query)
+        return sorted(rows, key=lambda r: (not r["in_shortlist"], r["rank"] or 0, r["rank_model"]))
+
+    def person_entries(self, run_id: str, person_id: str) -> list[dict[str, Any]]:
+        table = self.db.frames["entries"]
+        query = sa.select(*_columns(table)).where(
+            table.c.run_id == run_id, table.c.person_id == person_id
+        )
+        return _rows(self.db, query.order_by(table.c.row_no))
+
+    def explanations(self, run_id: str, person_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not person_ids:
+            return {}
+        table = self.db.frames["explanations"]
+        query = sa.select(*_columns(table)).where(
+            table.c.run_id == run_id, table.c.person_id.in_(person_ids)
+        )
+        found = {}
+        for row in _rows(self.db, query):
+            for name in ("dimensions", "contributions"):
+                row[name] = decode(row[name], {})
+            for name in ("reasons_positive", "reasons_negative", "suggestions"):
+                row[name] = decode(row[name], [])
+            found[row["person_id"]] = row
+        return found
+
+    def fairness(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
+        """The pool's impact ratios (selection and scoring) with their intervals."""
+        table = self.db.frames["fairness"]
+        query = sa.select(*_columns(table)).where(
+            table.c.run_id == run_id,
+            table.c.pool_id == pool_id,
+            table.c.metric.in_(IMPACT_METRICS),
+        )
+        return _rows(self.db, query.order_by(table.c.row_no))
+
+    def run_fairness(self, run_id: str) -> list[dict[str, Any]]:
+        table = self.db.frames["fairness"]
+        query = sa.select(*_columns(table)).where(
+            table.c.run_id == run_id, table.c.pool_id.is_(None), table.c.metric.in_(IMPACT_METRICS)
+        )
+        return _rows(self.db, query.order_by(table.c.row_no))
+
+    def diff(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
+        table = self.db.frames["diff"]
+        query = sa.select(*_columns(table)).where(
+            table.c.run_id == run_id, table.c.pool_id == pool_id
+        )
+        return _rows(self.db, query.order_by(table.c.row_no))
+
+    def warned_people(self, run_id: str, person_ids: list[str]) -> set[str]:
+        if not person_ids:
+            return set()
+        table = self.db.frames["warnings"]
+        query = sa.select(table.c.person_id).where(
+            table.c.run_id == run_id, table.c.person_id.in_(person_ids)
+        )
+        with self.db.engine.connect() as conn:
+            return {str(person) for person in conn.execute(query).scalars()}
+
+    def warnings(self, run_id: str, person_id: str | None = None) -> list[dict[str, Any]]:
+        table = self.db.frames["warnings"]
+        query = sa.select(*_columns(table)).where(table.c.run_id == run_id)
+        if person_id is not None:
+            query = query.where(table.c.person_id == person_id)
+        rows = _rows(self.db, query.order_by(table.c.row_no))
+        for row in rows:
+            row["signals"] = decode(row["signals"], [])
+        return rows

@@ -1,0 +1,116 @@
+"""What pages need from the night's snapshot: the organisation tree (for scopes and the
+9-box), a person's history, and, for an auditor who asks, a person's protected attributes
+(read through ``Snapshot.read_protected``, which logs the read)."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from hientai.settings import Settings
+from hientai.storage import SnapshotNotFound, SnapshotStore
+
+HISTORY_TABLES = {
+    "evaluations": ("year", ["year", "rating", "rating_score", "rating_scale_max", "org_id"]),
+    "confidence_votes": (
+        "vote_date",
+        ["vote_date", "voting_body", "high_share", "medium_share", "low_share", "n_voters"],
+    ),
+    "outputs": ("period_end", ["period_end", "kind", "target", "achieved", "quality", "on_time"]),
+}
+PROTECTED_SHOWN = (
+    "birth_date", "gender", "ethnicity", "religion", "nationality", "party_member",
+    "party_join_date", "hometown_province",
+)  # fmt: skip
+
+
+@dataclass
+class OrgTree:
+    """Organisations by id with their children; a unit's subtree is itself and every unit
+    below it."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    levels: dict[str, str] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    _subtrees: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_frame(cls, orgs: pd.DataFrame) -> OrgTree:
+        tree = cls()
+        for row in orgs.itertuples(index=False):
+            org = str(row.org_id)
+            tree.names[org] = str(row.name)
+            tree.levels[org] = str(row.level)
+            if isinstance(row.parent_id, str) and row.parent_id:
+                tree.children[row.parent_id].append(org)
+        return tree
+
+    def subtree(self, org_id: str) -> frozenset[str]:
+        if org_id not in self._subtrees:
+            found, stack = {org_id}, [org_id]
+            while stack:
+                for child in self.children.get(stack.pop(), []):
+                    if child not in found:
+                        found.add(child)
+                        stack.append(child)
+            self._subtrees[org_id] = frozenset(found)
+        return self._subtrees[org_id]
+
+    def name(self, org_id: str | None) -> str:
+        return "" if org_id is None else self.names.get(org_id, org_id)
+
+
+class SnapshotView:
+    """Snapshots of the data folder, opened once each (they are immutable)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.store = SnapshotStore(settings.snapshots_dir)
+        self._trees: dict[str, OrgTree] = {}
+        self._lock = threading.Lock()
+
+    def org_tree(self, snapshot_id: str) -> OrgTree:
+        with self._lock:
+            if snapshot_id not in self._trees:
+                try:
+                    orgs = self.store.open(snapshot_id).read("organizations")
+                except SnapshotNotFound:
+                    orgs = pd.DataFrame(columns=["org_id", "name", "level", "parent_id"])
+                self._trees[snapshot_id] = OrgTree.from_frame(orgs)
+            return self._trees[snapshot_id]
+
+    def history(self, snapshot_id: str, person_id: str) -> dict[str, list[dict[str, Any]]]:
+        """The person's ratings, confidence votes and performance outputs, oldest first;
+        empty lists when the snapshot is gone or the extract lacked the table."""
+        try:
+            snapshot = self.store.open(snapshot_id)
+        except SnapshotNotFound:
+            return {name: [] for name in HISTORY_TABLES}
+        found = {}
+        for name, (order, columns) in HISTORY_TABLES.items():
+            frame = snapshot.read(name, columns, filters=[("person_id", "=", person_id)])
+            frame = frame.sort_values(order).astype(object)
+            found[name] = frame.where(frame.notna(), None).to_dict("records")
+        return found
+
+    def protected(self, snapshot_id: str, person_id: str, *, reader: str) -> dict[str, Any]:
+        """One person's protected attributes, for an auditor's logged reveal."""
+        try:
+            snapshot = self.store.open(snapshot_id)
+        except SnapshotNotFound:
+            return {}
+        frame = snapshot.read_protected(purpose="authorised_review", reader=reader)
+        mine = frame.loc[frame["person_id"].astype(str) == person_id]
+        if mine.empty:
+            return {}
+        row = mine.iloc[0]
+        return {name: _plain(row.get(name)) for name in PROTECTED_SHOWN if name in row.index}
+
+
+def _plain(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return str(value)
