@@ -7,12 +7,19 @@ prints it on one line and exits 2. The messages are constants so tests can check
 
 from __future__ import annotations
 
+# Control characters a hostile header or cell may carry, shown escaped so a message is one line.
+_ESCAPES = {code: f"\\x{code:02x}" for code in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t"}
+
 
 class IngestError(Exception):
     """A problem with a file or the mapping as a whole; the message names file, row, column.
 
-    Raised before anything is published, so a batch that meets one publishes nothing.
+    Raised before anything is published, so a batch that meets one publishes nothing. The
+    message is always one line: control characters quoted from a file are shown escaped.
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(str(message).translate(_ESCAPES))
 
 
 class IngestWriteError(IngestError, OSError):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table as RichTable
 
+from hientai.housekeeping import Leftover, sweep_leftovers
 from hientai.ingest import IngestError, IngestReport, load_mapping, run_batch
+from hientai.ingest.publish import HELD_ADVICE
 from hientai.settings import SettingsError, load_settings
 from hientai.storage import SnapshotNotFound, SnapshotStore
 from hientai_app.cli.common import (
@@ -19,6 +23,7 @@ from hientai_app.cli.common import (
     app,
     catalog_app,
     contract_app,
+    err,
     fail,
     out,
     progress_bar,
@@ -81,11 +86,21 @@ def ingest(
         Path | None, typer.Option(help="Mapping file (conf/mappings/NAME.yaml).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    accept_shrink: Annotated[
+        bool,
+        typer.Option(
+            "--accept-shrink",
+            help="Publish even if a table lost more rows than ingest.max_shrink_share against "
+            "the latest snapshot, or no person was accepted (recorded in the manifest).",
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Validate an extract and publish it as an immutable snapshot (or refuse, saying why)."""
+    removed: list[Leftover] = []
     try:
         settings = load_settings(config)
+        removed = sweep_leftovers(settings.data_dir)
         chosen = load_mapping(mapping) if mapping else None
         with progress_bar() as progress:
             task = progress.add_task("validating", total=None)
@@ -94,14 +109,18 @@ def ingest(
                 mapping=chosen,
                 settings=settings,
                 progress=lambda t: progress.update(task, description=f"validating {t}", advance=1),
+                accept_shrink_by=shlex.join(["hientai", *sys.argv[1:]]) if accept_shrink else None,
             )
     except (IngestError, SettingsError) as exc:
         if as_json:
             print(json.dumps({"ok": False, "error": str(exc)}, ensure_ascii=False))
         raise fail(str(exc)) from None
     if as_json:
-        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        payload = report.to_dict() | {"removed_leftovers": [str(r.path) for r in removed]}
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
+        for leftover in removed:
+            err.print(f"removed leftover {leftover.describe()}", highlight=False, soft_wrap=True)
         _print_report(report)
     if not report.ok:
         raise typer.Exit(1)
@@ -134,12 +153,18 @@ def _print_report(report: IngestReport) -> None:
         out.print(f"  note: {note}", highlight=False, soft_wrap=True)
     if report.quarantine_path:
         out.print(f"Quarantined rows (file, row, column, reason): {report.quarantine_path}")
+    for held in report.held_reasons:
+        out.print(f"  [bold]held:[/] {held}", highlight=False, soft_wrap=True)
+    if report.forced_by:
+        out.print(f"Published although held, forced by: {report.forced_by}", highlight=False)
     if report.status == "published":
         out.print(
             f"[bold green]Published snapshot {report.snapshot_id}[/] at {report.snapshot_path}"
         )
     elif report.status == "already_published":
         out.print(f"Already published as snapshot {report.snapshot_id}: nothing new written.")
+    elif report.status == "held":
+        out.print(f"[bold red]{HELD_ADVICE}[/]", highlight=False, soft_wrap=True)
     else:
         out.print("[bold red]Nothing published:[/] a table's rejection rate is over its limit.")
 
