@@ -1,4 +1,5 @@
-"""Labels and training frames: who went on to be promoted, and then proved it.
+"""Labels and training frames: who went on to be promoted, and then proved it (the promotion
+label); ``features.results_label`` holds the other family, demonstrated results.
 
 The label of a (person, as_of) row is 1 when, within ``horizon_years`` after as_of, the person
 was promoted (into a leadership post, by default) and afterwards, up to the horizon, was never
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,9 @@ import pandas as pd
 from features.inputs import empty_table
 from features.ratings import RATING_POINTS
 from hientai.contract.tables import extract_date_range
+
+if TYPE_CHECKING:
+    from features.results_label import ResultsDefinition
 
 HORIZON_PAST_END = (
     "as_of {as_of} + {years} years ends after the extract's last record ({last}); its labels "
@@ -94,20 +99,36 @@ def _disciplined(
 def training_frame(
     tables: dict[str, pd.DataFrame],
     as_of_dates: Sequence[pd.Timestamp | str],
-    definition: LabelDefinition,
+    definition: LabelDefinition | ResultsDefinition,
     *,
     build: Callable[[dict[str, pd.DataFrame], pd.Timestamp], pd.DataFrame],
 ) -> pd.DataFrame:
-    """Feature rows of internal people at each as_of, with their label (stacked)."""
+    """Feature rows of internal people at each as_of, with their label (stacked).
+
+    With the promotion label, someone not promoted is a 0; with the results label, someone
+    without enough evidence in the horizon has no label and is left out."""
     frames = []
     for as_of in sorted(pd.Timestamp(d) for d in as_of_dates):
-        labels = promotion_labels(tables, as_of, definition)
+        labels = outcome_labels(tables, as_of, definition)
         rows = build(tables, as_of)
         rows = rows.loc[rows["population"] == "internal"]
         rows = rows.merge(
             labels.assign(person_id=labels["person_id"].astype("string[pyarrow]")),
             on="person_id",
-            how="left",
+            how="left" if isinstance(definition, LabelDefinition) else "inner",
         )
         frames.append(rows.assign(label=rows["label"].astype("float64").fillna(0).astype("int64")))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def outcome_labels(
+    tables: dict[str, pd.DataFrame],
+    as_of: pd.Timestamp,
+    definition: LabelDefinition | ResultsDefinition,
+) -> pd.DataFrame:
+    """person_id -> label under either label family."""
+    from features.results_label import results_labels
+
+    if isinstance(definition, LabelDefinition):
+        return promotion_labels(tables, as_of, definition)
+    return results_labels(tables, as_of, definition)

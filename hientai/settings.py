@@ -63,7 +63,15 @@ class ProxySettings(BaseModel):
 
 class LabelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # What the model learns to predict: "results" (demonstrated results in the horizon, for
+    # everyone with enough evidence; features/results_label.py) or "promotion" (promoted in
+    # the horizon and then proved it; features/labels.py).
+    family: Literal["results", "promotion"] = "promotion"
     horizon_years: int = Field(2, ge=1, le=10)
+    # Results label: the top share of results scores labelled 1, and the records a person needs
+    # in the horizon to be labelled at all.
+    top_share: float = Field(0.2, gt=0, lt=1)
+    min_evidence: int = Field(2, ge=1)
     leadership_only: bool = True
     min_rating_after: Literal["excellent", "good", "completed"] | None = "good"
     no_discipline_after: bool = True

@@ -17,7 +17,8 @@ from typing import Literal
 import pandas as pd
 
 from features.inputs import empty_table
-from features.labels import LabelDefinition, promotion_labels
+from features.labels import LabelDefinition, outcome_labels
+from features.results_label import ResultsDefinition
 
 Split = Literal["time", "people"]
 
@@ -35,6 +36,12 @@ NO_PROMOTION = (
     "model, but it can still be scored: ingest it into a data folder whose registry has a "
     "champion (trained on another extract of the same contract) and run `hientai nightly "
     "--snapshot ID`; see docs/mapping.md, 'Extracts without an outcome'"
+)
+NO_RESULTS_LABEL = (
+    "no usable label: nobody has {evidence} or more records of results (outputs, ratings, 360 "
+    "surveys, confidence votes) within {horizon} year(s) after any training date ({dates}). "
+    "Map the extract's outputs, evaluations or surveys (docs/mapping.md), or train on "
+    "promotions instead: features.labels.family: promotion"
 )
 LEADERSHIP_HINT = (
     "Promotions exist but none into leadership: set features.labels.leadership_only: false to "
@@ -77,7 +84,7 @@ def candidate_dates(
 def plan_training(
     tables: dict[str, pd.DataFrame],
     date_range: tuple[pd.Timestamp, pd.Timestamp],
-    definition: LabelDefinition,
+    definition: LabelDefinition | ResultsDefinition,
     *,
     month_day: str = "01-01",
     history_years: int = 3,
@@ -106,8 +113,7 @@ def plan_training(
             )
         )
     positives = {
-        f"{d:%Y-%m-%d}": int(promotion_labels(tables, d, definition)["label"].sum())
-        for d in fitting
+        f"{d:%Y-%m-%d}": int(outcome_labels(tables, d, definition)["label"].sum()) for d in fitting
     }
     usable = [d for d in fitting if positives[f"{d:%Y-%m-%d}"] > 0][-max_dates:]
     if not usable:
@@ -122,8 +128,16 @@ def plan_training(
 
 
 def _no_label_message(
-    tables: dict[str, pd.DataFrame], definition: LabelDefinition, dates: list[pd.Timestamp]
+    tables: dict[str, pd.DataFrame],
+    definition: LabelDefinition | ResultsDefinition,
+    dates: list[pd.Timestamp],
 ) -> str:
+    if isinstance(definition, ResultsDefinition):
+        return NO_RESULTS_LABEL.format(
+            dates=", ".join(f"{d:%Y-%m-%d}" for d in dates),
+            horizon=definition.horizon_years,
+            evidence=definition.min_evidence,
+        )
     spells = tables.get("assignments", empty_table("assignments"))
     promotions = spells["reason"].astype(str) == "promotion"
     into_leadership = promotions & spells["is_leadership"].fillna(False).astype(bool)

@@ -26,6 +26,7 @@ from features.build import build_features
 from features.catalog import FULL_CATALOG
 from features.labels import LabelDefinition, training_frame
 from features.proxy import flagged_features, protected_groups, proxy_audit
+from features.results_label import ResultsDefinition
 from hientai import tracking
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
@@ -40,8 +41,14 @@ from pipelines.build_features import snapshot_tables
 from pipelines.merit import latent_potential
 
 
-def label_definition(settings: Settings) -> LabelDefinition:
+def label_definition(settings: Settings) -> LabelDefinition | ResultsDefinition:
     labels = settings.features.labels
+    if labels.family == "results":
+        return ResultsDefinition(
+            horizon_years=labels.horizon_years,
+            top_share=labels.top_share,
+            min_evidence=labels.min_evidence,
+        )
     return LabelDefinition(
         horizon_years=labels.horizon_years,
         leadership_only=labels.leadership_only,
