@@ -45,6 +45,14 @@ demo: setup ## Generate a 20,000-person extract, ingest, train (if no champion),
 	$(BIN)/hientai ingest $(DEMO_DIR)
 	$(BIN)/hientai models champion >/dev/null 2>&1 || $(BIN)/hientai train --truth $(DEMO_DIR)/truth/truth.parquet
 	$(BIN)/hientai nightly --as-of $(DEMO_AS_OF)
+	@# Demo accounts for the review app: a new password, printed once, on every run.
+	@for account in demo-planner:planner demo-auditor:auditor; do \
+	  name=$${account%%:*}; role=$${account##*:}; \
+	  if $(BIN)/hientai users list | cut -f1 | grep -qx "$$name"; then \
+	    $(BIN)/hientai users reset "$$name"; else $(BIN)/hientai users add "$$name" --role "$$role"; fi; \
+	done
+	@echo "Open the review app: $(BIN)/hientai serve, then http://127.0.0.1:8765/ and sign in as"
+	@echo "demo-planner (decisions) or demo-auditor (reveals, audit log) with the password above."
 
 scheduler: setup ## Scheduled runs: local Prefect server, work pool, every deployment, a worker
 	$(BIN)/hientai schedule up
@@ -54,6 +62,8 @@ scheduler-down: setup ## Stop the scheduler's worker (and its running flows) and
 
 test: setup lint typecheck ## Lint, type-check and run the whole test suite
 	mkdir -p $(PREFECT_HOME)
+	@# The review app's browser tests drive Debian's chromium (Playwright cannot download one here).
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 lint: setup ## ruff lint and format check

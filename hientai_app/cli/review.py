@@ -87,7 +87,7 @@ def users_add(
         raise fail(str(exc)) from None
     out.print(f"user {username} added ({role}, scope {scope or 'national'})")
     if generated:
-        out.print(f"password (shown once): {password}", highlight=False)
+        out.print(f"password (shown once): {password}", highlight=False, soft_wrap=True)
 
 
 @users_app.command("disable")
@@ -116,7 +116,7 @@ def users_reset(
         raise fail(str(exc)) from None
     out.print(f"user {username} reset")
     if generated:
-        out.print(f"password (shown once): {password}", highlight=False)
+        out.print(f"password (shown once): {password}", highlight=False, soft_wrap=True)
 
 
 @users_app.command("list")
@@ -126,10 +126,8 @@ def users_list(config: ConfigOption = None) -> None:
 
     for user in list_users(_db(config)):
         state = "active" if user["active"] else "disabled"
-        out.print(
-            f"{user['username']}\t{user['role']}\t{user['scope_org_id'] or 'national'}\t{state}",
-            highlight=False,
-        )
+        scope = user["scope_org_id"] or "national"
+        typer.echo(f"{user['username']}\t{user['role']}\t{scope}\t{state}")
 
 
 @audit_app.command("verify")
@@ -146,7 +144,11 @@ def audit_verify(
         report = verify(_db(config), expect_head=expect_head)
     except AuditChainBroken as exc:
         raise fail(f"audit log does not verify: {exc}", code=1) from None
-    out.print(f"audit log intact: {report.records} records, head {report.head}", highlight=False)
+    out.print(
+        f"audit log intact: {report.records} records, head {report.head}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _operator() -> str:

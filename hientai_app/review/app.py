@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.middleware.sessions import SessionMiddleware
@@ -88,6 +89,14 @@ def _add_handlers(app: FastAPI) -> None:
     async def csrf_rejected(request: Request, _exc: Exception) -> Response:
         return render(request, "csrf.html", status_code=403)
 
+    async def invalid(request: Request, exc: Exception) -> Response:
+        problems = [
+            f"{'.'.join(str(part) for part in error['loc'][1:])}: {error['msg']}"
+            for error in getattr(exc, "errors", list)()
+        ]
+        return render(request, "invalid.html", status_code=400, problems=problems)
+
+    app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(SignInRequired, signin_required)
     app.add_exception_handler(Refused, refused)
     app.add_exception_handler(CsrfRejected, csrf_rejected)

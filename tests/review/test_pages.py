@@ -1,0 +1,140 @@
+"""Pages as a user sees them: hostile text shown inert on every page in both languages,
+blind-first review, the decision rules, and the auditor's logged reveal."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+from markupsafe import escape
+
+from hientai.settings import Settings
+from hientai_app.review import audit, decisions
+from hientai_app.review.accounts import add_user
+from hientai_app.review.db import ReviewDB
+from tests.review.conftest import LiveServer, csrf_of, sign_in
+from tests.review.test_authorization import NATIONAL, ROUTES, fill
+from tests.review.world import NIGHT, PASSWORD
+
+RAW_HOSTILE = ("<script>alert", "<img src=x", 'onerror="alert')
+SHORTLIST = f"/shortlists/{NIGHT}/post-P1-chair"
+X1_LIST = f"/shortlists/{NIGHT}/slot-X1"
+
+
+@pytest.fixture
+def fresh(world: Settings, live: LiveServer) -> Iterator[Callable[[str, str], httpx.Client]]:
+    """A new national account of a role, signed in (its decisions are its own)."""
+    opened: list[httpx.Client] = []
+
+    def make(username: str, role: str) -> httpx.Client:
+        add_user(ReviewDB(world.app_db_url), username, role=role, password=PASSWORD,
+                 scope_org_id=None, by="test")  # fmt: skip
+        opened.append(sign_in(live.url, username))
+        return opened[-1]
+
+    yield make
+    for client in opened:
+        client.close()
+
+
+def _decide(client: httpx.Client, url: str, **form: str) -> httpx.Response:
+    token = csrf_of(client.get(url).text)
+    return client.post(f"{url}/decide", data=form | {"csrf_token": token})
+
+
+GET_PAGES = [(path, roles) for method, path, roles in ROUTES if method == "GET" and path != "/"]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize(("path", "roles"), GET_PAGES, ids=[p for p, _ in GET_PAGES])
+def test_hostile_text_is_inert_on_every_page(
+    client_for: Callable[[str], httpx.Client], path: str, roles: frozenset, lang: str
+) -> None:
+    for role in sorted(roles):
+        page = client_for(NATIONAL[role]).get(fill(path, 0), params={"lang": lang})
+        assert page.status_code == 200, (role, path, page.text[:300])
+        assert page.headers["content-security-policy"].count("script-src 'none'") == 1
+        for raw in RAW_HOSTILE:
+            assert raw not in page.text, (role, path, raw)
+        assert f'<html lang="{lang}">' in page.text
+
+
+def test_hostile_text_reaches_pages_escaped(client_for: Callable[[str], httpx.Client]) -> None:
+    client = client_for("auditor")
+    shortlist, person = client.get(SHORTLIST).text, client.get(f"/people/{NIGHT}/P000").text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in shortlist  # title, reasons
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in person  # suggestions
+
+
+def test_names_are_hidden_until_a_first_assessment(
+    fresh: Callable[[str, str], httpx.Client],
+) -> None:
+    client = fresh("blind-planner", "planner")
+    before = client.get(SHORTLIST).text
+    assert 'id="blind-note"' in before and "Ứng viên #1" in before
+    assert "Nguyễn Văn B" not in before  # P001, rank 2
+    assert "Nguyễn Văn B" not in client.get(f"/people/{NIGHT}/P001").text
+    answer = _decide(client, SHORTLIST, person_id="P002", decision="needs_info", reason="CV")
+    assert answer.status_code == 303
+    after = client.get(SHORTLIST).text
+    assert 'id="blind-note"' not in after and "Nguyễn Văn B" in after
+    assert "Nguyễn Văn B" in client.get(f"/people/{NIGHT}/P001").text
+    assert "Nguyễn Văn B" not in client.get(X1_LIST).text  # another list stays blind
+    assert 'id="protected"' not in client.get(f"/people/{NIGHT}/P001").text
+
+
+def test_a_failing_list_needs_a_reason(fresh: Callable[[str, str], httpx.Client]) -> None:
+    client = fresh("fair-planner", "planner")
+    refused = _decide(client, SHORTLIST, person_id="P003", decision="needs_info")
+    assert refused.status_code == 422
+    assert str(escape(decisions.REASON_FAIRNESS)) in refused.text
+    assert _decide(client, SHORTLIST, person_id="P003", decision="needs_info",
+                   reason="check the record").status_code == 303  # fmt: skip
+
+
+def test_nominating_below_a_passed_over_candidate_needs_a_reason(
+    world: Settings, fresh: Callable[[str, str], httpx.Client]
+) -> None:
+    client = fresh("order-planner", "planner")
+    db = ReviewDB(world.app_db_url)
+    first, second = "P003", "P004"  # ranks 1 and 2 of slot-X1 (verdict pass)
+    assert _decide(client, X1_LIST, person_id=first, decision="not_now").status_code == 303
+    refused = _decide(client, X1_LIST, person_id=second, decision="nominate",
+                      readiness="ready_now")  # fmt: skip
+    assert refused.status_code == 422 and "passed over" in refused.text and first in refused.text
+    no_readiness = _decide(client, X1_LIST, person_id=second, decision="nominate", reason="x")
+    assert no_readiness.status_code == 422 and "needs a readiness" in no_readiness.text
+    done = _decide(client, X1_LIST, person_id=second, decision="nominate",
+                   readiness="ready_1_2_years", reason="led the flood response")  # fmt: skip
+    assert done.status_code == 303
+    stored = decisions.latest_by_person(db, NIGHT, "slot-X1")[second]
+    run = db.results.run(NIGHT)
+    assert run is not None
+    assert (stored["username"], stored["readiness"], stored["run_id"], stored["model_version"]) \
+        == ("order-planner", "ready_1_2_years", run["run_id"], "7")  # fmt: skip
+    record = next(r for r in audit.recent(db, limit=500) if r["seq"] == stored["audit_seq"])
+    assert record["action"] == "decision" and record["detail"]["person_id"] == second
+    audit.verify(db)
+
+
+def test_an_auditor_reveal_is_logged(
+    world: Settings, fresh: Callable[[str, str], httpx.Client]
+) -> None:
+    client = fresh("reveal-auditor", "auditor")
+    person = f"/people/{NIGHT}/P001"
+    page = client.get(person).text
+    assert 'id="protected"' not in page
+    token = csrf_of(page)
+    shown = client.post(f"{person}/reveal", data={"csrf_token": token, "reason": "complaint 12"})
+    assert shown.status_code == 200 and 'id="protected"' in shown.text
+    assert re.search(r"Giới tính</th><td>male", shown.text)  # P001 is male in tiny_tables
+    records = audit.recent(ReviewDB(world.app_db_url), limit=50)
+    mine = [r for r in records if r["username"] == "reveal-auditor" and r["action"] != "signin"]
+    assert mine[0]["action"] == "reveal_protected"
+    assert mine[0]["object"] == f"{NIGHT}/P001" and mine[0]["detail"] == {"reason": "complaint 12"}
+    log = (world.data_dir / "audit" / "protected-access.jsonl").read_text(encoding="utf-8")
+    last = json.loads(log.strip().splitlines()[-1])
+    assert (last["purpose"], last["reader"]) == ("authorised_review", "reveal-auditor")
