@@ -195,6 +195,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "post": ("Chức vụ", "Post"),
     "severity": ("Mức độ", "Severity"),
     "evidence": ("Bằng chứng", "Evidence"),
+    "export": ("Xuất danh sách kèm lý do", "Export with reasons"),
     "no_warnings": ("Không có cảnh báo sớm.", "No early warning."),
 }
 

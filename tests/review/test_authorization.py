@@ -32,6 +32,7 @@ SAMPLES = {
     "night": (NIGHT, NIGHT, "1999-01-01"),
     "pool_id": ("post-P1-chair", "slot-C1", "no-such-pool"),
     "person_id": ("P000", "P008", "P999"),
+    "fmt": ("csv", "xlsx", "csv"),
 }
 FORMS = {
     "/signout": {},

@@ -3,6 +3,8 @@ blind-first review, the decision rules, and the auditor's logged reveal."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -10,14 +12,15 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from markupsafe import escape
+from openpyxl import load_workbook
 
 from hientai.settings import Settings
-from hientai_app.review import audit, decisions
+from hientai_app.review import audit, decisions, exports
 from hientai_app.review.accounts import add_user
 from hientai_app.review.db import ReviewDB
 from tests.review.conftest import LiveServer, csrf_of, sign_in
 from tests.review.test_authorization import NATIONAL, ROUTES, fill
-from tests.review.world import NIGHT, PASSWORD
+from tests.review.world import FORMULA, NIGHT, PASSWORD
 
 RAW_HOSTILE = ("<script>alert", "<img src=x", 'onerror="alert')
 SHORTLIST = f"/shortlists/{NIGHT}/post-P1-chair"
@@ -45,7 +48,11 @@ def _decide(client: httpx.Client, url: str, **form: str) -> httpx.Response:
     return client.post(f"{url}/decide", data=form | {"csrf_token": token})
 
 
-GET_PAGES = [(path, roles) for method, path, roles in ROUTES if method == "GET" and path != "/"]
+GET_PAGES = [
+    (path, roles)
+    for method, path, roles in ROUTES
+    if method == "GET" and path != "/" and "export" not in path
+]
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -138,3 +145,22 @@ def test_an_auditor_reveal_is_logged(
     log = (world.data_dir / "audit" / "protected-access.jsonl").read_text(encoding="utf-8")
     last = json.loads(log.strip().splitlines()[-1])
     assert (last["purpose"], last["reader"]) == ("authorised_review", "reveal-auditor")
+
+
+def test_exports_neutralise_formulas(
+    world: Settings, client_for: Callable[[str], httpx.Client]
+) -> None:
+    client = client_for("auditor")
+    text = client.get(f"{SHORTLIST}/export.csv").content.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0][:4] == ["rank", "rank_model", "person_id", "name"]
+    note = table[2][exports.COLUMNS.index("move_note")]
+    assert note.startswith("'=HYPERLINK(") and FORMULA in note
+    workbook = load_workbook(io.BytesIO(client.get(f"{SHORTLIST}/export.xlsx").content))
+    cells = [c for row in workbook["shortlist"].iter_rows() for c in row]
+    formula_cells = [c for c in cells if isinstance(c.value, str) and c.value.startswith("=")]
+    assert formula_cells and all(c.data_type == "s" for c in formula_cells)
+    assert len(workbook["shortlist"]["C"]) == 2 + 5  # title, header, five entries
+    records = audit.recent(ReviewDB(world.app_db_url), limit=20)
+    exported = [r for r in records if r["action"] == "export"]
+    assert {r["detail"]["format"] for r in exported} >= {"csv", "xlsx"}

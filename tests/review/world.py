@@ -21,6 +21,7 @@ from tests.conftest import TODAY, tiny_tables, write_tables
 SCRIPT = "<script>alert('x')</script>"
 ONERROR = '<img src=x onerror="alert(1)">'
 HOSTILE = f"{SCRIPT}{ONERROR}"
+FORMULA = '=HYPERLINK("http://evil.example","x")'
 NIGHT, PREVIOUS = "2026-01-01", "2025-12-01"
 PASSWORD = "correct-horse-battery"
 # (pool_id, kind, org_id, title, verdict); org P1 is a province, X1 a commune inside it.
@@ -75,7 +76,7 @@ def _entries(names: dict[str, str]) -> pd.DataFrame:
                  "rank_model": rank, "rank_fair": rank, "in_shortlist": rank <= 3,
                  "score": 0.9 - rank / 10, "raw_score": 2.0 - rank / 5,
                  "percentile": 100 - rank * 5.0, "moved": rank == 2,
-                 "move_note": f"moved up {SCRIPT}" if rank == 2 else None}
+                 "move_note": f"{FORMULA} {SCRIPT}" if rank == 2 else None}
             )  # fmt: skip
     return pd.DataFrame(rows)
 
