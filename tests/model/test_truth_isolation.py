@@ -20,6 +20,9 @@ ALLOWED = {
     # receives latent merit as an array and scores held-out selections against it; fitting
     # never sees it (test_merit_never_reaches_the_fitted_models checks that)
     ROOT / "models" / "experiment.py",
+    # receives each person's latent potential as a column and measures a published night
+    # against it (precision and opportunity ratios); nothing that scores reads it
+    ROOT / "models" / "merit_audit.py",
     # forward the `--truth` path of a synthetic extract to pipelines/merit.py, nothing more
     ROOT / "pipelines" / "train.py",
     ROOT / "hientai_app" / "cli" / "training.py",

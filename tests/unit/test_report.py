@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from hientai import report
+from pipelines import report
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 FORMULA_NAME = "=1+1"
