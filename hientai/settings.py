@@ -244,6 +244,12 @@ class NightlySettings(BaseModel):
     young_max_age: int | None = Field(40, ge=18, le=80)
     # Pools: every planning slot, every vacant leadership post (and filled ones if asked).
     include_filled_posts: bool = False
+    # Planning slots: political-theory and state-management standards are needs to meet before
+    # appointment ("development", by measurement: docs/model-selection.md) or exclusions.
+    planning_course_standards: Literal["required", "development"] = "development"
+    # Pools with an age window rank each candidate by place among the pool's candidates at the
+    # same career stage (years of service), not by the raw score (models/career_stage.py).
+    stage_relative_young_pools: bool = True
     # Rotation rule: these titles at province level take candidates from outside the
     # province (on top of any position flagged requires_outside_hometown).
     rotation_titles: list[str] = Field(

@@ -84,6 +84,9 @@ class PoolSpec:
     outside_hometown: bool = False
     requires_party_member: bool = False
     no_active_discipline: bool = True
+    # Course standards (political theory, state management) of a planning pool can be needs to
+    # meet before appointment ("development") instead of exclusions ("required").
+    course_standards: Literal["required", "development"] = "required"
     # Rules a position asks for that cannot apply, said in the pool's rules (never silent).
     notes: tuple[str, ...] = ()
 
@@ -220,11 +223,12 @@ def standard_rules(pool: PoolSpec) -> list[tuple[str, Predicate]]:
     if pool.min_education:
         floor = EDUCATION_RANK[pool.min_education]
         rules.append((f"education at least {pool.min_education}", _at_least(_edu, floor)))
-    if pool.min_political_theory:
+    courses_required = pool.course_standards == "required"
+    if pool.min_political_theory and courses_required:
         floor = POLITICAL_THEORY_RANK[pool.min_political_theory]
         name = f"political theory at least {pool.min_political_theory}"
         rules.append((name, _at_least(lambda c: c.political_theory, floor)))
-    if pool.min_state_management:
+    if pool.min_state_management and courses_required:
         floor = STATE_MANAGEMENT_RANK[pool.min_state_management]
         name = f"state management at least {pool.min_state_management}"
         rules.append((name, _at_least(lambda c: c.state_management, floor)))

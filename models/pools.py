@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,10 @@ from models.eligibility import (
 )
 
 NO_ROTATION = "rotation rule not applied: the post's unit has no province"
+COURSES_AS_NEEDS = (
+    "{courses}: a need to meet before appointment, not an exclusion (a planning pool: "
+    "planning is where cadres are trained; nightly.planning_course_standards)"
+)
 # Why a pool is empty tonight: said in the published pool and by `hientai explain`.
 NOBODY_ELIGIBLE = "nobody is eligible tonight: {why}"
 NOBODY_ELIGIBLE_FOR = "nobody is eligible for {pool} tonight: {why}"
@@ -42,6 +47,22 @@ class PoolOptions:
     rotation_titles: tuple[str, ...] = ("party_secretary", "committee_chair")
     rotation_levels: tuple[str, ...] = ("province",)
     no_active_discipline: bool = True
+    planning_course_standards: Literal["required", "development"] = "development"
+
+
+def _course_note(row: Any, standards: str) -> tuple[str, ...]:
+    """The planning pool's course standards turned into development needs, said in its rules."""
+    if standards != "development":
+        return ()
+    courses = [
+        f"{name} at least {level}"
+        for name, level in (
+            ("political theory", _text(row.min_political_theory)),
+            ("state management", _text(row.min_state_management)),
+        )
+        if level
+    ]
+    return (COURSES_AS_NEEDS.format(courses="; ".join(courses)),) if courses else ()
 
 
 def _text(value: object) -> str | None:
@@ -66,6 +87,7 @@ def position_pools(
         level = _text(orgs["level"].get(org))
         province = _text(orgs["province_code"].get(org))
         is_slot = str(row.kind) == "planning_slot"
+        standards = options.planning_course_standards
         max_age = _number(row.max_age)
         flagged = row.requires_outside_hometown
         rotation = bool(flagged) if pd.notna(flagged) else False
@@ -92,7 +114,9 @@ def position_pools(
                 required_languages=parse_languages(row.required_languages),
                 max_age=max_age if max_age is not None or not is_slot else options.young_max_age,
                 outside_hometown=rotation and province is not None,
-                notes=(NO_ROTATION,) if rotation and province is None else (),
+                notes=((NO_ROTATION,) if rotation and province is None else ())
+                + (_course_note(row, standards) if is_slot else ()),
+                course_standards=standards if is_slot else "required",
                 requires_party_member=bool(row.requires_party_member)
                 if pd.notna(row.requires_party_member)
                 else False,

@@ -22,6 +22,7 @@ from hientai import tracking
 from hientai.featurestore import FeatureStore
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
+from models.career_stage import career_stages
 from models.early_warning import (
     RATING_YEARS,
     WarningThresholds,
@@ -106,6 +107,7 @@ def pool_options(settings: Settings) -> PoolOptions:
         rotation_titles=tuple(cfg.rotation_titles),
         rotation_levels=tuple(cfg.rotation_levels),
         no_active_discipline=cfg.no_active_discipline,
+        planning_course_standards=cfg.planning_course_standards,
     )
 
 
@@ -189,6 +191,9 @@ def _rank(
         policy=cfg.rerank.policy,
         rerank_attributes=tuple(cfg.rerank.attributes),
         thresholds=audit_thresholds(settings),
+        career_stage=career_stages(candidates.tenure_years)
+        if cfg.stage_relative_young_pools
+        else None,
     )
     ranking_key = scores["raw_score"].to_numpy()
     return rank_pools(pools, candidates, index, ranking_key, context, options=options)

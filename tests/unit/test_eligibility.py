@@ -378,3 +378,29 @@ def test_a_pool_with_nobody_eligible_is_published_with_why() -> None:
         rules[1][:-1] == rules[0] and rules[1][-1] == "nobody is eligible tonight: no one meets x"
     )
     assert list(frame["n_eligible"]) == [3, 0]
+
+
+def test_planning_course_standards_are_needs_or_exclusions_as_configured() -> None:
+    from dataclasses import replace
+
+    from models.eligibility import rule_names
+    from models.pools import COURSES_AS_NEEDS
+
+    lacking = {"political_theory_level": 0.0, "state_management_level": 0.0}
+    development = replace(BASE_POOL, course_standards="development")
+    assert _eligible(development, **lacking) == (True, [])
+    assert _eligible(BASE_POOL, **lacking)[1] == [
+        "political theory at least advanced",
+        "state management at least principal_specialist",
+    ]
+    # Built from positions: planning slots follow the option and say so; posts stay strict.
+    pools = {p.pool_id: p for p in position_pools(POSITIONS, ORGS, options=PoolOptions())}
+    assert pools["S1"].course_standards == "development"
+    assert pools["V1"].course_standards == "required"
+    assert COURSES_AS_NEEDS.format(courses="political theory at least advanced") in rule_names(
+        pools["S1"]
+    )
+    strict = position_pools(
+        POSITIONS, ORGS, options=PoolOptions(planning_course_standards="required")
+    )
+    assert all(p.course_standards == "required" and not p.notes for p in strict)
