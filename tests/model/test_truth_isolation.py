@@ -26,6 +26,7 @@ ALLOWED = {
     # forward the `--truth` path of a synthetic extract to pipelines/merit.py, nothing more
     ROOT / "pipelines" / "train.py",
     ROOT / "hientai_app" / "cli" / "training.py",
+    ROOT / "hientai_app" / "cli" / "merit.py",
 }
 
 
