@@ -26,7 +26,7 @@ from hientai.atomic import remove_folder
 
 Kind = Literal["work", "staging", "retired", "pointer"]
 # Where leftovers can be, relative to the data folder (features: one folder per snapshot).
-PLACES = ("snapshots", "quarantine", "runs", "features/*")
+PLACES = ("snapshots", "quarantine", "runs", "features", "features/*")
 PATTERNS: dict[str, Kind] = {
     ".work-*": "work",
     ".staging-*": "staging",

@@ -186,12 +186,15 @@ def advisory_holder(conn: sa.Connection, night: str) -> Holder:
         ),
         {"hi": key >> 32, "lo": key & 0xFFFFFFFF},
     ).first()
-    if row is None:
-        return Holder(night, None, None, None)
-    words = str(row[0]).split()
+    return Holder(night, None, None, None) if row is None else _named_holder(*row)
+
+
+def _named_holder(application_name: str, since: dt.datetime) -> Holder:
+    """A holder from its connection's name: 'hientai night DATE pid PID on HOST'."""
+    words = str(application_name).split()
     pid = int(words[4]) if len(words) > 6 and words[4].isdigit() else None
     host = words[6] if pid is not None else None
-    return Holder(night, pid, host, row[1].isoformat(timespec="seconds"))
+    return Holder(words[2], pid, host, since.isoformat(timespec="seconds"))
 
 
 def _busy(night: str, holder: Holder) -> str:
@@ -215,6 +218,32 @@ def held_file_locks(settings: Settings) -> list[Holder]:
     if not folder.is_dir():
         return []
     return [file_holder(p) for p in sorted(folder.glob("night-*.lock")) if file_lock_held(p)]
+
+
+def held_advisory_locks(settings: Settings) -> list[Holder]:
+    """Nights holding their advisory lock on the PostgreSQL application database now."""
+    engine = sa.create_engine(settings.app_db_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT a.application_name, a.backend_start FROM pg_locks l "
+                    "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                    "AND l.granted AND a.application_name LIKE 'hientai night %'"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return sorted((_named_holder(*row) for row in rows), key=lambda h: h.night)
+
+
+def running_nights(settings: Settings) -> list[Holder]:
+    """Every night running now, as its lock says (both kinds: a data folder may have moved
+    from SQLite to PostgreSQL)."""
+    found = held_file_locks(settings)
+    if uses_postgres(settings):
+        found += held_advisory_locks(settings)
+    return found
 
 
 P = ParamSpec("P")

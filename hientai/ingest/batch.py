@@ -378,16 +378,22 @@ def _conclude(
     if report.held_reasons:
         report.forced_by = accept_shrink_by
         forced = {"by": accept_shrink_by, "reasons": report.held_reasons}
-    published = staging.commit(
-        batch_id=report.batch_id,
-        content_hash=_content_hash(cache.file_hashes(), mapping, settings),
-        reports=report.tables,
-        file_hashes=cache.file_hashes(),
-        source=report.source,
-        mapping=mapping,
-        settings=settings,
-        forced=forced,
-    )
+    try:
+        published = staging.commit(
+            batch_id=report.batch_id,
+            content_hash=_content_hash(cache.file_hashes(), mapping, settings),
+            reports=report.tables,
+            file_hashes=cache.file_hashes(),
+            source=report.source,
+            mapping=mapping,
+            settings=settings,
+            forced=forced,
+        )
+    except BaseException:
+        # A batch that did not publish leaves no quarantine either: it is run again whole.
+        if report.quarantine_path:
+            remove_folder(Path(report.quarantine_path))
+        raise
     report.status = "published" if published.created else "already_published"
     report.snapshot_id, report.snapshot_path = published.snapshot_id, str(published.path)
     return report

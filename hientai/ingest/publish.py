@@ -124,7 +124,7 @@ class SnapshotStaging:
             renamed = True
             # A snapshot is published once LATEST names it; if that write fails (disk full),
             # the folder goes back to staging and away, so a re-run publishes it again.
-            _write_latest(self.snapshots_dir, batch_id)
+            write_latest(self.snapshots_dir, batch_id)
         except BaseException:
             if renamed:
                 final.rename(self.path)
@@ -167,7 +167,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path, root: Path) -> dict[str, obj
     }
 
 
-def _write_latest(snapshots_dir: Path, snapshot_id: str) -> None:
+def write_latest(snapshots_dir: Path, snapshot_id: str) -> None:
     tmp = snapshots_dir / f".{LATEST}.{os.getpid()}"
     try:
         with tmp.open("w", encoding="utf-8") as fh:

@@ -5,10 +5,21 @@ from __future__ import annotations
 
 from hientai.settings import SettingsError
 from hientai.storage import SnapshotNotFound
-from hientai_app.cli import data, mapping, nightly, review, schedule, training
+from hientai_app.cli import data, mapping, merit, nightly, ops, review, schedule, training
 from hientai_app.cli.common import app, err, prepare_prefect_environment
 
-__all__ = ["app", "data", "main", "mapping", "nightly", "review", "schedule", "training"]
+__all__ = [
+    "app",
+    "data",
+    "main",
+    "mapping",
+    "merit",
+    "nightly",
+    "ops",
+    "review",
+    "schedule",
+    "training",
+]
 
 
 def main() -> None:
