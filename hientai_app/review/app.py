@@ -20,7 +20,7 @@ from hientai_app.review import i18n
 from hientai_app.review.db import ReviewDB
 from hientai_app.review.pages import render
 from hientai_app.review.published import Published
-from hientai_app.review.routes import auth, exports, lists, oversight, person
+from hientai_app.review.routes import auth, exports, lists, oversight, person, talent
 from hientai_app.review.security import (
     CsrfRejected,
     Refused,
@@ -28,6 +28,7 @@ from hientai_app.review.security import (
     session_config,
 )
 from hientai_app.review.snapshot_view import SnapshotView
+from hientai_app.review.workforce import WorkforceCache
 
 SECRET_ENV = "HIENTAI_REVIEW_SECRET"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -51,10 +52,11 @@ def create_app(settings: Settings, *, db: ReviewDB | None = None) -> FastAPI:
     app.state.published = Published(app.state.db)
     app.state.snapshots = SnapshotView(settings)
     app.state.address_throttle = auth.AddressThrottle()
+    app.state.workforce = WorkforceCache(settings)
     app.state.templates = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
     )
-    for module in (auth, lists, person, oversight, exports):
+    for module in (auth, lists, person, oversight, exports, talent):
         app.include_router(module.router)
     _add_handlers(app)
     app.middleware("http")(_language_and_headers)

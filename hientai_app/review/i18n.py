@@ -195,6 +195,37 @@ TEXT: dict[str, tuple[str, str]] = {
     "post": ("Chức vụ", "Post"),
     "severity": ("Mức độ", "Severity"),
     "evidence": ("Bằng chứng", "Evidence"),
+    "nav_ninebox": ("Lưới 9 ô", "9-box grid"),
+    "nav_bench": ("Nguồn kế cận", "Bench strength"),
+    "my_scope": ("Phạm vi của tôi", "My scope"),
+    "ninebox_help": (
+        "Hiệu quả: xếp loại năm gần nhất trước đêm (hoàn thành/không hoàn thành: thấp, tốt: "
+        "trung bình, xuất sắc: cao). Tiềm năng: điểm của mô hình đêm nay, chia theo ba phần "
+        "bằng nhau của mọi người được chấm. Mỗi ô mở danh sách người trong ô.",
+        "Performance: the latest annual rating before the night (completed / not completed: low, "
+        "good: medium, excellent: high). Potential: tonight's model score, cut at the tertiles "
+        "of everyone scored. Each cell opens its people.",
+    ),
+    "no_scores": (
+        "Không tìm thấy tệp điểm của lượt chạy này trong thư mục dữ liệu.",
+        "This run's scores file is not in the data folder.",
+    ),
+    "people_scored": ("người được chấm điểm", "people scored"),
+    "not_rated": ("chưa có xếp loại", "not rated"),
+    "potential": ("Tiềm năng", "Potential"),
+    "performance": ("Hiệu quả", "Performance"),
+    "level_0": ("thấp", "low"),
+    "level_1": ("trung bình", "medium"),
+    "level_2": ("cao", "high"),
+    "cell_people": ("Người trong ô", "People in this cell"),
+    "units_below": ("Đơn vị trực thuộc", "Units below"),
+    "bench_help": (
+        'Theo quyết định gần nhất của cán bộ quy hoạch cho từng người; "chưa quyết định" là số '
+        "vị trí trong danh sách đề xuất chưa ai quyết định.",
+        "From planners' latest decision on each person; \"undecided\" counts the shortlist's "
+        "places nobody has decided on yet.",
+    ),
+    "undecided": ("Chưa quyết định", "Undecided"),
     "export": ("Xuất danh sách kèm lý do", "Export with reasons"),
     "no_warnings": ("Không có cảnh báo sớm.", "No early warning."),
 }

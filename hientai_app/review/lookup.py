@@ -61,7 +61,11 @@ def person_for(
     warnings = published(request).warnings(found.run_id, person_id)
     every_pool = published(request).pools(found.run_id)
     if not person_in_scope(entries, warnings, every_pool, user, found.tree):
-        raise Refused
+        staff = request.app.state.workforce.get(found.run)
+        if staff is None or person_id not in staff.index:
+            raise Refused
+        if not org_in_scope(str(staff.at[person_id, "org_id"]), user, found.tree):
+            raise Refused
     visible = [entry for entry in entries if entry["pool_id"] in found.pools]
     scoped = [w for w in warnings if org_in_scope(w["org_id"], user, found.tree)]
     return found, visible, scoped

@@ -4,6 +4,7 @@ and snapshot history the nightly flow wrote."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,10 @@ def test_every_page_of_a_real_night_renders(
     assert run is not None
     pools = Published(db).pools(run["run_id"])
     assert len(pools) == first_night["counts"]["pools"]
-    with LiveServer(create_app(settings)) as server:
-        client = sign_in(server.url, "real-auditor")
+    with (
+        LiveServer(create_app(settings)) as server,
+        closing(sign_in(server.url, "real-auditor")) as client,
+    ):
         index = client.get("/shortlists", params={"lang": "en"})
         assert index.status_code == 200 and f"{len(pools)} lists" in index.text
         people: set[str] = set()
@@ -47,4 +50,6 @@ def test_every_page_of_a_real_night_renders(
             assert page.status_code == 200 and 'id="explanation"' in page.text, person_id
         assert client.get("/warnings").status_code == 200
         assert client.get("/runs").status_code == 200
-        client.close()
+        grid = client.get("/ninebox", params={"lang": "en"})
+        assert grid.status_code == 200 and "people scored" in grid.text
+        assert client.get("/bench").status_code == 200

@@ -47,6 +47,7 @@ def hostile_tables() -> dict[str, pd.DataFrame]:
     tables = tiny_tables()
     people = tables["people"].copy()
     people.loc[0, "full_name"] = f"Nguyễn {HOSTILE}"
+    people.loc[people["person_id"] == "P008", "current_org_id"] = "C1"  # outside province P1
     orgs = tables["organizations"].copy()
     orgs.loc[orgs["org_id"] == "X1", "name"] = f"Xã {ONERROR}"
     return tables | {"people": people, "organizations": orgs}
@@ -159,6 +160,15 @@ def _manifest(night: str, snapshot_id: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _run_folder(settings: Settings, manifest: dict[str, Any], people: list[str]) -> None:
+    """The run folder's scores (everyone scored), as the nightly flow leaves them."""
+    folder = settings.runs_dir / manifest["night"]
+    folder.mkdir(parents=True)
+    scores = [round(0.05 + 0.9 * n / len(people), 3) for n in range(len(people))]
+    pd.DataFrame({"person_id": people, "score": scores}).to_parquet(folder / "scores.parquet")
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
 def build_world(root: Path) -> Settings:
     """Ingest the hostile extract, publish two nights, add one account per test user."""
     settings = Settings(data_dir=root / "data", today=TODAY)
@@ -169,9 +179,9 @@ def build_world(root: Path) -> Settings:
     db = ReviewDB(settings.app_db_url)
     db.create_schema()
     for night in (PREVIOUS, NIGHT):
-        db.results.publish_night(
-            _manifest(night, str(report.snapshot_id)), _frames(names, night=night)
-        )
+        manifest = _manifest(night, str(report.snapshot_id))
+        db.results.publish_night(manifest, _frames(names, night=night))
+        _run_folder(settings, manifest, list(names))
     for username, (role, scope) in USERS.items():
         add_user(db, username, role=role, password=PASSWORD, scope_org_id=scope, by="test")
     db.dispose()

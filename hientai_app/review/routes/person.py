@@ -38,6 +38,9 @@ def _person_context(request: Request, user: User, night: str, person_id: str) ->
     full_name = next((e["full_name"] for e in entries if e["full_name"]), None)
     if full_name is None and warnings:
         full_name = warnings[0]["full_name"]
+    staff = request.app.state.workforce.get(found.run)
+    if full_name is None and staff is not None and person_id in staff.index:
+        full_name = staff.at[person_id, "full_name"]
     return {
         "night": found,
         "person_id": person_id,

@@ -1,0 +1,120 @@
+"""The 9-box grid of an organisation (its subtree), each cell listing its people, and bench
+strength per post from planners' readiness decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from hientai_app.review import talent
+from hientai_app.review.accounts import User
+from hientai_app.review.db import ReviewDB
+from hientai_app.review.lookup import Night, night_for
+from hientai_app.review.pages import render
+from hientai_app.review.scope import org_in_scope
+from hientai_app.review.security import VIEWERS, Refused, allow
+
+router = APIRouter()
+Viewer = Annotated[User, Depends(allow(*VIEWERS))]
+CELL_PEOPLE = 200
+BENCH_KINDS = ("leadership_post", "planning_slot")
+
+
+def _chosen_org(found: Night, user: User, org: str) -> str | None:
+    """The organisation asked for (must be inside the scope), else the user's scope root."""
+    if not org:
+        return user.scope_org_id
+    if org not in found.tree.names or not org_in_scope(org, user, found.tree):
+        raise Refused
+    return org
+
+
+def _path_to(found: Night, org: str | None, user: User) -> list[tuple[str, str]]:
+    """The chain of units from the user's scope root down to ``org`` (for a breadcrumb)."""
+    parents = {child: parent for parent, kids in found.tree.children.items() for child in kids}
+    chain = []
+    while org is not None and org != user.scope_org_id:
+        chain.append((org, found.tree.name(org)))
+        org = parents.get(org)
+    if user.scope_org_id is not None:
+        chain.append((user.scope_org_id, found.tree.name(user.scope_org_id)))
+    return chain[::-1]
+
+
+@router.get("/ninebox")
+async def ninebox(
+    request: Request,
+    user: Viewer,
+    night: Annotated[str | None, Query(max_length=10)] = None,
+    org: Annotated[str, Query(max_length=200)] = "",
+    perf: Annotated[int | None, Query(ge=0, le=2)] = None,
+    pot: Annotated[int | None, Query(ge=0, le=2)] = None,
+) -> Response:
+    found = night_for(request, user, night)
+    chosen = _chosen_org(found, user, org)
+    staff = request.app.state.workforce.get(found.run)
+    grid, people, total, unrated = None, [], 0, 0
+    if staff is not None:
+        mine = (
+            staff
+            if chosen is None
+            else staff.loc[staff["org_id"].isin(found.tree.subtree(chosen))]
+        )
+        grid, total = talent.ninebox(mine), len(mine)
+        unrated = int((mine["performance"] < 0).sum())
+        if perf is not None and pot is not None:
+            cell = mine.loc[(mine["performance"] == perf) & (mine["potential"] == pot)]
+            people = (
+                cell.sort_values("score", ascending=False).head(CELL_PEOPLE).to_dict("records")
+            )
+    children = found.tree.children.get(chosen, []) if chosen else _roots(found)
+    return render(
+        request, "ninebox.html", night=found, org=chosen, grid=grid, total=total,
+        unrated=unrated, people=people, cell=(perf, pot),
+        children=sorted(((c, found.tree.name(c)) for c in children), key=lambda c: c[1]),
+        breadcrumb=_path_to(found, chosen, user), org_name=found.tree.name(chosen),
+    )  # fmt: skip
+
+
+def _roots(found: Night) -> list[str]:
+    below = {child for kids in found.tree.children.values() for child in kids}
+    return [org for org in found.tree.names if org not in below]
+
+
+def _latest_decisions(db: ReviewDB, night: str) -> list[dict[str, Any]]:
+    table = db.decisions
+    query = (
+        sa.select(table.c.pool_id, table.c.person_id, table.c.decision, table.c.readiness)
+        .where(table.c.night == night)
+        .order_by(table.c.decision_id)
+    )
+    with db.engine.connect() as conn:
+        latest = {(r.pool_id, r.person_id): dict(r._mapping) for r in conn.execute(query)}
+    return list(latest.values())
+
+
+@router.get("/bench")
+async def bench(
+    request: Request,
+    user: Viewer,
+    night: Annotated[str | None, Query(max_length=10)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    found = night_for(request, user, night)
+    pools = [p for p in found.pools.values() if p["kind"] in BENCH_KINDS]
+    counts = talent.bench(
+        {p["pool_id"]: p["n_shortlisted"] for p in pools},
+        _latest_decisions(request.app.state.db, found.night),
+    )
+    size = 100
+    rows = [
+        p | counts[p["pool_id"]] | {"org_name": found.tree.name(p["org_id"])}
+        for p in pools[(page - 1) * size : page * size]
+    ]
+    return render(
+        request, "bench.html", night=found, rows=rows, page=page,
+        pages=max(1, -(-len(pools) // size)),
+    )  # fmt: skip

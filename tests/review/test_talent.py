@@ -1,0 +1,75 @@
+"""The 9-box bins and bench counts against hand counts, and the pages over the tiny world."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import httpx
+import pandas as pd
+
+from hientai_app.review import talent
+from tests.review.world import NIGHT
+
+
+def test_latest_rating_is_the_last_rated_year_before_the_night() -> None:
+    evaluations = pd.DataFrame(
+        {"person_id": ["a", "a", "a", "b", "b"], "year": [2022, 2024, 2026, 2023, 2024],
+         "rating": ["good", "excellent", "completed", "completed", None]}
+    )  # fmt: skip
+    latest = talent.latest_ratings(evaluations, before_year=2026)
+    assert latest.to_dict() == {"a": "excellent", "b": "completed"}
+
+
+def test_ninebox_matches_a_hand_count() -> None:
+    people = pd.DataFrame(
+        {"person_id": list("abcdefg"), "full_name": list("ABCDEFG"),
+         "current_org_id": ["X", "X", "X", "Y", "Y", None, "Y"]}
+    )  # fmt: skip
+    scores = pd.DataFrame(
+        {"person_id": list("abcdefg"), "score": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.9]}
+    )
+    ratings = pd.Series(
+        {"a": "excellent", "b": "good", "c": "completed", "d": "excellent", "g": "good"}
+    )
+    frame = talent.workforce(people, ratings, scores).set_index("person_id")
+    assert "f" not in frame.index  # no unit: not in any organisation's grid
+    # tertiles of the seven scores: 0.3 and 0.5 (numpy linear interpolation)
+    expected_potential = {"a": 0, "b": 0, "c": 1, "d": 1, "e": 2, "g": 2}
+    assert frame["potential"].to_dict() == expected_potential
+    assert frame.loc["e", "performance"] == -1  # never rated
+    grid = talent.ninebox(frame)
+    hand = {(2, 0): 1, (1, 0): 1, (0, 1): 1, (2, 1): 1, (1, 2): 1}
+    assert grid == {cell: hand.get(cell, 0) for cell in grid} and len(grid) == 9
+
+
+def test_bench_counts_the_latest_decisions() -> None:
+    latest = [
+        {"pool_id": "p", "decision": "nominate", "readiness": "ready_now"},
+        {"pool_id": "p", "decision": "nominate", "readiness": "ready_later"},
+        {"pool_id": "p", "decision": "not_now", "readiness": None},
+        {"pool_id": "gone", "decision": "not_now", "readiness": None},
+    ]
+    table = talent.bench({"p": 5, "q": 3}, latest)
+    assert table["p"] == {"ready_now": 1, "ready_1_2_years": 0, "ready_later": 1, "not_now": 1,
+                          "needs_info": 0, "undecided": 2}  # fmt: skip
+    assert table["q"]["undecided"] == 3 and "gone" not in table
+
+
+def test_ninebox_page_counts_and_cells(client_for: Callable[[str], httpx.Client]) -> None:
+    client = client_for("planner-p1")
+    page = client.get("/ninebox")
+    # tiny_tables: 18 internal people, all rated in 2024; P008 works in C1, the rest in P1 or X1.
+    assert page.status_code == 200 and "17 " in page.text
+    cells = [int(n) for n in re.findall(r"perf=\d&pot=\d\">(\d+)<", page.text)]
+    assert sum(cells) == 17
+    cell = client.get("/ninebox", params={"org": "X1", "perf": 2, "pot": 2})
+    assert cell.status_code == 200
+    assert client.get("/ninebox", params={"org": "C1"}).status_code == 404  # outside P1
+    assert client.get("/ninebox", params={"org": "nowhere"}).status_code == 404
+
+
+def test_bench_page_shows_readiness(client_for: Callable[[str], httpx.Client]) -> None:
+    page = client_for("planner").get("/bench", params={"night": NIGHT, "lang": "en"})
+    assert (page.status_code == 200 and "Ready now" not in page.text) or "ready now" in page.text
+    assert "Nguồn cán bộ trẻ" not in page.text  # standing pools have no bench
