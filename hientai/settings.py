@@ -247,6 +247,9 @@ class NightlySettings(BaseModel):
     # Planning slots: political-theory and state-management standards are needs to meet before
     # appointment ("development", by measurement: docs/model-selection.md) or exclusions.
     planning_course_standards: Literal["required", "development"] = "development"
+    # Planning slots with a planning term ('2026-2031'): years of service counted as they will
+    # be at the term's end ("term_end": appointment comes within the term) or at the night.
+    planning_service_by: Literal["as_of", "term_end"] = "term_end"
     # Pools with an age window rank each candidate by place among the pool's candidates at the
     # same career stage (years of service), not by the raw score (models/career_stage.py).
     stage_relative_young_pools: bool = True

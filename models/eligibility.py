@@ -79,6 +79,9 @@ class PoolSpec:
     min_political_theory: str | None = None
     min_state_management: str | None = None
     min_years_service: float | None = None
+    # A planning slot may count years of service as they will be at the end of its planning
+    # term (this year), since appointment comes within the term; None counts them at as_of.
+    service_by_year: int | None = None
     required_languages: tuple[tuple[str, int], ...] = ()
     max_age: float | None = None
     outside_hometown: bool = False
@@ -232,7 +235,10 @@ def standard_rules(pool: PoolSpec) -> list[tuple[str, Predicate]]:
         floor = STATE_MANAGEMENT_RANK[pool.min_state_management]
         name = f"state management at least {pool.min_state_management}"
         rules.append((name, _at_least(lambda c: c.state_management, floor)))
-    if pool.min_years_service is not None:
+    if pool.min_years_service is not None and pool.service_by_year is not None:
+        name = f"at least {pool.min_years_service:g} years of service by {pool.service_by_year}"
+        rules.append((name, _service_by(pool.service_by_year, pool.min_years_service)))
+    elif pool.min_years_service is not None:
         name = f"at least {pool.min_years_service:g} years of service"
         rules.append((name, _at_least(lambda c: c.tenure_years, pool.min_years_service)))
     for code, level in pool.required_languages:
@@ -248,6 +254,14 @@ def standard_rules(pool: PoolSpec) -> list[tuple[str, Predicate]]:
     if pool.requires_party_member:
         rules.append(("Party member (explicit standard)", _party_rule))
     return rules
+
+
+def _service_by(year: int, floor: float) -> Predicate:
+    def served(c: Candidates, rows: np.ndarray) -> np.ndarray:
+        ahead = max(0.0, float(year - c.as_of.year))
+        return np.asarray(c.tenure_years[rows] + ahead >= floor)  # NaN compares False
+
+    return served
 
 
 def _younger_rule(limit: float) -> Predicate:

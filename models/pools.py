@@ -10,6 +10,7 @@ candidate scope. Party membership becomes a rule only where a position says
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -48,6 +49,7 @@ class PoolOptions:
     rotation_levels: tuple[str, ...] = ("province",)
     no_active_discipline: bool = True
     planning_course_standards: Literal["required", "development"] = "development"
+    planning_service_by: Literal["as_of", "term_end"] = "term_end"
 
 
 def _course_note(row: Any, standards: str) -> tuple[str, ...]:
@@ -63,6 +65,13 @@ def _course_note(row: Any, standards: str) -> tuple[str, ...]:
         if level
     ]
     return (COURSES_AS_NEEDS.format(courses="; ".join(courses)),) if courses else ()
+
+
+def _term_end(row: Any) -> int | None:
+    """The last year of a planning term written 'YYYY-YYYY' (or 'YYYY'); None otherwise."""
+    term = _text(getattr(row, "planning_term", None))
+    found = re.findall(r"\d{4}", term or "")
+    return int(found[-1]) if found else None
 
 
 def _text(value: object) -> str | None:
@@ -88,6 +97,7 @@ def position_pools(
         province = _text(orgs["province_code"].get(org))
         is_slot = str(row.kind) == "planning_slot"
         standards = options.planning_course_standards
+        by_term_end = options.planning_service_by == "term_end"
         max_age = _number(row.max_age)
         flagged = row.requires_outside_hometown
         rotation = bool(flagged) if pd.notna(flagged) else False
@@ -111,6 +121,7 @@ def position_pools(
                 min_political_theory=_text(row.min_political_theory),
                 min_state_management=_text(row.min_state_management),
                 min_years_service=_number(row.min_years_service),
+                service_by_year=_term_end(row) if is_slot and by_term_end else None,
                 required_languages=parse_languages(row.required_languages),
                 max_age=max_age if max_age is not None or not is_slot else options.young_max_age,
                 outside_hometown=rotation and province is not None,

@@ -108,6 +108,7 @@ def pool_options(settings: Settings) -> PoolOptions:
         rotation_levels=tuple(cfg.rotation_levels),
         no_active_discipline=cfg.no_active_discipline,
         planning_course_standards=cfg.planning_course_standards,
+        planning_service_by=cfg.planning_service_by,
     )
 
 

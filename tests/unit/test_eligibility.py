@@ -404,3 +404,21 @@ def test_planning_course_standards_are_needs_or_exclusions_as_configured() -> No
         POSITIONS, ORGS, options=PoolOptions(planning_course_standards="required")
     )
     assert all(p.course_standards == "required" and not p.notes for p in strict)
+
+
+def test_planning_service_may_count_to_the_end_of_the_term() -> None:
+    from dataclasses import replace
+
+    by_term = replace(BASE_POOL, min_years_service=15, service_by_year=2031)
+    # 12 years at 2026-01-01 + 5 years to 2031 = 17 >= 15; 9 + 5 = 14 < 15.
+    assert _eligible(by_term) == (True, [])
+    assert _eligible(by_term, tenure_years=9.0) == (
+        False,
+        ["at least 15 years of service by 2031"],
+    )
+    assert _eligible(replace(BASE_POOL, min_years_service=15))[0] is False
+    terms = POSITIONS.assign(planning_term="2026-2031")
+    pools = {p.pool_id: p for p in position_pools(terms, ORGS, options=PoolOptions())}
+    assert pools["S1"].service_by_year == 2031 and pools["V1"].service_by_year is None
+    as_of = position_pools(terms, ORGS, options=PoolOptions(planning_service_by="as_of"))
+    assert all(p.service_by_year is None for p in as_of)
