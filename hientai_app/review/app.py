@@ -20,7 +20,7 @@ from hientai_app.review import i18n
 from hientai_app.review.db import ReviewDB
 from hientai_app.review.pages import render
 from hientai_app.review.published import Published
-from hientai_app.review.routes import auth, exports, lists, oversight, person, talent
+from hientai_app.review.routes import auth, exports, letters, lists, oversight, person, talent
 from hientai_app.review.security import (
     CsrfRejected,
     Refused,
@@ -56,7 +56,7 @@ def create_app(settings: Settings, *, db: ReviewDB | None = None) -> FastAPI:
     app.state.templates = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
     )
-    for module in (auth, lists, person, oversight, exports, talent):
+    for module in (auth, lists, person, oversight, exports, talent, letters):
         app.include_router(module.router)
     _add_handlers(app)
     app.middleware("http")(_language_and_headers)

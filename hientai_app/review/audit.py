@@ -141,3 +141,15 @@ def recent(db: ReviewDB, *, limit: int = 200, offset: int = 0) -> list[dict[str,
     with db.engine.connect() as conn:
         rows = [dict(row._mapping) for row in conn.execute(query)]
     return [row | {"detail": json.loads(row["detail"])} for row in rows]
+
+
+def objects_with(db: ReviewDB, action: str, objects: list[str]) -> set[str]:
+    """Which of ``objects`` have at least one record of ``action`` (e.g. a contest)."""
+    if not objects:
+        return set()
+    table = db.audit
+    query = sa.select(sa.distinct(table.c.object)).where(
+        table.c.action == action, table.c.object.in_(objects)
+    )
+    with db.engine.connect() as conn:
+        return {str(found) for found in conn.execute(query).scalars()}

@@ -82,6 +82,7 @@ def _tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
         sa.Column("detail", sa.Text, nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("hash", sa.String(64), nullable=False),
+        sa.Index("ix_review_audit_action_object", "action", "object"),
     )
     return users, decisions, audit
 

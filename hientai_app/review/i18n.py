@@ -226,6 +226,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "places nobody has decided on yet.",
     ),
     "undecided": ("Chưa quyết định", "Undecided"),
+    "contested": ("đã đề nghị xem xét lại", "contested"),
+    "letter": ("Thư giải thích", "Explanation letter"),
+    "contest_title": ("Ghi nhận đề nghị xem xét lại", "Record a request for review"),
+    "contest_text": ("Nội dung đề nghị", "What the person asks"),
+    "contest_record": ("Ghi nhận", "Record"),
     "export": ("Xuất danh sách kèm lý do", "Export with reasons"),
     "no_warnings": ("Không có cảnh báo sớm.", "No early warning."),
 }

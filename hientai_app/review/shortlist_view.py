@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hientai_app.review import decisions
+from hientai_app.review import audit, decisions
 from hientai_app.review.accounts import User
 from hientai_app.review.db import ReviewDB
 from hientai_app.review.lookup import Night
@@ -43,6 +43,8 @@ def shortlist_context(
     blind = pool_id not in decisions.assessed_pools(db, night.night, user.username)
     explained = published.explanations(night.run_id, [e["person_id"] for e in entries])
     warned = published.warned_people(night.run_id, [e["person_id"] for e in entries])
+    objects = [f"{night.night}/{e['person_id']}" for e in entries]
+    contested = {obj.split("/", 1)[1] for obj in audit.objects_with(db, "contest", objects)}
     rows = [
         entry
         | {
@@ -51,6 +53,7 @@ def shortlist_context(
             "reason_minus": top_reason(explained.get(entry["person_id"]), lang, negative=True),
             "latest": latest.get(entry["person_id"]),
             "warned": entry["person_id"] in warned,
+            "contested": entry["person_id"] in contested,
         }
         for entry in entries
     ]

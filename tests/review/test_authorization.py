@@ -33,12 +33,14 @@ SAMPLES = {
     "pool_id": ("post-P1-chair", "slot-C1", "no-such-pool"),
     "person_id": ("P000", "P008", "P999"),
     "fmt": ("csv", "xlsx", "csv"),
+    "document": ("html", "pdf", "html"),
 }
 FORMS = {
     "/signout": {},
     "/shortlists/{night}/{pool_id}/decide": {
         "person_id": "P001", "decision": "needs_info", "reason": "matrix"},
     "/people/{night}/{person_id}/reveal": {"reason": "matrix"},
+    "/people/{night}/{person_id}/contest": {"text": "matrix"},
 }  # fmt: skip
 
 

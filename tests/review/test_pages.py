@@ -164,3 +164,34 @@ def test_exports_neutralise_formulas(
     records = audit.recent(ReviewDB(world.app_db_url), limit=20)
     exported = [r for r in records if r["action"] == "export"]
     assert {r["detail"]["format"] for r in exported} >= {"csv", "xlsx"}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_letters_in_both_languages(client_for: Callable[[str], httpx.Client], lang: str) -> None:
+    client = client_for("auditor")
+    page = client.get(f"/letters/{NIGHT}/P001.html", params={"lang": lang})
+    assert page.status_code == 200
+    assert ("Thư giải thích" if lang == "vi" else "Why you are or are not") in page.text
+    assert ("xếp thứ 2 trên 3" if lang == "vi" else "ranked 2 of 3") in page.text
+    assert ("học thêm" if lang == "vi" else "train more") in page.text  # a suggestion
+    assert f"{NIGHT}/P001" in page.text  # the reference to quote
+    for raw in RAW_HOSTILE:
+        assert raw not in page.text
+    pdf = client.get(f"/letters/{NIGHT}/P001.pdf", params={"lang": lang})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+
+
+def test_a_contest_is_logged_and_flags_the_lists(
+    world: Settings, fresh: Callable[[str, str], httpx.Client]
+) -> None:
+    client = fresh("contest-planner", "planner")
+    person = f"/people/{NIGHT}/P004"
+    token = csrf_of(client.get(person).text)
+    answer = client.post(f"{person}/contest", data={"csrf_token": token, "text": "I led X"})
+    assert answer.status_code == 303
+    record = audit.recent(ReviewDB(world.app_db_url), limit=5)[0]
+    assert (record["action"], record["object"]) == ("contest", f"{NIGHT}/P004")
+    assert record["detail"]["text"] == "I led X"
+    row = client.get(SHORTLIST).text.split('id="p-P004"')[1].split("</tr>")[0]
+    assert "đã đề nghị xem xét lại" in row

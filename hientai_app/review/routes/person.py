@@ -3,100 +3,26 @@ logged reveal of their protected attributes."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from hientai_app.review import audit, charts, decisions
+from hientai_app.review import audit
 from hientai_app.review.accounts import User
-from hientai_app.review.lookup import Night, person_for, published
+from hientai_app.review.lookup import Night
 from hientai_app.review.pages import render
+from hientai_app.review.person_view import person_context
 from hientai_app.review.security import VIEWERS, allow
-from hientai_app.review.shortlist_view import masked_name
 
 router = APIRouter()
 Viewer = Annotated[User, Depends(allow(*VIEWERS))]
 Auditor = Annotated[User, Depends(allow("auditor"))]
-TOP_CONTRIBUTIONS = 15
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _person_context(request: Request, user: User, night: str, person_id: str) -> dict[str, Any]:
-    found, entries, warnings = person_for(request, user, night, person_id)
-    db, lang = request.app.state.db, request.state.lang
-    assessed = decisions.assessed_pools(db, found.night, user.username)
-    blind = bool(entries) and not any(e["pool_id"] in assessed for e in entries)
-    explanation = published(request).explanations(found.run_id, [person_id]).get(person_id)
-    history = request.app.state.snapshots.history(found.run["snapshot_id"], person_id)
-    full_name = next((e["full_name"] for e in entries if e["full_name"]), None)
-    if full_name is None and warnings:
-        full_name = warnings[0]["full_name"]
-    staff = request.app.state.workforce.get(found.run)
-    if full_name is None and staff is not None and person_id in staff.index:
-        full_name = staff.at[person_id, "full_name"]
-    return {
-        "night": found,
-        "person_id": person_id,
-        "name": masked_name({"full_name": full_name, "rank": "?"}, blind, lang),
-        "blind": blind,
-        "entries": [e | {"pool": found.pools[e["pool_id"]]} for e in entries],
-        "explanation": explanation,
-        "chart": _chart(explanation, lang),
-        "contributions": _top_contributions(explanation),
-        "history": history,
-        "lines": _history_lines(history),
-        "warnings": warnings,
-        "decisions": [
-            d for d in decisions.history(db, person_id=person_id) if d["pool_id"] in found.pools
-        ],
-        "protected": None,
-    }
-
-
-def _chart(explanation: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
-    if not explanation:
-        return None
-    total = "điểm thô" if lang == "vi" else "raw score"
-    steps = [(str(k), float(v)) for k, v in explanation["dimensions"].items()]
-    bars = charts.waterfall(float(explanation["base_value"]), steps, total)
-    return {"bars": bars, "height": charts.height(bars), "width": charts.WIDTH}
-
-
-def _top_contributions(explanation: dict[str, Any] | None) -> list[tuple[str, float]]:
-    if not explanation:
-        return []
-    items = [(str(k), float(v)) for k, v in explanation["contributions"].items()]
-    return sorted(items, key=lambda item: -abs(item[1]))[:TOP_CONTRIBUTIONS]
-
-
-def _history_lines(history: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
-    ratings = [
-        None if _number(r["rating_score"]) is None or not _number(r["rating_scale_max"])
-        else _number(r["rating_score"]) / _number(r["rating_scale_max"])  # type: ignore[operator]
-        for r in history["evaluations"]
-    ]  # fmt: skip
-    votes = [_number(v["high_share"]) for v in history["confidence_votes"]]
-    outputs = [
-        None if not _number(o["target"]) else _number(o["achieved"]) / _number(o["target"])  # type: ignore[operator]
-        for o in history["outputs"]
-    ]
-    return {
-        "ratings": charts.line_points(ratings),
-        "votes": charts.line_points(votes),
-        "outputs": charts.line_points(outputs),
-    }
 
 
 @router.get("/people/{night}/{person_id}")
 async def person(request: Request, user: Viewer, night: str, person_id: str) -> Response:
-    return render(request, "person.html", **_person_context(request, user, night, person_id))
+    return render(request, "person.html", **person_context(request, user, night, person_id))
 
 
 @router.post("/people/{night}/{person_id}/reveal")
@@ -107,7 +33,7 @@ async def reveal(
     person_id: str,
     reason: Annotated[str, Form(min_length=1, max_length=2000)],
 ) -> Response:
-    context = _person_context(request, user, night, person_id)
+    context = person_context(request, user, night, person_id)
     found: Night = context["night"]
     audit.append_new(
         request.app.state.db,
