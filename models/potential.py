@@ -1,8 +1,9 @@
 """The high-potential models: a calibrated LightGBM classifier and a LightGBM LambdaRank ranker.
 
 Both are pure: arrays and frames in, fitted objects out; no files, no tracking. The classifier
-gives a calibrated probability of high potential (isotonic regression fitted on the latest
-training as_of date, which the trees did not see); the ranker orders people within a cohort.
+gives a calibrated probability of high potential (isotonic regression with smooth tails,
+strictly increasing, fitted on the latest training as_of date, which the trees did not see);
+the ranker orders people within a cohort.
 LightGBM runs deterministically (fixed seed, row-wise histograms), so the same data, config
 and seed give the same scores. Trees are monotone in each feature's catalog direction unless
 ``params["monotone"]`` is False.
@@ -19,6 +20,7 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 
 from features.catalog import BY_NAME
+from models.calibration import StrictCalibrator
 from models.dataset import ranker_groups
 
 # Small, heavily regularised trees: positives are rare (about 1-2% of rows) and the labels are
@@ -75,13 +77,14 @@ def _lgb_params(
 
 @dataclass
 class PotentialClassifier:
-    """LightGBM classifier plus isotonic calibration; ``feature_names_`` fixes column order."""
+    """LightGBM classifier plus strictly increasing calibration (models.calibration);
+    ``feature_names_`` fixes column order."""
 
     params: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     threads: int = 2
     model_: lgb.LGBMClassifier | None = None
-    calibrator_: IsotonicRegression | None = None
+    calibrator_: StrictCalibrator | IsotonicRegression | None = None  # isotonic: older models
     feature_names_: list[str] = field(default_factory=list)
 
     def fit(
@@ -101,8 +104,7 @@ class PotentialClassifier:
         weights = None if sample_weight is None else sample_weight[fit_rows]
         self.model_.fit(X.loc[fit_rows], y[fit_rows], sample_weight=weights)
         raw = self.raw_score(X.loc[calibrate_on])
-        self.calibrator_ = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-        self.calibrator_.fit(raw, y[calibrate_on])
+        self.calibrator_ = StrictCalibrator().fit(raw, y[calibrate_on])
         return self
 
     @property

@@ -33,6 +33,10 @@ def ingest_stage(source: str, mapping: str | None, config: str | None) -> dict[s
             table.accepted,
             table.quarantined,
         )
+    if report.status == "held":
+        raise BatchRejected(
+            "nothing published, the extract is held: " + "; ".join(report.held_reasons)
+        )
     if not report.ok:
         over = [t.name for t in report.tables if t.over_limit]
         raise BatchRejected(

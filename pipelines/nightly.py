@@ -11,7 +11,6 @@ the night's results in one transaction, so a crash anywhere leaves the previous 
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -21,6 +20,8 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+from hientai.housekeeping import sweep_leftovers, work_folder
+from hientai.privacy import apply_umask
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
 from pipelines import nightly_stages as stages
@@ -28,6 +29,7 @@ from pipelines import run_log
 from pipelines.as_of import features_date, night_of, stale_note
 from pipelines.build_features import feature_stage
 from pipelines.ingest import ingest_stage
+from pipelines.night_lock import one_night_at_a_time
 from pipelines.nightly_publish import publish
 from pipelines.train import _config_hash, _git_commit
 
@@ -82,6 +84,7 @@ def track_task(config: str | None, manifest: dict[str, Any]) -> str:
 
 
 @flow(name="nightly", **run_log.HOOKS)
+@one_night_at_a_time
 def nightly(
     extract: str | None = None,
     snapshot_id: str | None = None,
@@ -92,6 +95,7 @@ def nightly(
     """One night: ``extract`` (a folder to ingest first) or ``snapshot_id`` (latest if None),
     as of ``as_of`` (today if None). Returns the run manifest with the report's path."""
     settings = _settings(config)
+    apply_umask(settings.privacy)  # runs, reports and app.db are created private
     night = night_of(as_of)
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
@@ -103,9 +107,11 @@ def nightly(
         snapshot_id = snapshot.id
     # Only ingestion may start a data folder: a night with an extract is one.
     settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    for gone in sweep_leftovers(settings.data_dir):
+        logger.info("removed leftover %s", gone.describe())
     attempt = run_log.begin(settings, "nightly", night=night)
     timings: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix=".work-", dir=settings.runs_dir) as workdir:
+    with work_folder(settings.runs_dir) as workdir:
         if extract is not None:
             report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
             snapshot = store.open(str(report["snapshot_id"]))
