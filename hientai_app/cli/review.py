@@ -4,6 +4,8 @@ check of its audit chain."""
 from __future__ import annotations
 
 import getpass
+import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -49,20 +51,32 @@ def serve(
         str | None, typer.Option(help="Address (default settings.review.host).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default settings.review.port).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Processes (one per core serves the most users).")
+    ] = 1,
     config: ConfigOption = None,
 ) -> None:
     """Serve the review app (sign in with an account from `hientai users add`)."""
     import uvicorn
 
-    from hientai_app.review import create_app
-
     settings = settings_for(config)
     if not settings.data_dir.is_dir():
         raise fail(f"no data folder {settings.data_dir}; run `make demo` or `hientai nightly`")
-    web = create_app(settings)
     chosen_host, chosen_port = host or settings.review.host, port or settings.review.port
     out.print(f"review app on http://{chosen_host}:{chosen_port}/ (Ctrl+C stops it)")
-    uvicorn.run(web, host=chosen_host, port=chosen_port, log_level="warning")
+    if workers == 1:
+        from hientai_app.review import create_app
+
+        uvicorn.run(create_app(settings), host=chosen_host, port=chosen_port, log_level="warning")
+        return
+    # Every worker must read the same settings and sign sessions with the same key.
+    if config is not None:
+        os.environ["HIENTAI_CONFIG"] = str(config.resolve())
+    os.environ.setdefault("HIENTAI_REVIEW_SECRET", secrets.token_urlsafe(48))
+    uvicorn.run(
+        "hientai_app.review.app:create_app_from_env", factory=True, workers=workers,
+        host=chosen_host, port=chosen_port, log_level="warning",
+    )  # fmt: skip
 
 
 @users_app.command("add")

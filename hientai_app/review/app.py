@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,9 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.middleware.sessions import SessionMiddleware
 
-from hientai.settings import Settings
-from hientai_app.review import i18n
+from hientai.settings import Settings, load_settings
 from hientai_app.review.db import ReviewDB
+from hientai_app.review.middleware import LanguageAndHeaders
 from hientai_app.review.pages import render
 from hientai_app.review.published import Published
 from hientai_app.review.routes import auth, exports, letters, lists, oversight, person, talent
@@ -32,14 +31,6 @@ from hientai_app.review.workforce import WorkforceCache
 
 SECRET_ENV = "HIENTAI_REVIEW_SECRET"
 TEMPLATES = Path(__file__).parent / "templates"
-# Every answer forbids framing and inline scripts from elsewhere; pages use no script at all.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; script-src 'none'; frame-ancestors 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
 
 def create_app(settings: Settings, *, db: ReviewDB | None = None) -> FastAPI:
@@ -54,31 +45,24 @@ def create_app(settings: Settings, *, db: ReviewDB | None = None) -> FastAPI:
     app.state.address_throttle = auth.AddressThrottle()
     app.state.workforce = WorkforceCache(settings)
     app.state.templates = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        auto_reload=False,  # templates ship with the code; no stat() per page
     )
     for module in (auth, lists, person, oversight, exports, talent, letters):
         app.include_router(module.router)
     _add_handlers(app)
-    app.middleware("http")(_language_and_headers)
+    app.add_middleware(LanguageAndHeaders, default_language=settings.review.default_language)
     secret = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, **session_config(settings))
     return app
 
 
-async def _language_and_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    asked = request.query_params.get("lang")
-    chosen = request.cookies.get("lang")
-    default = request.app.state.settings.review.default_language
-    request.state.lang = next(
-        (lang for lang in (asked, chosen) if lang in i18n.LANGUAGES), default
-    )
-    response = await call_next(request)
-    if asked in i18n.LANGUAGES:
-        response.set_cookie("lang", asked, max_age=365 * 86400, samesite="strict", httponly=True)
-    response.headers.update(SECURITY_HEADERS)
-    return response
+def create_app_from_env() -> FastAPI:
+    """The app for `hientai serve --workers N` (uvicorn imports it in each worker): settings
+    from $HIENTAI_CONFIG or the project's, the session key from $HIENTAI_REVIEW_SECRET."""
+    return create_app(load_settings())
 
 
 def _add_handlers(app: FastAPI) -> None:

@@ -27,7 +27,12 @@ LONG_REASON = "the reason is longer than {n} characters"
 
 
 class DecisionRefused(ValueError):
-    """The decision was not recorded; the message says what to add or change."""
+    """The decision was not recorded; the message says what to add or change. ``code`` and
+    ``params`` let a page say it in the user's language (i18n key ``err_<code>``)."""
+
+    def __init__(self, code: str, template: str, **params: str | int) -> None:
+        super().__init__(template.format(**params))
+        self.code, self.params = code, params
 
 
 @dataclass(frozen=True)
@@ -93,24 +98,25 @@ def check(
     ``ordered``: the pool's person ids in published order; ``latest``: the newest decision on
     each; ``verdict``: the pool's fairness verdict."""
     if request.decision not in DECISION_KINDS:
-        raise DecisionRefused(BAD_DECISION.format(allowed=", ".join(DECISION_KINDS)))
+        raise DecisionRefused("bad_decision", BAD_DECISION, allowed=", ".join(DECISION_KINDS))
     if request.decision == "nominate" and request.readiness not in READINESS:
-        raise DecisionRefused(NEEDS_READINESS.format(allowed=", ".join(READINESS)))
+        raise DecisionRefused("needs_readiness", NEEDS_READINESS, allowed=", ".join(READINESS))
     if request.decision != "nominate" and request.readiness:
-        raise DecisionRefused(NO_READINESS)
+        raise DecisionRefused("no_readiness", NO_READINESS)
     if len(request.reason) > MAX_REASON:
-        raise DecisionRefused(LONG_REASON.format(n=MAX_REASON))
+        raise DecisionRefused("long_reason", LONG_REASON, n=MAX_REASON)
     if request.reason.strip():
         return
     if verdict == "fail":
-        raise DecisionRefused(REASON_FAIRNESS)
+        raise DecisionRefused("reason_fairness", REASON_FAIRNESS)
     if request.decision == "nominate":
         above = ordered[: ordered.index(request.person_id)]
         passed = [p for p in above if latest.get(p, {}).get("decision") == "not_now"]
         if passed:
             raise DecisionRefused(
-                REASON_PASSED_OVER.format(person=request.person_id, others=", ".join(passed))
-            )
+                "reason_passed_over", REASON_PASSED_OVER,
+                person=request.person_id, others=", ".join(passed),
+            )  # fmt: skip
 
 
 def record(db: ReviewDB, request: DecisionRequest) -> int:

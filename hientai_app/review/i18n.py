@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hientai_app.review import decisions
+
 LANGUAGES = ("vi", "en")
 
 # key: (Vietnamese, English)
@@ -231,6 +233,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "contest_title": ("Ghi nhận đề nghị xem xét lại", "Record a request for review"),
     "contest_text": ("Nội dung đề nghị", "What the person asks"),
     "contest_record": ("Ghi nhận", "Record"),
+    # English is the constant the decision module raises with; one place for each message.
+    "err_bad_decision": ("quyết định phải là một trong: {allowed}", decisions.BAD_DECISION),
+    "err_needs_readiness": (
+        "đưa vào quy hoạch cần chọn mức sẵn sàng: {allowed}",
+        decisions.NEEDS_READINESS,
+    ),
+    "err_no_readiness": ("mức sẵn sàng chỉ dùng khi đưa vào quy hoạch", decisions.NO_READINESS),
+    "err_long_reason": ("lý do dài quá {n} ký tự", decisions.LONG_REASON),
+    "err_reason_fairness": (
+        "cần ghi rõ lý do: danh sách này không đạt kiểm tra công bằng",
+        decisions.REASON_FAIRNESS,
+    ),
+    "err_reason_passed_over": (
+        "cần ghi rõ lý do: {person} xếp sau {others}, người đã được quyết định chưa xem xét",
+        decisions.REASON_PASSED_OVER,
+    ),
     "export": ("Xuất danh sách kèm lý do", "Export with reasons"),
     "no_warnings": ("Không có cảnh báo sớm.", "No early warning."),
 }

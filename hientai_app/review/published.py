@@ -27,6 +27,16 @@ def _columns(table: sa.Table) -> list[sa.Column]:
     return [column for column in table.c if column.name not in ("run_id", "row_no")]
 
 
+def _in_order(db: ReviewDB, table: sa.Table, *conditions: sa.ColumnElement[bool]) -> list[dict]:
+    """Rows in published order, sorted here: an ORDER BY row_no in SQL lets SQLite walk the
+    whole run by its primary key instead of using the (run_id, pool_id / person_id) index."""
+    query = sa.select(table.c.row_no, *_columns(table)).where(*conditions)
+    rows = sorted(_rows(db, query), key=lambda row: row["row_no"])
+    for row in rows:
+        del row["row_no"]
+    return rows
+
+
 def decode(text: str | None, default: Any) -> Any:
     return default if text in (None, "") else json.loads(str(text))
 
@@ -119,22 +129,26 @@ class Published:
 
     def person_entries(self, run_id: str, person_id: str) -> list[dict[str, Any]]:
         table = self.db.frames["entries"]
-        query = sa.select(*_columns(table)).where(
-            table.c.run_id == run_id, table.c.person_id == person_id
-        )
-        return _rows(self.db, query.order_by(table.c.row_no))
+        return _in_order(self.db, table, table.c.run_id == run_id, table.c.person_id == person_id)
 
-    def explanations(self, run_id: str, person_ids: list[str]) -> dict[str, dict[str, Any]]:
+    def explanations(
+        self, run_id: str, person_ids: list[str], *, reasons_only: bool = False
+    ) -> dict[str, dict[str, Any]]:
+        """Explanations by person; ``reasons_only`` skips the SHAP values (a list page shows
+        reasons and suggestions only, and decoding every contribution costs)."""
         if not person_ids:
             return {}
         table = self.db.frames["explanations"]
-        query = sa.select(*_columns(table)).where(
+        skipped = ("dimensions", "contributions") if reasons_only else ()
+        columns = [column for column in _columns(table) if column.name not in skipped]
+        query = sa.select(*columns).where(
             table.c.run_id == run_id, table.c.person_id.in_(person_ids)
         )
         found = {}
         for row in _rows(self.db, query):
             for name in ("dimensions", "contributions"):
-                row[name] = decode(row[name], {})
+                if name in row:
+                    row[name] = decode(row[name], {})
             for name in ("reasons_positive", "reasons_negative", "suggestions"):
                 row[name] = decode(row[name], [])
             found[row["person_id"]] = row
@@ -143,26 +157,27 @@ class Published:
     def fairness(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
         """The pool's impact ratios (selection and scoring) with their intervals."""
         table = self.db.frames["fairness"]
-        query = sa.select(*_columns(table)).where(
+        return _in_order(
+            self.db,
+            table,
             table.c.run_id == run_id,
             table.c.pool_id == pool_id,
             table.c.metric.in_(IMPACT_METRICS),
         )
-        return _rows(self.db, query.order_by(table.c.row_no))
 
     def run_fairness(self, run_id: str) -> list[dict[str, Any]]:
         table = self.db.frames["fairness"]
-        query = sa.select(*_columns(table)).where(
-            table.c.run_id == run_id, table.c.pool_id.is_(None), table.c.metric.in_(IMPACT_METRICS)
+        return _in_order(
+            self.db,
+            table,
+            table.c.run_id == run_id,
+            table.c.pool_id.is_(None),
+            table.c.metric.in_(IMPACT_METRICS),
         )
-        return _rows(self.db, query.order_by(table.c.row_no))
 
     def diff(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
         table = self.db.frames["diff"]
-        query = sa.select(*_columns(table)).where(
-            table.c.run_id == run_id, table.c.pool_id == pool_id
-        )
-        return _rows(self.db, query.order_by(table.c.row_no))
+        return _in_order(self.db, table, table.c.run_id == run_id, table.c.pool_id == pool_id)
 
     def warned_people(self, run_id: str, person_ids: list[str]) -> set[str]:
         if not person_ids:
@@ -176,10 +191,10 @@ class Published:
 
     def warnings(self, run_id: str, person_id: str | None = None) -> list[dict[str, Any]]:
         table = self.db.frames["warnings"]
-        query = sa.select(*_columns(table)).where(table.c.run_id == run_id)
+        conditions = [table.c.run_id == run_id]
         if person_id is not None:
-            query = query.where(table.c.person_id == person_id)
-        rows = _rows(self.db, query.order_by(table.c.row_no))
+            conditions.append(table.c.person_id == person_id)
+        rows = _in_order(self.db, table, *conditions)
         for row in rows:
             row["signals"] = decode(row["signals"], [])
         return rows

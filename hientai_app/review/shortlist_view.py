@@ -41,7 +41,9 @@ def shortlist_context(
     entries = published.entries(night.run_id, pool_id)
     latest = decisions.latest_by_person(db, night.night, pool_id)
     blind = pool_id not in decisions.assessed_pools(db, night.night, user.username)
-    explained = published.explanations(night.run_id, [e["person_id"] for e in entries])
+    explained = published.explanations(
+        night.run_id, [e["person_id"] for e in entries], reasons_only=True
+    )
     warned = published.warned_people(night.run_id, [e["person_id"] for e in entries])
     objects = [f"{night.night}/{e['person_id']}" for e in entries]
     contested = {obj.split("/", 1)[1] for obj in audit.objects_with(db, "contest", objects)}

@@ -45,7 +45,7 @@ def workforce(people: pd.DataFrame, ratings: pd.Series, scores: pd.DataFrame) ->
         {
             "person_id": frame["person_id"],
             "full_name": frame["full_name"],
-            "org_id": frame["current_org_id"].astype(str),
+            "org_id": frame["current_org_id"].astype(str).astype("category"),
             "score": frame["score"].astype(float),
             "rating": rating,
             "performance": rating.map(PERFORMANCE_BY_RATING).fillna(-1).astype(int),
@@ -56,8 +56,11 @@ def workforce(people: pd.DataFrame, ratings: pd.Series, scores: pd.DataFrame) ->
 
 def ninebox(frame: pd.DataFrame) -> dict[tuple[int, int], int]:
     """(performance, potential) -> head count, every cell present."""
-    counts = frame.loc[frame["performance"] >= 0].groupby(["performance", "potential"]).size()
-    return {(p, q): int(counts.get((p, q), 0)) for p in LEVELS for q in LEVELS}
+    performance = frame["performance"].to_numpy()
+    rated = performance >= 0
+    cells = performance[rated] * 3 + frame["potential"].to_numpy()[rated]
+    counts = np.bincount(cells.astype(int), minlength=9)
+    return {(p, q): int(counts[p * 3 + q]) for p in LEVELS for q in LEVELS}
 
 
 def bench(shortlisted: dict[str, int], latest: list[dict[str, Any]]) -> dict[str, dict[str, int]]:

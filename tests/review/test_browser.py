@@ -69,7 +69,7 @@ def test_a_full_review_in_a_browser(
     row.locator("select[name=decision]").select_option("nominate")
     row.locator("select[name=readiness]").select_option("ready_now")
     row.get_by_role("button").click()
-    expect(page.locator("#decision-error")).to_contain_text("fairness verdict is fail")
+    expect(page.locator("#decision-error")).to_contain_text("không đạt kiểm tra công bằng")
     snap("reason-required")
     row = page.locator("#p-P001")
     row.locator("textarea[name=reason]").fill("Dẫn dắt dự án chuyển đổi số <b>tốt</b>")

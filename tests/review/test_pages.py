@@ -45,7 +45,8 @@ def fresh(world: Settings, live: LiveServer) -> Iterator[Callable[[str, str], ht
 
 def _decide(client: httpx.Client, url: str, **form: str) -> httpx.Response:
     token = csrf_of(client.get(url).text)
-    return client.post(f"{url}/decide", data=form | {"csrf_token": token})
+    # English, so the refusals read like the constants in hientai_app.review.decisions
+    return client.post(f"{url}/decide", data=form | {"csrf_token": token}, params={"lang": "en"})
 
 
 GET_PAGES = [

@@ -47,17 +47,17 @@ def _address_blocked(request: Request, *, record: bool) -> bool:
 
 
 @router.get("/signin")
-async def signin_page(request: Request) -> Response:
+def signin_page(request: Request) -> Response:
     return render(request, "signin.html", error=False)
 
 
 @router.post("/signin")
-async def signin(
+def signin(
     request: Request,
+    _csrf: Annotated[None, Depends(check_csrf)],
     username: Annotated[str, Form(max_length=200)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    await check_csrf(request)
     db, conf = request.app.state.db, request.app.state.settings.review
     user = None
     if not _address_blocked(request, record=False):
@@ -71,6 +71,6 @@ async def signin(
 
 
 @router.post("/signout")
-async def signout(request: Request, user: Annotated[User, Depends(allow(*ROLES))]) -> Response:
+def signout(request: Request, user: Annotated[User, Depends(allow(*ROLES))]) -> Response:
     request.session.clear()
     return RedirectResponse("/signin", status_code=303)

@@ -22,7 +22,7 @@ MEDIA = {
 
 
 @router.get("/shortlists/{night}/{pool_id}/export.{fmt}")
-async def export(
+def export(
     request: Request,
     user: Annotated[User, Depends(allow(*VIEWERS))],
     night: str,
@@ -33,7 +33,8 @@ async def export(
     lang = request.state.lang
     context = shortlist_context(request.app.state.db, published(request), found, pool, user, lang)
     entries = context["entries"]
-    explained = published(request).explanations(found.run_id, [e["person_id"] for e in entries])
+    people = [e["person_id"] for e in entries]
+    explained = published(request).explanations(found.run_id, people, reasons_only=True)
     table = exports.rows(entries, explained, lang)
     audit.append_new(
         request.app.state.db, username=user.username, action="export",

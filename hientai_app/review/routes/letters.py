@@ -20,7 +20,7 @@ Writer = Annotated[User, Depends(allow("planner", "auditor"))]
 
 
 @router.get("/letters/{night}/{person_id}.{document}")
-async def letter(
+def letter(
     request: Request, user: Writer, night: str, person_id: str, document: Literal["html", "pdf"]
 ) -> Response:
     context = person_context(request, user, night, person_id)
@@ -39,7 +39,7 @@ async def letter(
 
 
 @router.post("/people/{night}/{person_id}/contest")
-async def contest(
+def contest(
     request: Request,
     user: Writer,
     night: str,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hientai_app.review import decisions
+from hientai_app.review import decisions, i18n
 from hientai_app.review.accounts import User
 from hientai_app.review.lookup import night_for, pool_for, published
 from hientai_app.review.pages import render
@@ -22,7 +22,7 @@ STATES = ("undecided", "in_progress", "decided")
 
 
 @router.get("/")
-async def home(
+def home(
     user: Annotated[User, Depends(allow("planner", "data_scientist", "auditor", "admin"))],
 ) -> Response:
     target = "/runs" if user.role == "admin" else "/shortlists"
@@ -51,7 +51,7 @@ def _matches(pool: dict[str, Any], filters: dict[str, str], tree: Any, state: st
 
 
 @router.get("/shortlists")
-async def shortlists(
+def shortlists(
     request: Request,
     user: Viewer,
     night: Annotated[str | None, Query(max_length=10)] = None,
@@ -92,7 +92,7 @@ async def shortlists(
 
 
 @router.get("/shortlists/{night}/{pool_id}")
-async def shortlist(request: Request, user: Viewer, night: str, pool_id: str) -> Response:
+def shortlist(request: Request, user: Viewer, night: str, pool_id: str) -> Response:
     found, pool = pool_for(request, user, night, pool_id)
     context = shortlist_context(
         request.app.state.db, published(request), found, pool, user, request.state.lang
@@ -101,7 +101,7 @@ async def shortlist(request: Request, user: Viewer, night: str, pool_id: str) ->
 
 
 @router.post("/shortlists/{night}/{pool_id}/decide")
-async def decide(
+def decide(
     request: Request,
     user: Planner,
     night: str,
@@ -146,7 +146,12 @@ async def decide(
             "reason": reason,
         }
         return render(
-            request, "shortlist.html", status_code=422, error=str(exc), form=form, **context
+            request,
+            "shortlist.html",
+            status_code=422,
+            error=i18n.translator(request.state.lang)(f"err_{exc.code}").format(**exc.params),
+            form=form,
+            **context,
         )
     decisions.record(db, wanted)
     return RedirectResponse(f"/shortlists/{found.night}/{pool_id}#p-{person_id}", status_code=303)

@@ -19,7 +19,7 @@ AUDIT_PAGE = 200
 
 
 @router.get("/audit")
-async def audit_log(
+def audit_log(
     request: Request,
     user: Annotated[User, Depends(allow("auditor", "admin"))],
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
@@ -36,7 +36,7 @@ async def audit_log(
 
 
 @router.get("/runs")
-async def runs(
+def runs(
     request: Request,
     user: Annotated[User, Depends(allow("data_scientist", "auditor", "admin"))],
 ) -> Response:
@@ -47,7 +47,7 @@ async def runs(
 
 
 @router.get("/warnings")
-async def warnings(
+def warnings(
     request: Request,
     user: Annotated[User, Depends(allow(*VIEWERS))],
     night: Annotated[str | None, Query(max_length=10)] = None,

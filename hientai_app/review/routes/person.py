@@ -21,12 +21,12 @@ Auditor = Annotated[User, Depends(allow("auditor"))]
 
 
 @router.get("/people/{night}/{person_id}")
-async def person(request: Request, user: Viewer, night: str, person_id: str) -> Response:
+def person(request: Request, user: Viewer, night: str, person_id: str) -> Response:
     return render(request, "person.html", **person_context(request, user, night, person_id))
 
 
 @router.post("/people/{night}/{person_id}/reveal")
-async def reveal(
+def reveal(
     request: Request,
     user: Auditor,
     night: str,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import numpy as np
+import pandas as pd
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -45,7 +47,7 @@ def _path_to(found: Night, org: str | None, user: User) -> list[tuple[str, str]]
 
 
 @router.get("/ninebox")
-async def ninebox(
+def ninebox(
     request: Request,
     user: Viewer,
     night: Annotated[str | None, Query(max_length=10)] = None,
@@ -79,6 +81,13 @@ async def ninebox(
     )  # fmt: skip
 
 
+def in_units(staff: pd.DataFrame, units: frozenset[str]) -> pd.DataFrame:
+    """The staff of these units (the org column is categorical: compare codes, not text)."""
+    column = staff["org_id"]
+    codes = [column.cat.categories.get_loc(u) for u in units if u in column.cat.categories]
+    return staff.iloc[np.flatnonzero(np.isin(column.cat.codes.to_numpy(), codes))]
+
+
 def _roots(found: Night) -> list[str]:
     below = {child for kids in found.tree.children.values() for child in kids}
     return [org for org in found.tree.names if org not in below]
@@ -97,7 +106,7 @@ def _latest_decisions(db: ReviewDB, night: str) -> list[dict[str, Any]]:
 
 
 @router.get("/bench")
-async def bench(
+def bench(
     request: Request,
     user: Viewer,
     night: Annotated[str | None, Query(max_length=10)] = None,
