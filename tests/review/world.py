@@ -169,9 +169,13 @@ def _run_folder(settings: Settings, manifest: dict[str, Any], people: list[str])
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
-def build_world(root: Path) -> Settings:
-    """Ingest the hostile extract, publish two nights, add one account per test user."""
+def build_world(root: Path, *, db_url: str | None = None) -> Settings:
+    """Ingest the hostile extract, publish two nights, add one account per test user (in the
+    application database at ``db_url``, default SQLite in the data folder)."""
     settings = Settings(data_dir=root / "data", today=TODAY)
+    if db_url is not None:
+        nightly = settings.nightly.model_copy(update={"app_db_url": db_url})
+        settings = settings.model_copy(update={"nightly": nightly})
     tables = hostile_tables()
     report = run_batch(write_tables(root / "extract", tables), mapping=None, settings=settings)
     assert report.status == "published", report.notes
