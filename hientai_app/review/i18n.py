@@ -249,6 +249,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "cần ghi rõ lý do: {person} xếp sau {others}, người đã được quyết định chưa xem xét",
         decisions.REASON_PASSED_OVER,
     ),
+    "trends": ("Xu hướng qua các đêm", "Trends over nights"),
+    "mean_score": ("Điểm trung bình của người được đề xuất", "Mean score of the shortlisted"),
+    "min_impact_ratio": ("Tỷ lệ tác động thấp nhất (cả lượt)", "Lowest impact ratio (whole run)"),
     "export": ("Xuất danh sách kèm lý do", "Export with reasons"),
     "no_warnings": ("Không có cảnh báo sớm.", "No early warning."),
 }

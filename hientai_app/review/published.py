@@ -65,6 +65,28 @@ class Published:
         found = _rows(self.db, query)
         return found[0] | {"counts": decode(found[0]["counts"], {})} if found else None
 
+    def trends(self) -> dict[str, dict[str, float | None]]:
+        """Per run id: the mean calibrated score of the shortlisted entries and the lowest
+        whole-run selection impact ratio (aggregated by the database)."""
+        entries, fairness = self.db.frames["entries"], self.db.frames["fairness"]
+        scores = (
+            sa.select(entries.c.run_id, sa.func.avg(entries.c.score))
+            .where(entries.c.in_shortlist.is_(True))
+            .group_by(entries.c.run_id)
+        )
+        ratios = (
+            sa.select(fairness.c.run_id, sa.func.min(fairness.c.value))
+            .where(fairness.c.pool_id.is_(None), fairness.c.metric == "selection_impact_ratio")
+            .group_by(fairness.c.run_id)
+        )
+        with self.db.engine.connect() as conn:
+            mean_score = {str(row[0]): row[1] for row in conn.execute(scores).all()}
+            lowest_ratio = {str(row[0]): row[1] for row in conn.execute(ratios).all()}
+        return {
+            run: {"mean_score": mean_score.get(run), "min_impact_ratio": lowest_ratio.get(run)}
+            for run in set(mean_score) | set(lowest_ratio)
+        }
+
     def previous_night(self, night: str) -> str | None:
         runs = self.db.runs
         query = sa.select(sa.func.max(runs.c.night)).where(runs.c.night < night)

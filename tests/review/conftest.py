@@ -78,16 +78,19 @@ def sign_in(base_url: str, username: str, password: str = PASSWORD) -> httpx.Cli
     return client
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def client_for(live: LiveServer) -> Iterator[Callable[[str], httpx.Client]]:
-    opened: list[httpx.Client] = []
+    """A signed-in client per world user, kept for the session (argon2 makes each sign-in
+    cost tens of milliseconds, and the matrix asks hundreds of times)."""
+    opened: dict[str, httpx.Client] = {}
 
-    def make(username: str) -> httpx.Client:
-        opened.append(sign_in(live.url, username))
-        return opened[-1]
+    def get(username: str) -> httpx.Client:
+        if username not in opened:
+            opened[username] = sign_in(live.url, username)
+        return opened[username]
 
-    yield make
-    for client in opened:
+    yield get
+    for client in opened.values():
         client.close()
 
 

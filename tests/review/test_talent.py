@@ -73,3 +73,12 @@ def test_bench_page_shows_readiness(client_for: Callable[[str], httpx.Client]) -
     page = client_for("planner").get("/bench", params={"night": NIGHT, "lang": "en"})
     assert (page.status_code == 200 and "Ready now" not in page.text) or "ready now" in page.text
     assert "Nguồn cán bộ trẻ" not in page.text  # standing pools have no bench
+
+
+def test_runs_page_shows_trends_over_nights(client_for: Callable[[str], httpx.Client]) -> None:
+    page = client_for("scientist").get("/runs", params={"lang": "en"})
+    assert page.status_code == 200 and "Trends over nights" in page.text
+    # both nights: shortlisted scores 0.8, 0.7, 0.6 in every pool; whole-run ratio 0.5
+    assert page.text.count('<td class="num">0.700</td>') == 2
+    assert page.text.count('<td class="num">0.50</td>') >= 2
+    assert re.search(r'<polyline points="[\d.]+,[\d.]+ [\d.]+,[\d.]+"', page.text)

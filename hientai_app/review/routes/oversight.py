@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from hientai_app.review import audit
+from hientai_app.review import audit, charts
 from hientai_app.review.accounts import User
 from hientai_app.review.lookup import night_for, published
 from hientai_app.review.pages import render
@@ -43,7 +43,17 @@ def runs(
     history = published(request).runs()
     latest = history[0] if history else None
     fairness = published(request).run_fairness(latest["run_id"]) if latest else []
-    return render(request, "runs.html", runs=history, fairness=fairness, latest=latest)
+    trends = published(request).trends()
+    for run in history:
+        run.update(trends.get(run["run_id"], {"mean_score": None, "min_impact_ratio": None}))
+    oldest_first = history[::-1]
+    lines = {
+        name: charts.line_points([run[name] for run in oldest_first])
+        for name in ("mean_score", "min_impact_ratio")
+    }
+    return render(
+        request, "runs.html", runs=history, fairness=fairness, latest=latest, lines=lines
+    )
 
 
 @router.get("/warnings")
