@@ -66,7 +66,7 @@ class LabelSettings(BaseModel):
     # What the model learns to predict: "results" (demonstrated results in the horizon, for
     # everyone with enough evidence; features/results_label.py) or "promotion" (promoted in
     # the horizon and then proved it; features/labels.py).
-    family: Literal["results", "promotion"] = "promotion"
+    family: Literal["results", "promotion"] = "results"
     horizon_years: int = Field(2, ge=1, le=10)
     # Results label: the top share of results scores labelled 1, and the records a person needs
     # in the horizon to be labelled at all.
