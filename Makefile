@@ -39,12 +39,14 @@ $(PREFECT_MIGRATED): $(STAMP)
 
 setup: $(STAMP) $(PREFECT_MIGRATED) ## Create .venv, install the pinned dependencies from requirements.lock, migrate Prefect's local database
 
-demo: setup ## Generate a 20,000-person extract, ingest, train (if no champion), run one night
+demo: setup ## Generate a 20,000-person extract, ingest, train (if no champion), run one night, measure it
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/hientai generate --people $(DEMO_PEOPLE) --external $(DEMO_EXTERNAL) --years 10 --seed 7 --out $(DEMO_DIR) --overwrite
 	$(BIN)/hientai ingest $(DEMO_DIR)
 	$(BIN)/hientai models champion >/dev/null 2>&1 || $(BIN)/hientai train --truth $(DEMO_DIR)/truth/truth.parquet
 	$(BIN)/hientai nightly --as-of $(DEMO_AS_OF)
+	@# Synthetic data knows the truth: does the night find real merit, equally for every group?
+	$(BIN)/hientai merit --truth $(DEMO_DIR)/truth/truth.parquet
 	@# Demo accounts for the review app: a new password, printed once, on every run.
 	@for account in demo-planner:planner demo-auditor:auditor; do \
 	  name=$${account%%:*}; role=$${account##*:}; \
