@@ -40,9 +40,15 @@ def _docstring_nodes(tree: ast.AST) -> set[int]:
     return ids
 
 
+# The review app's 9-box names its axis "potential" (the model's score, as planners say it):
+# there only names containing "truth" count.
+POTENTIAL_IS_A_WORD = ROOT / "hientai_app" / "review"
+
+
 def truth_references(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     docstrings = _docstring_nodes(tree)
+    word_only = POTENTIAL_IS_A_WORD in path.parents
     found = []
     for node in ast.walk(tree):
         names: list[str] = []
@@ -63,7 +69,7 @@ def truth_references(path: Path) -> list[str]:
         found += [
             f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}: {n!r}"
             for n in names
-            if "truth" in n.lower() or n.lower() == "potential"
+            if "truth" in n.lower() or (n.lower() == "potential" and not word_only)
         ]
     return found
 
