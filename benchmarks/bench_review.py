@@ -20,6 +20,7 @@ import os
 import platform
 import random
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -262,17 +263,33 @@ def serve(config: Path, port: int, workers: int) -> subprocess.Popen:
     raise RuntimeError("hientai serve did not answer within 60 s")
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_rss_mib(pid: int) -> float:
+    """Resident memory of the server and its worker processes."""
+    listed = subprocess.run(
+        ["ps", "-o", "rss=", "--pid", str(pid), "--ppid", str(pid)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return sum(int(line) for line in listed.stdout.split()) / 1024
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("data/bench-review"))
     parser.add_argument("--db-url", default=None, help="PostgreSQL URL (default SQLite)")
     parser.add_argument("--people", type=int, default=60_000)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--workers", type=int, default=1, help="hientai serve --workers")
     args = parser.parse_args()
     config = build(args.out.resolve(), args.db_url, args.people)
     urls = targets(config)
+    args.port = args.port or free_port()
     server = serve(config, args.port, args.workers)
     try:
         url = f"http://127.0.0.1:{args.port}"
@@ -284,11 +301,13 @@ def main() -> None:
         load_before = os.getloadavg()[0]
         timings = load(url, urls, args.seconds)
         load_after = os.getloadavg()[0]
+        memory = server_rss_mib(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
     report(alone, args, int(urls["entries"][0]), users=1)
     report(timings, args, int(urls["entries"][0]), users=USERS)
+    print(f"server resident memory after the load: {memory:,.0f} MiB (all processes)")
     print(f"machine load average (1 min) before / after the load: "
           f"{load_before:.1f} / {load_after:.1f} on {os.cpu_count()} cores")  # fmt: skip
 

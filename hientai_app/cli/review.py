@@ -59,6 +59,8 @@ def serve(
     """Serve the review app (sign in with an account from `hientai users add`)."""
     import uvicorn
 
+    from hientai_app.review.server import NoDelayH11Protocol
+
     settings = settings_for(config)
     if not settings.data_dir.is_dir():
         raise fail(f"no data folder {settings.data_dir}; run `make demo` or `hientai nightly`")
@@ -67,7 +69,10 @@ def serve(
     if workers == 1:
         from hientai_app.review import create_app
 
-        uvicorn.run(create_app(settings), host=chosen_host, port=chosen_port, log_level="warning")
+        uvicorn.run(
+            create_app(settings), host=chosen_host, port=chosen_port, log_level="warning",
+            http=NoDelayH11Protocol,
+        )  # fmt: skip
         return
     # Every worker must read the same settings and sign sessions with the same key.
     if config is not None:
@@ -75,7 +80,7 @@ def serve(
     os.environ.setdefault("HIENTAI_REVIEW_SECRET", secrets.token_urlsafe(48))
     uvicorn.run(
         "hientai_app.review.app:create_app_from_env", factory=True, workers=workers,
-        host=chosen_host, port=chosen_port, log_level="warning",
+        host=chosen_host, port=chosen_port, log_level="warning", http=NoDelayH11Protocol,
     )  # fmt: skip
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hientai_app.review import decisions, i18n
 from hientai_app.review.accounts import User
-from hientai_app.review.lookup import night_for, pool_for, published
+from hientai_app.review.lookup import Night, night_for, pool_for, published
 from hientai_app.review.pages import render
-from hientai_app.review.security import VIEWERS, allow
+from hientai_app.review.security import VIEWERS, Refused, allow
 from hientai_app.review.shortlist_view import shortlist_context
 
 router = APIRouter()
@@ -113,45 +114,36 @@ def decide(
 ) -> Response:
     found, pool = pool_for(request, user, night, pool_id)
     db = request.app.state.db
-    entries = published(request).entries(found.run_id, pool_id)
-    ordered = [entry["person_id"] for entry in entries]
+    ordered = [entry["person_id"] for entry in published(request).entries(found.run_id, pool_id)]
     if person_id not in ordered:
-        from hientai_app.review.security import Refused
-
         raise Refused
     wanted = decisions.DecisionRequest(
-        night=found.night,
-        run_id=found.run_id,
-        model_version=str(found.run["model_version"]),
-        pool_id=pool_id,
-        person_id=person_id,
-        decision=decision,
-        readiness=readiness or None,
-        reason=reason,
-        username=user.username,
-    )
+        night=found.night, run_id=found.run_id, model_version=str(found.run["model_version"]),
+        pool_id=pool_id, person_id=person_id, decision=decision, readiness=readiness or None,
+        reason=reason, username=user.username,
+    )  # fmt: skip
+    latest = decisions.latest_by_person(db, found.night, pool_id)
     try:
-        decisions.check(
-            wanted,
-            ordered=ordered,
-            latest=decisions.latest_by_person(db, found.night, pool_id),
-            verdict=pool["verdict"],
-        )
+        decisions.check(wanted, ordered=ordered, latest=latest, verdict=pool["verdict"])
     except decisions.DecisionRefused as exc:
-        context = shortlist_context(db, published(request), found, pool, user, request.state.lang)
-        form = {
-            "person_id": person_id,
-            "decision": decision,
-            "readiness": readiness,
-            "reason": reason,
-        }
-        return render(
-            request,
-            "shortlist.html",
-            status_code=422,
-            error=i18n.translator(request.state.lang)(f"err_{exc.code}").format(**exc.params),
-            form=form,
-            **context,
-        )
+        return _refused(request, user, found, pool, exc, wanted)
     decisions.record(db, wanted)
-    return RedirectResponse(f"/shortlists/{found.night}/{pool_id}#p-{person_id}", status_code=303)
+    target = f"/shortlists/{quote(found.night)}/{quote(pool_id)}#p-{quote(person_id)}"
+    return RedirectResponse(target, status_code=303)
+
+
+def _refused(
+    request: Request,
+    user: User,
+    found: Night,
+    pool: dict[str, Any],
+    exc: decisions.DecisionRefused,
+    wanted: decisions.DecisionRequest,
+) -> Response:
+    """The list again, with the refusal in the user's language and the form as typed."""
+    lang = request.state.lang
+    context = shortlist_context(request.app.state.db, published(request), found, pool, user, lang)
+    form = {"person_id": wanted.person_id, "decision": wanted.decision,
+            "readiness": wanted.readiness or "", "reason": wanted.reason}  # fmt: skip
+    error = i18n.translator(lang)(f"err_{exc.code}").format(**exc.params)
+    return render(request, "shortlist.html", status_code=422, error=error, form=form, **context)
