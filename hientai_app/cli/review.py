@@ -97,6 +97,8 @@ def users_add(
     """Add an account; without --password-file the password is generated and printed once."""
     from hientai_app.review.accounts import AccountError, add_user
 
+    if scope is not None:
+        _check_scope(scope, config)
     password, generated = _password(password_file)
     try:
         add_user(
@@ -168,6 +170,24 @@ def audit_verify(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _check_scope(scope: str, config: Path | None) -> None:
+    """A scope must be an organisation of the latest snapshot (when there is one)."""
+    from hientai.storage import SnapshotNotFound, SnapshotStore
+
+    settings = settings_for(config)
+    try:
+        snapshot = SnapshotStore(settings.snapshots_dir).open(None)
+    except SnapshotNotFound:
+        out.print(f"note: no snapshot yet, so scope {scope!r} is not checked", highlight=False)
+        return
+    known = set(snapshot.read("organizations", ["org_id"])["org_id"].astype(str))
+    if scope not in known:
+        raise fail(
+            f"scope {scope!r} is not an organisation of snapshot {snapshot.id} "
+            f"({len(known)} organisations; see its organizations table)"
+        )
 
 
 def _operator() -> str:

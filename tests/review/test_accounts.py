@@ -98,5 +98,8 @@ def test_users_commands(world: Settings, live: LiveServer, tmp_path: Path) -> No
     assert again.exit_code == 2 and "already exists" in again.output
     bad = runner.invoke(cli, ["users", "add", "x y", "--role", "boss", "--config", str(config)])
     assert bad.exit_code == 2 and "username" in bad.output
+    nowhere = runner.invoke(cli, ["users", "add", "lost", "--role", "planner", "--scope", "Z9",
+                                  "--config", str(config)])  # fmt: skip
+    assert nowhere.exit_code == 2 and "'Z9' is not an organisation" in nowhere.output
     listed = runner.invoke(cli, ["users", "list", "--config", str(config)])
     assert "newbie\tplanner\tP1\tactive" in listed.output
