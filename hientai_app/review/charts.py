@@ -43,7 +43,9 @@ def waterfall(base: float, steps: list[tuple[str, float]], total_label: str) -> 
                 (index + 1) * ROW, value >= 0)
         )  # fmt: skip
         level = end
-    bars.insert(0, Bar("base", base, x_of(min(0.0, base)), max(abs(base) * scale, 1.0), 0, True))
+    bars.insert(
+        0, Bar("base", base, x_of(min(0.0, base)), max(abs(base) * scale, 1.0), 0, base >= 0)
+    )
     bars.append(
         Bar(total_label, level, x_of(min(0.0, level)), max(abs(level) * scale, 1.0),
             (len(ordered) + 1) * ROW, level >= 0)

@@ -70,12 +70,19 @@ def _top_contributions(explanation: dict[str, Any] | None) -> list[tuple[str, fl
     return sorted(items, key=lambda item: -abs(item[1]))[:TOP_CONTRIBUTIONS]
 
 
+# A rating on its own scale when the extract gives one, else its level on the contract's scale.
+RATING_LEVELS = {"not_completed": 0.0, "completed": 1 / 3, "good": 2 / 3, "excellent": 1.0}
+
+
+def _rating_level(rating: dict[str, Any]) -> float | None:
+    score, scale = _number(rating["rating_score"]), _number(rating["rating_scale_max"])
+    if score is not None and scale:
+        return score / scale
+    return RATING_LEVELS.get(str(rating["rating"]))
+
+
 def _history_lines(history: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
-    ratings = [
-        None if _number(r["rating_score"]) is None or not _number(r["rating_scale_max"])
-        else _number(r["rating_score"]) / _number(r["rating_scale_max"])  # type: ignore[operator]
-        for r in history["evaluations"]
-    ]  # fmt: skip
+    ratings = [_rating_level(r) for r in history["evaluations"]]
     votes = [_number(v["high_share"]) for v in history["confidence_votes"]]
     outputs = [
         None if not _number(o["target"]) else _number(o["achieved"]) / _number(o["target"])  # type: ignore[operator]

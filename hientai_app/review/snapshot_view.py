@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -147,4 +148,6 @@ def _plain(value: Any) -> Any:
     """A cell as text (dates, numbers), or None when missing."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()  # dates are read back as midnight timestamps
     return value if isinstance(value, str) else str(value)
