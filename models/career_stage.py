@@ -3,9 +3,11 @@
 A model's score rewards evidence, and evidence accumulates with years: at equal potential a
 cadre of 12 years' service has more results on record, so a steadier, higher score, than one
 of 3 years. Ranked on the raw score, a young-cadre pool fills with 35- to 39-year-olds. Here
-each eligible candidate is placed among the pool's candidates at the same career stage (band
-of years of service) and ranked by that place, so a 28-year-old is compared with what peers at
-the same stage have shown. Age itself is never used: the stage is years of service.
+each candidate is placed among all of the night's candidates at the same career stage (band of
+years of service), and pools with an age window rank by that place, so a 28-year-old is
+compared with what peers at the same stage have shown. The place is taken over the whole
+night, not within each pool: within a small pool, the best of three candidates at a rare stage
+would rank with the best of a hundred. Age itself is never used: the stage is years of service.
 """
 
 from __future__ import annotations

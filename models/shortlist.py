@@ -26,7 +26,6 @@ from typing import Literal, get_args
 import numpy as np
 import pandas as pd
 
-from models.career_stage import stage_relative
 from models.eligibility import Candidates, PoolSpec, ScopeIndex, aligned, eligible_rows
 from models.pools import why_nobody_eligible
 from models.rerank import det_greedy, representation_targets, rerank_annotations
@@ -63,9 +62,10 @@ class ShortlistOptions:
     policy: Policy = "audit_only"
     rerank_attributes: tuple[str, ...] = ("party_member", "gender")
     thresholds: AuditThresholds = field(default_factory=AuditThresholds)
-    # Career stage of every candidate (models.career_stage); when given, pools with an age
-    # window rank by place within stage instead of the raw score.
-    career_stage: np.ndarray | None = None
+    # Every candidate's place among the night's candidates at the same career stage
+    # (models.career_stage.stage_relative); when given, pools with an age window rank by it
+    # instead of the raw score.
+    stage_scores: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.policy not in get_args(Policy):
@@ -255,8 +255,8 @@ def rank_pool(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Entries, audit rows and count table of one pool whose eligible rows are ``rows``."""
     pool_scores = scores[rows]
-    if options.career_stage is not None and pool.max_age is not None:
-        pool_scores = stage_relative(pool_scores, options.career_stage[rows])
+    if options.stage_scores is not None and pool.max_age is not None:
+        pool_scores = options.stage_scores[rows]
     size = min(len(rows), math.ceil(options.qualified_factor * pool.k))
     model_order = qualified_order(pool_scores, rows, size=size)
     codes = context.rerank_codes[rows]

@@ -22,7 +22,7 @@ from hientai import tracking
 from hientai.featurestore import FeatureStore
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
-from models.career_stage import career_stages
+from models.career_stage import career_stages, stage_relative
 from models.early_warning import (
     RATING_YEARS,
     WarningThresholds,
@@ -187,16 +187,16 @@ def _rank(
         intersections=[tuple(x) for x in cfg.audit.intersections],
         rerank=tuple(cfg.rerank.attributes),
     )
+    ranking_key = scores["raw_score"].to_numpy()
     options = ShortlistOptions(
         qualified_factor=cfg.qualified_factor,
         policy=cfg.rerank.policy,
         rerank_attributes=tuple(cfg.rerank.attributes),
         thresholds=audit_thresholds(settings),
-        career_stage=career_stages(candidates.tenure_years)
+        stage_scores=stage_relative(ranking_key, career_stages(candidates.tenure_years))
         if cfg.stage_relative_young_pools
         else None,
     )
-    ranking_key = scores["raw_score"].to_numpy()
     return rank_pools(pools, candidates, index, ranking_key, context, options=options)
 
 

@@ -18,14 +18,14 @@ from models.merit_audit import MeritReport
 from pipelines.merit import night_merit
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("prefect")]
-# Stated bounds for this 5,000-person world (measured 0.83 and 0.56: non-members listed on
+# Stated bounds for this 5,000-person world (measured 0.88 and 0.51: non-members listed on
 # slightly stronger evidence, and given places more often); the benchmark's targets are 0.85
 # (benchmarks/merit_fairness.py, docs/model-selection.md section 8). With the promotion label
 # this history gave 0.50 or less. Women / men is not bounded here: this world lists women on
-# much stronger evidence than men (0.80 against 0.41), a gap the benchmark's extracts do not
+# much stronger evidence than men (0.82 against 0.47), a gap the benchmark's extracts do not
 # show and docs/model-selection.md reports.
 MIN_PRECISION_RATIO = 0.75
-MIN_OPPORTUNITY_RATIO = 0.5
+MIN_OPPORTUNITY_RATIO = 0.45
 
 
 @pytest.fixture(scope="module")
