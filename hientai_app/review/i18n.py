@@ -252,6 +252,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "trends": ("Xu hướng qua các đêm", "Trends over nights"),
     "mean_score": ("Điểm trung bình của người được đề xuất", "Mean score of the shortlisted"),
     "min_impact_ratio": ("Tỷ lệ tác động thấp nhất (cả lượt)", "Lowest impact ratio (whole run)"),
+    "eligibility_title": (
+        "Điều kiện, tiêu chuẩn theo từng danh sách",
+        "Eligibility, rule by rule",
+    ),
+    "check_any_list": ("Kiểm tra với một danh sách khác", "Check against any list"),
+    "check": ("Kiểm tra", "Check"),
+    "eligibility_unavailable": (
+        "Không kiểm tra được với dữ liệu của đêm này",
+        "Cannot be checked with this night's data",
+    ),
+    "eligible_yes": ("Đủ điều kiện", "Eligible"),
+    "eligible_no": ("Chưa đủ điều kiện", "Not eligible"),
+    "rank": ("hạng", "rank"),
+    "cutoff": ("điểm thấp nhất trong danh sách", "lowest score on the list"),
+    "rule": ("Tiêu chuẩn", "Rule"),
+    "met": ("Đáp ứng", "Met"),
     "export": ("Xuất danh sách kèm lý do", "Export with reasons"),
     "no_warnings": ("Không có cảnh báo sớm.", "No early warning."),
 }

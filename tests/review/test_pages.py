@@ -196,3 +196,18 @@ def test_a_contest_is_logged_and_flags_the_lists(
     assert record["detail"]["text"] == "I led X"
     row = client.get(SHORTLIST).text.split('id="p-P004"')[1].split("</tr>")[0]
     assert "đã đề nghị xem xét lại" in row
+
+
+def test_eligibility_page_checks_scope_and_says_when_it_cannot(
+    client_for: Callable[[str], httpx.Client],
+) -> None:
+    page = client_for("planner").get(
+        f"/people/{NIGHT}/P001/eligibility", params={"pool": "slot-X1"}
+    )
+    # the tiny world's run folder holds scores only, not the features and model it would need
+    assert page.status_code == 200 and 'class="error"' in page.text
+    scoped = client_for("planner-p1")
+    assert scoped.get(f"/people/{NIGHT}/P000/eligibility").status_code == 200
+    outside = scoped.get(f"/people/{NIGHT}/P000/eligibility", params={"pool": "slot-C1"})
+    absent = scoped.get(f"/people/{NIGHT}/P000/eligibility", params={"pool": "no-such-pool"})
+    assert outside.status_code == 404 and outside.text == absent.text

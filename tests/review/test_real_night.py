@@ -39,15 +39,24 @@ def test_every_page_of_a_real_night_renders(
         index = client.get("/shortlists", params={"lang": "en"})
         assert index.status_code == 200 and f"{len(pools)} lists" in index.text
         people: set[str] = set()
+        listed_pair = ("", "")
         for pool_id, pool in pools.items():
             page = client.get(f"/shortlists/{FIRST_NIGHT}/{pool_id}")
             assert page.status_code == 200, pool_id
             assert pool["title"].split()[0] in page.text
             entries = Published(db).entries(run["run_id"], pool_id)
             people.update(e["person_id"] for e in entries if e["in_shortlist"])
+            listed_pair = next(
+                ((e["person_id"], pool_id) for e in entries if e["in_shortlist"]), listed_pair
+            )
         for person_id in sorted(people)[:40]:
             page = client.get(f"/people/{FIRST_NIGHT}/{person_id}")
             assert page.status_code == 200 and 'id="explanation"' in page.text, person_id
+        person_id, pool_id = listed_pair
+        rules = client.get(f"/people/{FIRST_NIGHT}/{person_id}/eligibility",
+                           params={"pool": pool_id, "lang": "en"})  # fmt: skip
+        assert rules.status_code == 200 and ">Eligible<" in rules.text
+        assert rules.text.count("✓") == len(pools[pool_id]["rules"]) and "✗" not in rules.text
         assert client.get("/warnings").status_code == 200
         assert client.get("/runs").status_code == 200
         grid = client.get("/ninebox", params={"lang": "en"})
