@@ -110,6 +110,15 @@ def reset_password(db: ReviewDB, username: str, *, password: str, by: str) -> No
     _update_user(db, username, values, by=by, action="user_reset")
 
 
+def end_sessions(db: ReviewDB, username: str) -> None:
+    """Sign the user out everywhere: sessions live in signed cookies, so a copy of one stays
+    valid until it idles out unless the account's session epoch moves on."""
+    users = db.users
+    query = users.update().where(users.c.username == username)
+    with db.engine.begin() as conn:
+        conn.execute(query.values(session_epoch=users.c.session_epoch + 1))
+
+
 def list_users(db: ReviewDB) -> list[dict]:
     columns = [c for c in db.users.c if c.name != "password_hash"]
     with db.engine.connect() as conn:

@@ -3,6 +3,7 @@ wrong, sessions that end on idle, disable and reset, and the `hientai users` com
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -103,3 +104,14 @@ def test_users_commands(world: Settings, live: LiveServer, tmp_path: Path) -> No
     assert nowhere.exit_code == 2 and "'Z9' is not an organisation" in nowhere.output
     listed = runner.invoke(cli, ["users", "list", "--config", str(config)])
     assert "newbie\tplanner\tP1\tactive" in listed.output
+
+
+def test_a_copied_session_cookie_dies_with_sign_out(world: Settings, live: LiveServer) -> None:
+    db = ReviewDB(world.app_db_url)
+    accounts.add_user(db, "copier", role="auditor", password=PASSWORD, scope_org_id=None, by="t")
+    with closing(sign_in(live.url, "copier")) as client:
+        stolen = dict(client.cookies)
+        token = csrf_of(client.get("/audit").text)
+        assert client.post("/signout", data={"csrf_token": token}).status_code == 303
+    with httpx.Client(base_url=live.url, cookies=stolen) as thief:
+        assert thief.get("/audit").headers["location"] == "/signin"

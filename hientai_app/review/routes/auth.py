@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hientai_app.review import audit
-from hientai_app.review.accounts import User, authenticate
+from hientai_app.review.accounts import User, authenticate, end_sessions
 from hientai_app.review.db import ROLES
 from hientai_app.review.pages import render
 from hientai_app.review.security import allow, check_csrf, sign_in
@@ -72,5 +72,6 @@ def signin(
 
 @router.post("/signout")
 def signout(request: Request, user: Annotated[User, Depends(allow(*ROLES))]) -> Response:
+    end_sessions(request.app.state.db, user.username)
     request.session.clear()
     return RedirectResponse("/signin", status_code=303)
