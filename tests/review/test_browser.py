@@ -5,7 +5,7 @@ of every step go to test-artifacts/review/."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,8 +40,13 @@ def _sign_in(page: Page, url: str, username: str) -> None:
 
 
 def test_a_full_review_in_a_browser(
-    world: Settings, live: LiveServer, browser: Browser, artifacts: Path
+    world: Settings,
+    live: LiveServer,
+    browser: Browser,
+    artifacts: Path,
+    record_property: Callable[[str, object], None],
 ) -> None:
+    record_property("screenshots", str(artifacts))  # in the JUnit report for CI to upload
     db = ReviewDB(world.app_db_url)
     for name, role in (("e2e-planner", "planner"), ("e2e-auditor", "auditor")):
         add_user(db, name, role=role, password=PASSWORD, scope_org_id=None, by="test")
