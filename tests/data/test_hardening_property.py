@@ -24,6 +24,10 @@ from hientai.settings import Settings
 from hientai.storage import SnapshotStore
 from tests.conftest import TODAY, tiny_tables
 
+# Hypothesis warns when the global `random` state moves while it draws an example. These
+# strategies never touch it, but other tests' background threads in the same xdist worker
+# (Prefect's services, uvicorn) may, which once turned into a FlakyFailure in CI.
+pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 NA = ["", "NA", "NULL"]
 PROPERTY = settings(
