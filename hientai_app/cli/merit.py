@@ -16,10 +16,15 @@ from hientai_app.cli.common import ConfigOption, app, fail, out, settings_for
 
 RATIO_TARGET = 0.85  # issue 10's target for every precision and opportunity ratio
 MEASURE_WORDS = {
-    "precision": "precision (share of places held by truly high-potential people)",
-    "opportunity": "opportunity (share of truly high-potential people given a place)",
-    "young_opportunity": "young pools: truly high-potential given a young-pool place",
+    "precision": "precision",
+    "opportunity": "opportunity",
+    "young_opportunity": "young pools",
 }
+LEGEND = (
+    "precision: share of a group's places held by truly high-potential people; opportunity: "
+    "share of a group's truly high-potential people given a place; young pools: the same for "
+    "places in pools with an age window."
+)
 
 
 @app.command()
@@ -64,6 +69,7 @@ def merit(
             f"{r.group_n:,} / {r.reference_n:,}", ratio,
         )  # fmt: skip
     out.print(table)
+    out.print(LEGEND, highlight=False, soft_wrap=True)
     if report.external_spearman is not None:
         out.print(
             f"External candidates: Spearman of the published score with latent potential "

@@ -53,3 +53,23 @@ def test_the_night_finds_more_merit_than_seniority_and_chance(report: MeritRepor
 def test_external_candidates_are_scored_in_merit_order(report: MeritReport) -> None:
     # measured 0.75 (the promotion label gave 0.14-0.62 on the benchmark's extracts)
     assert report.external_spearman is not None and report.external_spearman > 0.5
+
+
+def test_the_merit_command_prints_the_same_measures(
+    first_night: dict, trained_world: tuple[Path, Path], report: MeritReport
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from hientai_app.cli import app
+
+    config, truth = trained_world
+    args = ["merit", "--truth", str(truth), "--config", str(config)]
+    found = CliRunner().invoke(app, [*args, "--json"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["precision"] == pytest.approx(report.precision)
+    text = CliRunner().invoke(app, args)
+    assert text.exit_code == 0 and "non-member / member" in text.stdout
+    missing = CliRunner().invoke(app, ["merit", "--truth", str(truth.parent / "no.parquet")])
+    assert missing.exit_code == 2 and "truth file not found" in missing.output
