@@ -60,10 +60,20 @@ def owner_pid(name: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def process_started_at(pid: int) -> float | None:
-    """When ``pid`` started (seconds since the epoch), from /proc on Linux; None elsewhere."""
+def process_start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux /proc), to tell a process id
+    the system has given to someone else since from the one we knew; None elsewhere."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22; the name in () may hold spaces
+
+
+def process_started_at(pid: int) -> float | None:
+    """When ``pid`` started (seconds since the epoch), from /proc on Linux; None elsewhere."""
+    ticks = process_start_ticks(pid)
+    try:
         boot = next(
             float(line.split()[1])
             for line in Path("/proc/stat").read_text(encoding="ascii").splitlines()
@@ -71,8 +81,9 @@ def process_started_at(pid: int) -> float | None:
         )
     except (OSError, StopIteration, ValueError, IndexError):
         return None
-    ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22; the name in () may hold spaces
-    return boot + ticks / os.sysconf("SC_CLK_TCK")
+    if ticks is None:
+        return None
+    return boot + int(ticks) / os.sysconf("SC_CLK_TCK")
 
 
 def pid_alive(pid: int) -> bool:

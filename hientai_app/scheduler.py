@@ -22,6 +22,9 @@ from pathlib import Path
 
 import httpx
 
+from hientai.housekeeping import pid_alive
+from hientai.housekeeping import process_start_ticks as _start_time
+
 POOL = "hientai-process"
 PREFECT = Path(sys.executable).with_name("prefect")
 
@@ -31,25 +34,7 @@ class SchedulerError(RuntimeError):
 
 
 def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), to tell a process id the
-    system has given to someone else since (after a reboot) from ours."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]  # field 22; the name in () may hold spaces
+    return pid is not None and pid_alive(pid)
 
 
 @dataclass(frozen=True)

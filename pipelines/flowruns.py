@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import pandas as pd
 import sqlalchemy as sa
 
+from hientai.housekeeping import pid_alive
+
 if TYPE_CHECKING:
     from pipelines.results_db import ResultsDB
 
@@ -67,16 +69,6 @@ def _iso(when: dt.datetime) -> str:
 
 def _clipped(reason: str | None) -> str | None:
     return None if reason is None else reason[:4000]
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, someone else's
-        return True
-    return True
 
 
 @dataclass(frozen=True)
