@@ -159,7 +159,7 @@ def _fmt(value: float | None) -> str:
 COLUMNS = [
     ("precision", "party_member"), ("opportunity", "party_member"),
     ("precision", "gender"), ("opportunity", "gender"),
-    ("precision", "nationality"), ("opportunity", "nationality"),
+    ("precision", "nationality_vn"), ("opportunity", "nationality_vn"),
     ("precision", "population"), ("opportunity", "population"),
     ("young_opportunity", "age_band"),
 ]  # fmt: skip

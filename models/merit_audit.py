@@ -30,10 +30,12 @@ from scipy.stats import spearmanr
 COMPARISONS: tuple[tuple[str, str, str], ...] = (
     ("party_member", "non-member", "member"),
     ("gender", "female", "male"),
-    ("nationality", "foreign", "vietnamese"),
+    ("nationality_vn", "foreign", "VN"),
     ("population", "external", "internal"),
 )
-YOUNG = ("age_band", "under-30", "30-39")
+YOUNG = ("age_band", "under 30", "30-39")
+# The group columns a night's people need: models.shortlist.audit_groups gives them.
+AUDITED = ["party_member", "gender", "nationality_vn", "age_band"]
 
 
 @dataclass(frozen=True)
@@ -81,26 +83,6 @@ class MeritReport:
         }
 
 
-def group_columns(candidates_age: np.ndarray, protected: pd.DataFrame) -> pd.DataFrame:
-    """The audited groups of each person in words (unknown stays unknown): Party membership,
-    gender, nationality (Vietnamese or foreign) and age band. ``protected`` is row-aligned."""
-    party = protected["party_member"].map({True: "member", False: "non-member"})
-    nationality = protected["nationality"].astype(object)
-    known = nationality.notna() & (nationality.astype(str).str.strip() != "")
-    vn = nationality.astype(str).str.upper().isin(["VN", "VNM", "VIETNAM", "VIỆT NAM"])
-    age = pd.Series(candidates_age, index=protected.index)
-    band = pd.cut(age, [0, 30, 40, 200], right=False, labels=["under-30", "30-39", "40+"])
-    return pd.DataFrame(
-        {
-            "party_member": party.fillna("unknown").astype(str),
-            "gender": protected["gender"].astype(object).fillna("unknown").astype(str),
-            "nationality": np.where(known, np.where(vn, "vietnamese", "foreign"), "unknown"),
-            "age_band": band.astype(object).fillna("unknown").astype(str),
-        },
-        index=protected.index,
-    )
-
-
 def _ratio(
     measure: str, column: str, group: str, reference: str, rates: pd.Series, sizes: pd.Series, *,
     min_group: int,
@@ -124,7 +106,8 @@ def merit_report(
     and how well external candidates' published scores follow their merit.
 
     ``people``: person_id, high (bool), potential, population, score, and the columns of
-    ``group_columns``. ``places``: person_id, pool_id, young_pool (bool), one row per place.
+    ``AUDITED`` (models.shortlist.audit_groups' labels). ``places``: person_id, pool_id,
+    young_pool (bool), one row per place.
     ``pools``: pool_id, places, eligible_high (share of the eligible candidates who are truly
     high-potential), seniority_high (same share among those "seniority + last rating" picks).
     """

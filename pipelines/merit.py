@@ -15,8 +15,9 @@ import pandas as pd
 
 from hientai.settings import Settings
 from models.baselines import seniority_plus_rating
-from models.eligibility import Candidates, PoolSpec, ScopeIndex, aligned, eligible_rows
-from models.merit_audit import MeritReport, group_columns, merit_report
+from models.eligibility import Candidates, PoolSpec, ScopeIndex, eligible_rows
+from models.merit_audit import AUDITED, MeritReport, merit_report
+from models.shortlist import audit_groups
 from pipelines.nightly_publish import read_manifest
 from pipelines.nightly_stages import feature_frame, night_candidates, night_pools
 from pipelines.results_db import ResultsDB
@@ -46,7 +47,6 @@ def night_merit(settings: Settings, truth_path: Path, night: str | None = None) 
     potential = latent_potential(truth_path, features["person_id"])
     high = potential >= np.nanquantile(potential, 1 - HIGH_POTENTIAL_SHARE)
     scores = pd.read_parquet(folder / "scores.parquet", columns=["person_id", "score"])
-    prot = aligned(protected, pd.Index(candidates.person_id.astype(str)))
     people = pd.DataFrame(
         {
             "person_id": candidates.person_id.astype(str),
@@ -55,7 +55,7 @@ def night_merit(settings: Settings, truth_path: Path, night: str | None = None) 
             "population": candidates.population.astype(str),
             "score": scores["score"].to_numpy(),
         }
-    ).join(group_columns(candidates.age, prot.reset_index(drop=True)))
+    ).join(audit_groups(candidates, protected)[AUDITED])
     entries = db.read("entries", run["run_id"])
     listed = entries.loc[entries["in_shortlist"].astype(bool)]
     pools = night_pools(settings, run["snapshot_id"])
