@@ -1,10 +1,12 @@
-"""The application database: the published nights the review app reads, and the decision trail.
+"""The application database: the published nights the review app reads.
 
 A night is published in one transaction (see docs/nightly-frames.md for the frames): the
 previous run of that night and its rows go, the new run and all its rows come, and the
 caller's ``before_commit`` hook runs last. Any failure rolls everything back, so readers see
-the old night or the new one, never a mix. Human decisions live in their own append-only
-table keyed by night, so re-publishing a night never erases them.
+the old night or the new one, never a mix. Planners' decisions are the review app's
+(``review_decisions``, keyed by night, in ``hientai_app.review.db``), so re-publishing a night
+never erases them. Databases created before that may still hold an old, empty ``decisions``
+table; nothing reads it and it may be dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, get_args
+from typing import Any, Literal, NamedTuple
 
 import pandas as pd
 import sqlalchemy as sa
@@ -22,8 +24,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from pipelines.flowruns import flow_runs_table
 
-Decision = Literal["shortlist", "hold", "reject", "appoint_review"]
-DECISIONS: tuple[str, ...] = get_args(Decision)
 CHUNK_ROWS = 10_000
 POLICIES = ("audit_only", "rerank")
 MANIFEST_JSON_FIELDS = ("counts", "party_rules", "stage_seconds")
@@ -37,7 +37,6 @@ _MANIFEST_TYPES = dict.fromkeys(MANIFEST_TEXT_FIELDS, str) | {
     "party_rules": list,
     "stage_seconds": dict,
 }
-_DECISION_FIELDS = ("night", "pool_id", "person_id", "decision", "reviewer", "reason")
 
 
 class _Col(NamedTuple):
@@ -145,7 +144,7 @@ def _frame_table(metadata: sa.MetaData, frame: str) -> sa.Table:
     )
 
 
-def _metadata() -> tuple[sa.MetaData, sa.Table, sa.Table, dict[str, sa.Table]]:
+def _metadata() -> tuple[sa.MetaData, sa.Table, dict[str, sa.Table]]:
     metadata, keys = sa.MetaData(), ("run_id", "night")
     runs = sa.Table(
         "runs",
@@ -160,17 +159,8 @@ def _metadata() -> tuple[sa.MetaData, sa.Table, sa.Table, dict[str, sa.Table]]:
         sa.Column("published_at", sa.Text, nullable=False),
         _in_check("runs", "policy", POLICIES),
     )
-    decisions = sa.Table(
-        "decisions",
-        metadata,
-        sa.Column("decision_id", sa.Integer, primary_key=True, autoincrement=True),
-        *(sa.Column(name, sa.Text, nullable=False) for name in (*_DECISION_FIELDS, "decided_at")),
-        _in_check("decisions", "decision", DECISIONS),
-        sa.Index("ix_decisions_night_pool", "night", "pool_id"),
-        sa.Index("ix_decisions_person", "person_id"),
-    )
     frames = {frame: _frame_table(metadata, frame) for frame in FRAME_SPECS}
-    return metadata, runs, decisions, frames
+    return metadata, runs, frames
 
 
 def _check_manifest(manifest: dict[str, Any]) -> None:
@@ -297,7 +287,7 @@ class ResultsDB:
         self.engine: Engine = sa.create_engine(self.url, **pooling)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.metadata, self.runs_table, self.decisions_table, self.tables = _metadata()
+        self.metadata, self.runs_table, self.tables = _metadata()
         self.flow_runs_table = flow_runs_table(self.metadata)
 
     def create_schema(self) -> None:
@@ -383,46 +373,6 @@ class ResultsDB:
             rows = conn.execute(query.order_by(source.c.row_no)).all()
         result = pd.DataFrame([tuple(row) for row in rows], columns=[col.name for col in spec])
         return result.astype({col.name: _READ_DTYPES[col.kind] for col in spec})
-
-    def record_decision(
-        self,
-        *,
-        night: str,
-        pool_id: str,
-        person_id: str,
-        decision: Decision,
-        reviewer: str,
-        reason: str,
-        decided_at: dt.datetime | None = None,
-    ) -> int:
-        """Append a reviewer's decision on a candidate of a night's pool; returns its id."""
-        if decision not in DECISIONS:
-            raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
-        for name, value in (("reviewer", reviewer), ("reason", reason)):
-            if not value.strip():
-                raise ValueError(f"a decision needs a {name}: the audit trail must say who/why")
-        if decided_at is not None and decided_at.tzinfo is None:
-            raise ValueError("decided_at must be timezone-aware (e.g. datetime.now(UTC))")
-        when = _utc_now() if decided_at is None else decided_at.astimezone(dt.UTC).isoformat()
-        values = (night, pool_id, person_id, decision, reviewer, reason)
-        table = self.decisions_table
-        query = table.insert().values(dict(zip(_DECISION_FIELDS, values, strict=True)))
-        with self.engine.begin() as conn:
-            result = conn.execute(query.values(decided_at=when).returning(table.c.decision_id))
-            return int(result.scalar_one())
-
-    def decisions(
-        self, *, night: str | None = None, pool_id: str | None = None, person_id: str | None = None
-    ) -> pd.DataFrame:
-        """The decision trail, oldest first, optionally for one night, pool or person."""
-        table = self.decisions_table
-        query = sa.select(table).order_by(table.c.decision_id)
-        for key, value in (("night", night), ("pool_id", pool_id), ("person_id", person_id)):
-            if value is not None:
-                query = query.where(table.c[key] == value)
-        with self.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return pd.DataFrame([tuple(row) for row in rows], columns=list(table.c.keys()))
 
 
 def _decode_run(row: Any) -> dict[str, Any]:

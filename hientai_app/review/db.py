@@ -1,9 +1,10 @@
 """The review app's own tables, in the same database as the published nights.
 
 Users, the planners' decisions and the audit chain are the app's; the nights are the nightly
-flow's (read through ``pipelines.results_db``). The results database's old ``decisions``
-table is left as it is: the review app's decisions carry readiness, run and model version,
-and are chained into the audit log, so they live in ``review_decisions``.
+flow's (read through ``pipelines.results_db``). Decisions carry readiness, run and model
+version and are chained into the audit log; they are keyed by night, so re-publishing a night
+keeps them. (Databases from before this app may hold an old, empty ``decisions`` table that
+nothing reads.)
 """
 
 from __future__ import annotations
