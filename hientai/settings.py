@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 # The settings file, relative to the project root (see ``project_root``).
 DEFAULT_CONFIG_PATH = Path("conf/hientai.yaml")
@@ -16,6 +16,8 @@ HOME_ENV = "HIENTAI_HOME"
 CONFIG_ENV = "HIENTAI_CONFIG"
 DATA_DIR_ENV = "HIENTAI_DATA_DIR"
 TODAY_ENV = "HIENTAI_TODAY"
+# The review app's session key; overrides settings.review.secret (kept out of files in git).
+REVIEW_SECRET_ENV = "HIENTAI_REVIEW_SECRET"
 NO_DATA_DIR = (
     "data folder {path} does not exist: nothing has been ingested there. Run `make demo` or "
     "`hientai ingest EXTRACT` first, or point {home} at the project folder (the one holding "
@@ -281,10 +283,21 @@ class ReviewSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)  # processes; `hientai serve --workers` overrides
+    # Threads per process that run page handlers: pages are mostly Python holding the GIL, so
+    # a few threads serve as many pages as forty and queue them more fairly.
+    threads: int = Field(8, ge=1, le=256)
     session_minutes: int = Field(30, ge=1)
     max_failed_signins: int = Field(5, ge=1)
     signin_lockout_minutes: int = Field(15, ge=1)
     default_language: Literal["vi", "en"] = "vi"
+    # How long a process reuses the signed-in account and the night's run row before asking
+    # the database again; a disable, reset or sign-out made in another process (the command
+    # line, another worker) takes effect there within this time. 0: ask on every page.
+    cache_seconds: float = Field(2.0, ge=0, le=60)
+    # The key that signs session cookies; $HIENTAI_REVIEW_SECRET overrides it. With neither,
+    # every start draws a new key and everyone signs in again.
+    secret: SecretStr | None = None
 
 
 class Settings(BaseModel):
@@ -403,6 +416,11 @@ def load_settings(path: Path | None = None) -> Settings:
         raw["data_dir"] = os.environ[DATA_DIR_ENV]
     if TODAY_ENV in os.environ:
         raw["today"] = os.environ[TODAY_ENV]
+    if os.environ.get(REVIEW_SECRET_ENV):
+        review = raw.get("review")
+        raw["review"] = (review if isinstance(review, dict) else {}) | {
+            "secret": os.environ[REVIEW_SECRET_ENV]
+        }
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:

@@ -52,35 +52,43 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default settings.review.port).")] = None,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Processes (one per core serves the most users).")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Processes (default settings.review.workers; one per core)."
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Serve the review app (sign in with an account from `hientai users add`)."""
     import uvicorn
 
+    from hientai.settings import REVIEW_SECRET_ENV
     from hientai_app.review.server import NoDelayH11Protocol
 
     settings = settings_for(config)
     if not settings.data_dir.is_dir():
         raise fail(f"no data folder {settings.data_dir}; run `make demo` or `hientai nightly`")
-    chosen_host, chosen_port = host or settings.review.host, port or settings.review.port
+    conf = settings.review
+    chosen_host, chosen_port = host or conf.host, port or conf.port
+    processes = workers or conf.workers
     out.print(f"review app on http://{chosen_host}:{chosen_port}/ (Ctrl+C stops it)")
-    if workers == 1:
+    # No access log: a line per page costs the event loop more than some pages do, and the
+    # audit log already records who did what.
+    options = {"host": chosen_host, "port": chosen_port, "log_level": "warning",
+               "access_log": False, "http": NoDelayH11Protocol}  # fmt: skip
+    if processes == 1:
         from hientai_app.review import create_app
 
-        uvicorn.run(
-            create_app(settings), host=chosen_host, port=chosen_port, log_level="warning",
-            http=NoDelayH11Protocol,
-        )  # fmt: skip
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return
     # Every worker must read the same settings and sign sessions with the same key.
     if config is not None:
         os.environ["HIENTAI_CONFIG"] = str(config.resolve())
-    os.environ.setdefault("HIENTAI_REVIEW_SECRET", secrets.token_urlsafe(48))
+    if conf.secret is None:
+        os.environ.setdefault(REVIEW_SECRET_ENV, secrets.token_urlsafe(48))
     uvicorn.run(
-        "hientai_app.review.app:create_app_from_env", factory=True, workers=workers,
-        host=chosen_host, port=chosen_port, log_level="warning", http=NoDelayH11Protocol,
+        "hientai_app.review.app:create_app_from_env", factory=True, workers=processes,
+        **options,  # type: ignore[arg-type]
     )  # fmt: skip
 
 

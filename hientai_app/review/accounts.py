@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from hientai.settings import ReviewSettings
 from hientai_app.review import audit
+from hientai_app.review.caching import Recent
 from hientai_app.review.db import ROLES, ReviewDB, utc_now
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -26,6 +27,9 @@ _hasher = PasswordHasher()
 # Verifying against this when the user does not exist takes as long as a real check, so the
 # response time does not tell whether a username exists.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Signed-in accounts by (database, username), for settings.review.cache_seconds; every change
+# to an account made in this process forgets it at once.
+_recent_users: Recent[User | None] = Recent(0)
 
 
 class AccountError(ValueError):
@@ -80,6 +84,7 @@ def add_user(
         audit.append(db, conn, username=by, action="user_add", obj=username, detail=detail)
 
     audit.chained(db, work)
+    _forget(username)
 
 
 def _update_user(db: ReviewDB, username: str, values: dict, *, by: str, action: str) -> None:
@@ -92,6 +97,7 @@ def _update_user(db: ReviewDB, username: str, values: dict, *, by: str, action: 
         audit.append(db, conn, username=by, action=action, obj=username)
 
     audit.chained(db, work)
+    _forget(username)
 
 
 def disable_user(db: ReviewDB, username: str, *, by: str) -> None:
@@ -117,6 +123,11 @@ def end_sessions(db: ReviewDB, username: str) -> None:
     query = users.update().where(users.c.username == username)
     with db.engine.begin() as conn:
         conn.execute(query.values(session_epoch=users.c.session_epoch + 1))
+    _forget(username)
+
+
+def _forget(username: str) -> None:
+    _recent_users.forget(lambda key: isinstance(key, tuple) and key[1] == username)
 
 
 def list_users(db: ReviewDB) -> list[dict]:
@@ -126,8 +137,14 @@ def list_users(db: ReviewDB) -> list[dict]:
         return [dict(row._mapping) for row in rows]
 
 
-def load_user(db: ReviewDB, username: str) -> User | None:
-    """The active user ``username``, or None."""
+def load_user(db: ReviewDB, username: str, *, max_age: float = 0.0) -> User | None:
+    """The active user ``username``, or None; an answer up to ``max_age`` seconds old may be
+    reused (see settings.review.cache_seconds)."""
+    key = (str(db.engine.url), username)
+    return _recent_users.get(key, lambda: _read_user(db, username), seconds=max_age)
+
+
+def _read_user(db: ReviewDB, username: str) -> User | None:
     users = db.users
     query = sa.select(users).where(users.c.username == username, users.c.active.is_(True))
     with db.engine.connect() as conn:

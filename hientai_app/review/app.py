@@ -4,10 +4,12 @@ never run."""
 
 from __future__ import annotations
 
-import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
@@ -15,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.middleware.sessions import SessionMiddleware
 
 from hientai.settings import Settings, load_settings
+from hientai_app.review.caching import Kept
 from hientai_app.review.db import ReviewDB
 from hientai_app.review.middleware import LanguageAndHeaders
 from hientai_app.review.pages import render
@@ -29,18 +32,27 @@ from hientai_app.review.security import (
 from hientai_app.review.snapshot_view import SnapshotView
 from hientai_app.review.workforce import WorkforceCache
 
-SECRET_ENV = "HIENTAI_REVIEW_SECRET"
 TEMPLATES = Path(__file__).parent / "templates"
+VIEWS_KEPT = 512  # 9-box grids and cells kept per process (a cell lists at most 200 people)
 
 
 def create_app(settings: Settings, *, db: ReviewDB | None = None) -> FastAPI:
-    """The app over ``settings.app_db_url`` (its tables created if missing). The session key
-    comes from $HIENTAI_REVIEW_SECRET, else is new on every start (sessions end on restart)."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    """The app over ``settings.app_db_url`` (its tables created if missing). The session key is
+    ``settings.review.secret`` ($HIENTAI_REVIEW_SECRET overrides it in ``load_settings``), else
+    new on every start (sessions end on restart)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = settings.review.threads
+        yield
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db or ReviewDB(settings.app_db_url)
     app.state.db.create_schema()
-    app.state.published = Published(app.state.db)
+    app.state.published = Published(app.state.db, cache_seconds=settings.review.cache_seconds)
+    app.state.views = Kept(VIEWS_KEPT)
     app.state.snapshots = SnapshotView(settings)
     app.state.address_throttle = auth.AddressThrottle()
     app.state.workforce = WorkforceCache(settings)
@@ -54,14 +66,16 @@ def create_app(settings: Settings, *, db: ReviewDB | None = None) -> FastAPI:
         app.include_router(module.router)
     _add_handlers(app)
     app.add_middleware(LanguageAndHeaders, default_language=settings.review.default_language)
-    secret = os.environ.get(SECRET_ENV) or secrets.token_urlsafe(48)
+    configured = settings.review.secret
+    secret = configured.get_secret_value() if configured else secrets.token_urlsafe(48)
     app.add_middleware(SessionMiddleware, secret_key=secret, **session_config(settings))
     return app
 
 
 def create_app_from_env() -> FastAPI:
     """The app for `hientai serve --workers N` (uvicorn imports it in each worker): settings
-    from $HIENTAI_CONFIG or the project's, the session key from $HIENTAI_REVIEW_SECRET."""
+    from $HIENTAI_CONFIG or the project's, the session key from them or
+    $HIENTAI_REVIEW_SECRET (which `hientai serve` sets for its workers when neither has one)."""
     return create_app(load_settings())
 
 

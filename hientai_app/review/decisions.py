@@ -60,6 +60,21 @@ def latest_by_person(db: ReviewDB, night: str, pool_id: str) -> dict[str, dict[s
         return {row.person_id: dict(row._mapping) for row in conn.execute(query)}
 
 
+def on_list(db: ReviewDB, night: str, pool_id: str, username: str) -> tuple[dict, bool]:
+    """The newest decision on each person of a night's pool, and whether ``username`` has
+    recorded one there (a first assessment: blind-first review lifts the names), in one read."""
+    table = db.decisions
+    query = (
+        sa.select(table)
+        .where(table.c.night == night, table.c.pool_id == pool_id)
+        .order_by(table.c.decision_id)
+    )
+    with db.engine.connect() as conn:
+        rows = [dict(row._mapping) for row in conn.execute(query)]
+    latest = {row["person_id"]: row for row in rows}
+    return latest, any(row["username"] == username for row in rows)
+
+
 def history(db: ReviewDB, *, person_id: str) -> list[dict[str, Any]]:
     table = db.decisions
     query = sa.select(table).where(table.c.person_id == person_id).order_by(table.c.decision_id)

@@ -57,8 +57,8 @@ def person_for(
 ) -> tuple[Night, list[dict], list[dict]]:
     """The night, the person's entries in pools the user may see, and their warnings in scope."""
     found = night_for(request, user, night)
-    entries = published(request).person_entries(found.run_id, person_id)
-    warnings = published(request).warnings(found.run_id, person_id)
+    kept = published(request).person(found.run_id, person_id)
+    entries, warnings = kept["entries"], kept["warnings"]
     every_pool = published(request).pools(found.run_id)
     if not person_in_scope(entries, warnings, every_pool, user, found.tree):
         staff = request.app.state.workforce.get(found.run)

@@ -27,7 +27,7 @@ def person_context(request: Request, user: User, night: str, person_id: str) -> 
     db, lang = request.app.state.db, request.state.lang
     assessed = decisions.assessed_pools(db, found.night, user.username)
     blind = bool(entries) and not any(e["pool_id"] in assessed for e in entries)
-    explanation = published(request).explanations(found.run_id, [person_id]).get(person_id)
+    explanation = published(request).person(found.run_id, person_id)["explanation"]
     history = request.app.state.snapshots.history(found.run["snapshot_id"], person_id)
     full_name = next((e["full_name"] for e in entries if e["full_name"]), None)
     if full_name is None and warnings:

@@ -1,7 +1,8 @@
 """What the nightly flow published, read for pages: runs, pools, entries, explanations,
 fairness, diff and early warnings (docs/nightly-frames.md), through the results database's
 tables and the app's pooled engine. A run's rows never change once published, so the per-run
-pool index is cached by run id."""
+pool index, a list's entries, fairness and changes, and a person's entries and explanation are
+kept by run id; the run row of a night (which a re-publish replaces) for a few seconds."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from hientai_app.review.caching import Kept, Recent
 from hientai_app.review.db import ReviewDB
 
 VERDICT_ORDER = {"fail": 3, "warn": 2, "pass": 1, "info": 0}
 IMPACT_METRICS = ("selection_impact_ratio", "scoring_impact_ratio")
 _POOL_CACHE_RUNS = 4
+LISTS_KEPT, PEOPLE_KEPT = 256, 1024  # per process; a list of 20 entries is ~50 kB
 
 
 def _rows(db: ReviewDB, query: sa.Select) -> list[dict[str, Any]]:
@@ -44,10 +47,13 @@ def decode(text: str | None, default: Any) -> Any:
 class Published:
     """Read access to the published nights of one application database."""
 
-    def __init__(self, db: ReviewDB) -> None:
+    def __init__(self, db: ReviewDB, *, cache_seconds: float = 0.0) -> None:
         self.db = db
         self._pools: dict[str, dict[str, dict[str, Any]]] = {}
         self._lock = threading.Lock()
+        self._runs: Recent[Any] = Recent(cache_seconds)
+        self._lists: Kept[dict[str, Any]] = Kept(LISTS_KEPT)
+        self._people: Kept[dict[str, Any]] = Kept(PEOPLE_KEPT)
 
     def runs(self) -> list[dict[str, Any]]:
         runs = self.db.runs
@@ -58,6 +64,10 @@ class Published:
         return rows
 
     def run(self, night: str | None = None) -> dict[str, Any] | None:
+        """The night's run row (the latest night's if None); may be cache_seconds old."""
+        return self._runs.get(("run", night), lambda: self._read_run(night))
+
+    def _read_run(self, night: str | None) -> dict[str, Any] | None:
         runs = self.db.runs
         query = sa.select(runs).order_by(runs.c.night.desc()).limit(1)
         if night is not None:
@@ -90,8 +100,12 @@ class Published:
     def previous_night(self, night: str) -> str | None:
         runs = self.db.runs
         query = sa.select(sa.func.max(runs.c.night)).where(runs.c.night < night)
-        with self.db.engine.connect() as conn:
-            return conn.execute(query).scalar()
+
+        def read() -> str | None:
+            with self.db.engine.connect() as conn:
+                return conn.execute(query).scalar()
+
+        return self._runs.get(("previous", night), read)
 
     def pools(self, run_id: str) -> dict[str, dict[str, Any]]:
         """Every pool of a run by id, with its fairness verdict and shortlist length."""
@@ -148,6 +162,64 @@ class Published:
         )
         rows = _rows(self.db, query)
         return sorted(rows, key=lambda r: (not r["in_shortlist"], r["rank"] or 0, r["rank_model"]))
+
+    def shortlist(self, run_id: str, pool_id: str) -> dict[str, Any]:
+        """What a list page shows of the night (kept: it never changes): the entries in
+        order, each with its reasons and whether the person has an early warning, the
+        fairness rows and the changes since the previous night."""
+
+        def read() -> dict[str, Any]:
+            return {
+                "entries": self._entries_with_reasons(run_id, pool_id),
+                "fairness": self.fairness(run_id, pool_id),
+                "diff": self.diff(run_id, pool_id),
+            }
+
+        return self._lists.get((run_id, pool_id), read)
+
+    def _entries_with_reasons(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
+        """``entries`` with the explanation's reasons and an early-warning flag, in one query
+        (a list page's largest read)."""
+        entries, explained = self.db.frames["entries"], self.db.frames["explanations"]
+        warnings = self.db.frames["warnings"]
+        warned = sa.exists().where(
+            warnings.c.run_id == entries.c.run_id, warnings.c.person_id == entries.c.person_id
+        )
+        joined = entries.outerjoin(
+            explained,
+            sa.and_(
+                explained.c.run_id == entries.c.run_id,
+                explained.c.person_id == entries.c.person_id,
+            ),
+        )
+        query = (
+            sa.select(
+                *_columns(entries),
+                explained.c.reasons_positive,
+                explained.c.reasons_negative,
+                warned.label("warned"),
+            )
+            .select_from(joined)
+            .where(entries.c.run_id == run_id, entries.c.pool_id == pool_id)
+        )
+        rows = _rows(self.db, query)
+        for row in rows:
+            row["warned"] = bool(row["warned"])
+            for name in ("reasons_positive", "reasons_negative"):
+                row[name] = decode(row[name], [])
+        return sorted(rows, key=lambda r: (not r["in_shortlist"], r["rank"] or 0, r["rank_model"]))
+
+    def person(self, run_id: str, person_id: str) -> dict[str, Any]:
+        """A person's entries, early warnings and explanation in a run (kept)."""
+
+        def read() -> dict[str, Any]:
+            return {
+                "entries": self.person_entries(run_id, person_id),
+                "warnings": self.warnings(run_id, person_id),
+                "explanation": self.explanations(run_id, [person_id]).get(person_id),
+            }
+
+        return self._people.get((run_id, person_id), read)
 
     def person_entries(self, run_id: str, person_id: str) -> list[dict[str, Any]]:
         table = self.db.frames["entries"]

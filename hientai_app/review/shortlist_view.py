@@ -38,38 +38,31 @@ def shortlist_context(
     lang: str,
 ) -> dict[str, Any]:
     pool_id = pool["pool_id"]
-    entries = published.entries(night.run_id, pool_id)
-    latest = decisions.latest_by_person(db, night.night, pool_id)
-    blind = pool_id not in decisions.assessed_pools(db, night.night, user.username)
-    explained = published.explanations(
-        night.run_id, [e["person_id"] for e in entries], reasons_only=True
-    )
-    warned = published.warned_people(night.run_id, [e["person_id"] for e in entries])
+    kept = published.shortlist(night.run_id, pool_id)
+    entries = kept["entries"]
+    latest, assessed = decisions.on_list(db, night.night, pool_id, user.username)
+    blind = not assessed
     objects = [f"{night.night}/{e['person_id']}" for e in entries]
     contested = {obj.split("/", 1)[1] for obj in audit.objects_with(db, "contest", objects)}
     rows = [
         entry
         | {
             "name": masked_name(entry, blind, lang),
-            "reason_plus": top_reason(explained.get(entry["person_id"]), lang),
-            "reason_minus": top_reason(explained.get(entry["person_id"]), lang, negative=True),
+            "reason_plus": top_reason(entry, lang),
+            "reason_minus": top_reason(entry, lang, negative=True),
             "latest": latest.get(entry["person_id"]),
-            "warned": entry["person_id"] in warned,
             "contested": entry["person_id"] in contested,
         }
         for entry in entries
     ]
-    diff = [
-        change | {"name": masked_name(change, blind, lang)}
-        for change in published.diff(night.run_id, pool_id)
-    ]
+    diff = [change | {"name": masked_name(change, blind, lang)} for change in kept["diff"]]
     return {
         "night": night,
         "pool": pool,
         "org_name": night.tree.name(pool["org_id"]),
         "entries": rows,
         "blind": blind,
-        "fairness": published.fairness(night.run_id, pool_id),
+        "fairness": kept["fairness"],
         "diff": diff,
         "previous_night": published.previous_night(night.night),
     }

@@ -57,21 +57,12 @@ def ninebox(
 ) -> Response:
     found = night_for(request, user, night)
     chosen = _chosen_org(found, user, org)
-    staff = request.app.state.workforce.get(found.run)
     grid, people, total, unrated = None, [], 0, 0
-    if staff is not None:
-        mine = (
-            staff
-            if chosen is None
-            else staff.loc[staff["org_id"].isin(found.tree.subtree(chosen))]
-        )
-        grid, total = talent.ninebox(mine), len(mine)
-        unrated = int((mine["performance"] < 0).sum())
+    shown = _grid(request, found, chosen)
+    if shown is not None:
+        grid, total, unrated = shown
         if perf is not None and pot is not None:
-            cell = mine.loc[(mine["performance"] == perf) & (mine["potential"] == pot)]
-            people = (
-                cell.sort_values("score", ascending=False).head(CELL_PEOPLE).to_dict("records")
-            )
+            people = _cell(request, found, chosen, perf, pot)
     children = found.tree.children.get(chosen, []) if chosen else _roots(found)
     return render(
         request, "ninebox.html", night=found, org=chosen, grid=grid, total=total,
@@ -79,6 +70,41 @@ def ninebox(
         children=sorted(((c, found.tree.name(c)) for c in children), key=lambda c: c[1]),
         breadcrumb=_path_to(found, chosen, user), org_name=found.tree.name(chosen),
     )  # fmt: skip
+
+
+def _staff_of(request: Request, found: Night, chosen: str | None) -> pd.DataFrame | None:
+    staff = request.app.state.workforce.get(found.run)
+    if staff is None or chosen is None:
+        return staff
+    return in_units(staff, found.tree.subtree(chosen))
+
+
+def _grid(
+    request: Request, found: Night, chosen: str | None
+) -> tuple[dict[tuple[int, int], int], int, int] | None:
+    """The organisation's grid, head count and people never rated (kept per run: a run's
+    scores and the snapshot's ratings never change)."""
+
+    def compute() -> tuple[dict[tuple[int, int], int], int, int] | None:
+        mine = _staff_of(request, found, chosen)
+        if mine is None:
+            return None
+        return talent.ninebox(mine), len(mine), int((mine["performance"] < 0).sum())
+
+    return request.app.state.views.get(("ninebox", found.run_id, chosen), compute)
+
+
+def _cell(
+    request: Request, found: Night, chosen: str | None, perf: int, pot: int
+) -> list[dict[str, Any]]:
+    def compute() -> list[dict[str, Any]]:
+        mine = _staff_of(request, found, chosen)
+        if mine is None:
+            return []
+        cell = mine.loc[(mine["performance"] == perf) & (mine["potential"] == pot)]
+        return cell.nlargest(CELL_PEOPLE, "score").to_dict("records")
+
+    return request.app.state.views.get(("cell", found.run_id, chosen, perf, pot), compute)
 
 
 def in_units(staff: pd.DataFrame, units: frozenset[str]) -> pd.DataFrame:
