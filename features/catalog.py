@@ -306,6 +306,22 @@ CATALOG: tuple[FeatureSpec, ...] = (
        "External candidate (no internal history).", direction=NEUTRAL, unit="yes/no"),
 )
 
+# The evidence an external candidate shares with internal recruits, recorded the same way for
+# both: standardised assessments (an internal recruit's entrance exams, an external candidate's
+# assessment centre), education, foreign languages and national awards. External candidates are
+# scored from these alone (models/external_profile.py), so no score rests on what only an
+# internal career can show. Years of experience is not here: internal records count tenure,
+# not a CV's years, so the two are not the same measurement.
+EXTERNAL_SHARED: tuple[str, ...] = (
+    "assessment_score_mean",
+    "assessment_score_max",
+    "assessment_count",
+    "education_rank",
+    "languages_count",
+    "foreign_language_level",
+    "national_awards",
+)
+
 # Indicators that a dimension had no data for a person (minimal extracts, new hires).
 MISSING_INDICATORS: tuple[FeatureSpec, ...] = tuple(
     _f(f"missing_{dim}", dim,  # type: ignore[arg-type]

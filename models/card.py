@@ -83,6 +83,7 @@ def model_card(
         f"Flagged proxies: {', '.join(flagged_proxies) or 'none'}; "
         f"{'excluded' if cfg.exclude_proxies else 'kept'}.",
         f"- Reweighing (Kamiran-Calders): {'on' if cfg.reweigh else 'off'}.",
+        f"- External candidates: {_external_line(result)}",
         "",
         f"## Metrics on the held-out period (k = {cfg.k} within cohorts)",
         _table(metrics),
@@ -101,12 +102,29 @@ def model_card(
         *(f"- {reason}" for reason in gate_reasons),
         "",
         "## Caveats",
-        "- The labels are historical promotions, which favoured some groups; the model learns "
-        "from them. Reweighing and proxy exclusion reduce but do not remove that bias; check "
-        "the impact ratios above and the fairness audit of every shortlist.",
+        "- The label comes from past records (decisions or ratings made by people), which may "
+        "have favoured some groups; the model learns from them. The results label, reweighing "
+        "and proxy exclusion reduce but do not remove that bias; check the impact ratios above "
+        "and the fairness audit of every shortlist.",
         "- Scores are calibrated on the latest training period; calibration drifts as "
         "promotion practice changes. Retrain monthly.",
-        "- Externals have no promotion history: their scores rest on features they share with "
-        "internal cadres (education, languages, assessments) and are less certain.",
+        "- External candidates have no internal history: their scores rest on the evidence "
+        "they share with internal recruits (assessments, education, languages, national "
+        "awards) and are less certain than a cadre's.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _external_line(result: ExperimentResult) -> str:
+    profile = getattr(result.classifier, "external_", None)
+    if profile is None:
+        return (
+            "scored by the main model (too few labelled internal rows with the evidence they "
+            "share to train a profile model)."
+        )
+    return (
+        "scored by a profile model on the evidence they share with internal recruits ("
+        + ", ".join(profile.feature_names_)
+        + "), placed on the internal cadres' scale by percentile among recruits "
+        "(models/external_profile.py)."
+    )

@@ -21,6 +21,7 @@ from models.dataset import (
     people_split_rows,
     time_split_rows,
 )
+from models.external_profile import fit_external_profile
 from models.fairness import (
     group_table,
     impact_ratios,
@@ -187,6 +188,9 @@ def run_experiment(
     latest = _calibration_rows(split.train, config)
     classifier = PotentialClassifier(config.params, config.seed, config.threads).fit(
         X, y, calibrate_on=latest, sample_weight=weights
+    )
+    classifier.external_ = fit_external_profile(
+        X, y, classifier, calibrate_on=latest, sample_weight=weights
     )
     ranker = PotentialRanker(config.params, config.seed, config.threads).fit(
         X, y, cohort_ids(split.train), sample_weight=weights

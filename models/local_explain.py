@@ -298,7 +298,7 @@ def _gains(
     position: list[int],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Raw and calibrated score gains of each (row, actionable feature) change; NaN if none."""
-    raw_base = np.asarray(classifier.booster_.predict(base, raw_score=True))
+    raw_base = classifier.raw_from_matrix(base)
     rows, cols = np.nonzero(~np.isnan(targets))
     raw_new = np.empty(len(rows))
     for start in range(0, len(rows), MAX_BATCH_ROWS):
@@ -307,7 +307,7 @@ def _gains(
         batch[np.arange(len(batch)), np.asarray(position)[cols[part]]] = targets[
             rows[part], cols[part]
         ]
-        raw_new[part] = classifier.booster_.predict(batch, raw_score=True)
+        raw_new[part] = classifier.raw_from_matrix(batch)
     raw_gain = np.full(targets.shape, np.nan)
     score_gain = np.full(targets.shape, np.nan)
     raw_gain[rows, cols] = raw_new - raw_base[rows]

@@ -52,7 +52,7 @@ def monotone_constraints(feature_names: list[str]) -> list[int]:
     return [sign[BY_NAME[name].direction] if name in BY_NAME else 0 for name in feature_names]
 
 
-def _lgb_params(
+def lightgbm_params(
     params: dict[str, Any], seed: int, threads: int, feature_names: list[str]
 ) -> dict[str, Any]:
     constrained = params.get("monotone", True)
@@ -86,6 +86,9 @@ class PotentialClassifier:
     model_: lgb.LGBMClassifier | None = None
     calibrator_: StrictCalibrator | IsotonicRegression | None = None  # isotonic: older models
     feature_names_: list[str] = field(default_factory=list)
+    # External candidates' profile model, placed on this model's scale
+    # (models.external_profile); None: external candidates are scored by these trees.
+    external_: PotentialClassifier | None = None
 
     def fit(
         self,
@@ -99,7 +102,7 @@ class PotentialClassifier:
         self.feature_names_ = list(X.columns)
         fit_rows = ~calibrate_on
         self.model_ = lgb.LGBMClassifier(
-            **_lgb_params(self.params, self.seed, self.threads, self.feature_names_)
+            **lightgbm_params(self.params, self.seed, self.threads, self.feature_names_)
         )
         weights = None if sample_weight is None else sample_weight[fit_rows]
         self.model_.fit(X.loc[fit_rows], y[fit_rows], sample_weight=weights)
@@ -113,11 +116,34 @@ class PotentialClassifier:
         return self.model_.booster_
 
     def raw_score(self, X: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.booster_.predict(X[self.feature_names_], raw_score=True))
+        return self.raw_from_matrix(X[self.feature_names_].to_numpy(dtype="float64"))
+
+    def raw_from_matrix(self, matrix: np.ndarray) -> np.ndarray:
+        """Raw score of a float matrix whose columns are ``feature_names_``."""
+        return np.asarray(self.booster_.predict(matrix, raw_score=True))
+
+    def external_rows(self, X: pd.DataFrame) -> np.ndarray:
+        """Rows scored by the profile model: external candidates, when there is one."""
+        if getattr(self, "external_", None) is None or "is_external" not in X.columns:
+            return np.zeros(len(X), dtype=bool)
+        return X["is_external"].to_numpy(dtype="float64", na_value=0.0) == 1.0
+
+    def ranking_raw(self, X: pd.DataFrame) -> np.ndarray:
+        """Raw score on this model's scale for everyone: the trees' own for internal cadres,
+        the placed profile score for external candidates (models.external_profile)."""
+        raw = self.raw_score(X)
+        external = self.external_rows(X)
+        if external.any():
+            profile = self.external_
+            assert profile is not None and profile.calibrator_ is not None
+            placement: Any = profile.calibrator_
+            raw[external] = placement.placed_raw(profile.raw_score(X.loc[external]))
+        return raw
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """The published score: the calibrated probability of ``ranking_raw``."""
         assert self.calibrator_ is not None, "fit first"
-        return self.calibrator_.predict(self.raw_score(X))
+        return self.calibrator_.predict(self.ranking_raw(X))
 
     def contributions(self, X: pd.DataFrame) -> np.ndarray:
         """Exact TreeSHAP values (one column per feature, then the bias) in raw-score units."""
@@ -144,7 +170,7 @@ class PotentialRanker:
     ) -> PotentialRanker:
         self.feature_names_ = list(X.columns)
         order, groups = ranker_groups(cohorts)
-        params = _lgb_params(self.params, self.seed, self.threads, self.feature_names_)
+        params = lightgbm_params(self.params, self.seed, self.threads, self.feature_names_)
         params.pop("subsample", None), params.pop("subsample_freq", None)
         self.model_ = lgb.LGBMRanker(objective="lambdarank", **params)
         if np.array_equal(order, np.arange(len(order))):  # already grouped: no copy

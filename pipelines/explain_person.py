@@ -70,6 +70,8 @@ def explain_person(
         )
     classifier = pickle.loads((folder / "classifier.pkl").read_bytes())
     X = table.assign(person_id=table["person_id"].astype(str)).set_index("person_id")
+    if classifier.external_rows(X).any():  # scored by the profile model: explained by it
+        classifier = classifier.external_
     X = X[classifier.feature_names_]
     explained = explain_rows(classifier, X).iloc[0]
     population = feature_frame(manifest["features_path"], classifier.feature_names_)

@@ -82,7 +82,7 @@ def score(settings: Settings, features_path: str, workdir: Path) -> dict[str, An
     classifier, version = tracking.load_champion(settings)
     features = feature_frame(features_path)
     started = time.perf_counter()
-    raw = classifier.raw_score(features)
+    raw = classifier.ranking_raw(features)  # external candidates: their profile, placed
     calibrated = classifier.calibrator_.predict(raw)
     seconds = time.perf_counter() - started
     pd.DataFrame(
@@ -94,6 +94,7 @@ def score(settings: Settings, features_path: str, workdir: Path) -> dict[str, An
         "model_version": str(version.version),
         "model_run_id": version.run_id,
         "people_scored": len(features),
+        "external_by_profile": int(classifier.external_rows(features).sum()),
         "scoring_seconds": seconds,
     }
 
@@ -276,14 +277,22 @@ def explain(settings: Settings, features_path: str, workdir: Path) -> dict[str, 
     features = feature_frame(features_path)
     features = features.assign(person_id=features["person_id"].astype(str))
     chosen = features.loc[features["person_id"].isin(wanted)].set_index("person_id")
-    X = chosen[classifier.feature_names_]
-    started = time.perf_counter()
-    contributions = classifier.contributions(X)  # the floor: TreeSHAP of the recommended rows
-    shap_seconds = time.perf_counter() - started
-    explained = explain_rows(classifier, X, contributions=contributions)
-    reference = reference_sample(features)[classifier.feature_names_]
-    suggestions = development_suggestions(classifier, X, reference)
-    out = explained.assign(suggestions=suggestions).rename_axis("person_id").reset_index()
+    reference = reference_sample(features)
+    external = classifier.external_rows(chosen)
+    parts, shap_seconds = [], 0.0
+    # Internal cadres by the main trees; external candidates by the profile model that
+    # scored them (models.external_profile), so each explanation adds up to its own score.
+    for model, rows in ((classifier, ~external), (classifier.external_, external)):
+        if model is None or not rows.any():
+            continue
+        X = chosen.loc[rows, model.feature_names_]
+        started = time.perf_counter()
+        contributions = model.contributions(X)  # the floor: TreeSHAP of the recommended rows
+        shap_seconds += time.perf_counter() - started
+        explained = explain_rows(model, X, contributions=contributions)
+        suggestions = development_suggestions(model, X, reference[model.feature_names_])
+        parts.append(explained.assign(suggestions=suggestions))
+    out = pd.concat(parts).rename_axis("person_id").reset_index()
     out = _json_columns(
         out, ["dimensions", "reasons_positive", "reasons_negative", "suggestions", "contributions"]
     )
