@@ -21,14 +21,16 @@ from hientai.contract import CONTRACT_VERSION, TABLES, Table
 from hientai.ingest.apply import apply_source, check_source_columns
 from hientai.ingest.columns import typed_source
 from hientai.ingest.errors import (
+    BROKEN_LINK,
     DISK_FULL,
     OUTSIDE_EXTRACT,
     UNREADABLE,
     WRITE_FAILED,
     IngestError,
     IngestWriteError,
+    printable,
 )
-from hientai.ingest.guard import hold_reasons
+from hientai.ingest.guard import forceable, hold_reasons
 from hientai.ingest.issues import Issues
 from hientai.ingest.mapping import Mapping, SourceSpec, identity_columns, identity_mapping
 from hientai.ingest.publish import SnapshotStaging, new_batch_id, write_quarantine
@@ -78,7 +80,10 @@ class _SourceCache:
 
     def confined(self, path: Path, named: str) -> Path:
         """``path`` if it (after following links) is inside the extract folder or allowed."""
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except (RuntimeError, OSError):  # a loop of symbolic links
+            raise IngestError(BROKEN_LINK.format(file=path)) from None
         inside = [self.folder, *self.allowed]
         if any(target == place or target.is_relative_to(place) for place in inside):
             return path
@@ -148,7 +153,8 @@ def run_batch(
     """Ingest ``source`` (a folder or file) through ``mapping`` (identity if None).
 
     ``accept_shrink_by`` (the command line that passed ``--accept-shrink``) publishes an
-    extract the publish guard holds, and is recorded in the snapshot's manifest.
+    extract the publish guard holds, and is recorded in the snapshot's manifest; an extract
+    without any accepted person stays held even then.
     """
     if not source.exists():
         raise IngestError(f"{source}: no such file or folder")
@@ -342,7 +348,7 @@ def _report(
     return IngestReport(
         batch_id=new_batch_id(content_hash),
         status="rejected",
-        source=str(source),
+        source=printable(str(source)),
         mapping=mapping.label,
         snapshot_id=None,
         snapshot_path=None,
@@ -364,7 +370,7 @@ def _conclude(
     """Publish, or say why not; the quarantine (rejected rows, summary, hold reasons) is
     written in full before it is renamed to the batch's name."""
     over_limit = any(t.over_limit for t in report.tables)
-    held = bool(report.held_reasons) and accept_shrink_by is None
+    held = bool(report.held_reasons) and (accept_shrink_by is None or not forceable(report.tables))
     if rejects.exists() or held:
         rejects.mkdir(exist_ok=True)
         write_quarantine(rejects, report.tables, report.held_reasons if held else None)

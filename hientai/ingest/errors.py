@@ -11,15 +11,31 @@ from __future__ import annotations
 _ESCAPES = {code: f"\\x{code:02x}" for code in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t"}
 
 
+def printable(text: str) -> str:
+    """``text`` with the undecodable bytes of a file name (Python keeps them as lone surrogates)
+    shown as ``\\xff``, so it can be printed and written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape" if _escaped_bytes_only(text) else "replace")
+        return raw.decode("utf-8", "backslashreplace")
+    return text
+
+
+def _escaped_bytes_only(text: str) -> bool:
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
 class IngestError(Exception):
     """A problem with a file or the mapping as a whole; the message names file, row, column.
 
     Raised before anything is published, so a batch that meets one publishes nothing. The
-    message is always one line: control characters quoted from a file are shown escaped.
+    message is always one line: control characters quoted from a file are shown escaped, and
+    so are bytes of a file name that are not UTF-8.
     """
 
     def __init__(self, message: str) -> None:
-        super().__init__(str(message).translate(_ESCAPES))
+        super().__init__(printable(str(message)).translate(_ESCAPES))
 
 
 class IngestWriteError(IngestError, OSError):
@@ -34,6 +50,29 @@ DUPLICATE_COLUMN = (
 )
 EMPTY_FILE = "{file}: the file is empty (no header, no rows)"
 NOT_FOUND = "{file}: file not found"
+BROKEN_LINK = (
+    "{file}: a symbolic link that leads nowhere (its target is missing, or links form a loop); "
+    "replace it with the file itself"
+)
+NOT_REGULAR = (
+    "{file}: is {kind}, not a regular file; hientai reads table files only (copy the data into "
+    "a .csv, .parquet or .xlsx file in the extract folder)"
+)
+NOT_TEXT = "{file}: is {kind}, not CSV text; {advice}"
+TWO_FILES = (
+    "{table}: the extract folder holds {files}; keep only the one to ingest (or name it in a "
+    "mapping file), so that the other is not silently ignored"
+)
+SHORT_ROW = (
+    "{file} row {row}: {found} field(s) where the header has {expected}, after a carriage "
+    "return (CR) alone in a file whose lines end with line feeds: a line break inside an "
+    "unquoted cell? Quote that cell, or save the file again with one kind of line ending"
+)
+YAML_TOO_LARGE = (
+    "{file}: the YAML expands to more than {limit:,} values through its anchors and aliases "
+    "(a 'billion laughs' file?); a mapping is far smaller, so it is refused"
+)
+YAML_RECURSIVE = "{file}: a YAML alias refers to the anchor it is inside of; remove the loop"
 NOT_A_FILE = "{file}: is a folder, not a table file; expected a .csv, .parquet or .xlsx file"
 UNREADABLE = "{file}: cannot be read ({why}); check that the file exists and who may read it"
 UNSUPPORTED = "{file}: unsupported file type {suffix!r}; use .csv, .parquet or .xlsx"

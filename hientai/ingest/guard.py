@@ -5,6 +5,8 @@ as a good one; only a comparison with the latest snapshot shows it. Such an extr
 nothing is published, the command exits 1, and the reasons are in the ingest report and the
 quarantine. ``hientai ingest --accept-shrink`` publishes it anyway (a real reorganisation can
 shrink a table), and the snapshot's manifest records that it was forced and by which command.
+An extract in which no person was accepted is never published, not even with --accept-shrink:
+there is nobody to plan with, and a night on it would replace every shortlist with an empty one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from hientai.ingest.report import TableReport
 
 NO_PEOPLE_ACCEPTED = (
     "people: no row accepted ({input_rows} in the file); a night on this snapshot would replace "
-    "every shortlist with an empty one"
+    "every shortlist with an empty one, so it is never published (not even with "
+    "--accept-shrink): check the people file and export it again"
 )
 SHRANK = (
     "{table}: {accepted:,} rows accepted, {previous:,} in the latest snapshot {snapshot} "
@@ -40,6 +43,11 @@ def latest_counts(snapshots_dir: Path) -> tuple[str, dict[str, int]] | None:
         return None
     tables = json.loads(manifest.read_text(encoding="utf-8")).get("tables", {})
     return snapshot_id, {name: int(t.get("accepted", 0)) for name, t in tables.items()}
+
+
+def forceable(reports: list[TableReport]) -> bool:
+    """Whether ``--accept-shrink`` may publish a held extract: not when no person was accepted."""
+    return all(r.accepted > 0 for r in reports if r.name == "people")
 
 
 def hold_reasons(

@@ -30,7 +30,13 @@ from pydantic import (
 )
 
 from hientai.contract import TABLES, get_table
-from hientai.ingest.errors import NO_PEOPLE, IngestError
+from hientai.ingest.errors import (
+    NO_PEOPLE,
+    TWO_FILES,
+    YAML_RECURSIVE,
+    YAML_TOO_LARGE,
+    IngestError,
+)
 from hientai.ingest.readers import excel_sheet_names
 from hientai.settings import validation_problems
 
@@ -288,9 +294,13 @@ def load_mapping(path: Path) -> Mapping:
         raise IngestError(f"{path}: mapping file not found")
     text = path.read_bytes()
     try:
+        node = yaml.compose(text.decode("utf-8-sig"), Loader=yaml.SafeLoader)
+        _check_expanded_size(node, path)
         raw = yaml.safe_load(text.decode("utf-8-sig"))
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise IngestError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise IngestError(f"{path}: the YAML is nested too deeply to be a mapping") from None
     if not isinstance(raw, dict):
         raise IngestError(f"{path}: expected a mapping with name and tables at the top level")
     try:
@@ -301,6 +311,38 @@ def load_mapping(path: Path) -> Mapping:
     except KeyError as exc:
         raise IngestError(f"{path}: {exc.args[0]}") from None
     return mapping.model_copy(update={"path": path, "sha256": hashlib.sha256(text).hexdigest()})
+
+
+MAX_YAML_VALUES = 100_000  # the largest shipped mapping holds a few hundred
+
+
+def _check_expanded_size(root: yaml.Node | None, path: Path) -> None:
+    """Refuse a YAML whose aliases expand to more than MAX_YAML_VALUES values (or into a loop)
+    before it is built: every later step would walk the whole expansion. Counted per node
+    once (aliases share their anchor's node), so the count itself stays cheap."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            raise IngestError(YAML_RECURSIVE.format(file=path))
+        open_nodes.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(key) + size(value) for key, value in node.value)
+        else:
+            total = 1
+        open_nodes.discard(id(node))
+        sizes[id(node)] = min(total, MAX_YAML_VALUES + 1)
+        if total > MAX_YAML_VALUES:
+            raise IngestError(YAML_TOO_LARGE.format(file=path, limit=MAX_YAML_VALUES))
+        return total
+
+    if root is not None:
+        size(root)
 
 
 def identity_mapping(source: Path) -> Mapping:
@@ -326,11 +368,16 @@ def _identity_source(source: Path, table_name: str) -> SourceSpec | None:
     # Columns are filled in by the reader from the file's header (see ``resolve_identity``).
     if source.is_file() and source.suffix.lower() == ".xlsx":
         return SourceSpec(file=source.name, sheet=table_name, columns={})
-    for suffix in SOURCE_SUFFIXES:
-        candidate = source / f"{table_name}{suffix}"
-        if candidate.exists():
-            return SourceSpec(file=candidate.name, columns={})
-    return None
+    # A link that leads nowhere is listed too, so that reading it says so (not "no table").
+    found = [
+        f"{table_name}{suffix}"
+        for suffix in SOURCE_SUFFIXES
+        if (source / f"{table_name}{suffix}").exists()
+        or (source / f"{table_name}{suffix}").is_symlink()
+    ]
+    if len(found) > 1:
+        raise IngestError(TWO_FILES.format(table=table_name, files=" and ".join(found)))
+    return SourceSpec(file=found[0], columns={}) if found else None
 
 
 def identity_columns(table_name: str, header: list[str]) -> dict[str, ColumnSpec]:

@@ -33,7 +33,8 @@ LATEST = "LATEST"
 HELD = "held.json"
 HELD_ADVICE = (
     "Nothing published: the extract is held. Check that the export is complete; if the "
-    "shrink is real, run the same command again with --accept-shrink"
+    "shrink is real, run the same command again with --accept-shrink (an extract without any "
+    "accepted person is never published)"
 )
 
 

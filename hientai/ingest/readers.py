@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ import pyarrow.parquet as pq
 
 from hientai.ingest.decode import decode_text, nul_note
 from hientai.ingest.errors import (
+    BROKEN_LINK,
     CORRUPT_CSV,
     CORRUPT_EXCEL,
     CORRUPT_PARQUET,
@@ -33,6 +36,9 @@ from hientai.ingest.errors import (
     NO_TABLE_SHEET,
     NOT_A_FILE,
     NOT_FOUND,
+    NOT_REGULAR,
+    NOT_TEXT,
+    SHORT_ROW,
     UNREADABLE,
     UNSUPPORTED,
     IngestError,
@@ -50,20 +56,49 @@ class RawFrame:
     notes: list[str] = field(default_factory=list)
 
 
+# What a path that is not a regular file is, for the message (opening a named pipe would wait
+# for a writer forever, and a device may never end).
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
 def check_table_file(path: Path) -> None:
-    """A table file that exists, is a file (not a folder), can be opened and is not empty."""
+    """A table file that exists, is a regular file (not a folder, a pipe or a device, nor a
+    link leading nowhere), can be opened and is not empty."""
     if not path.exists():
-        raise IngestError(NOT_FOUND.format(file=path))
+        raise IngestError((BROKEN_LINK if path.is_symlink() else NOT_FOUND).format(file=path))
     if path.is_dir():
         raise IngestError(NOT_A_FILE.format(file=path))
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        kind = next((name for test, name in _SPECIAL_FILES if test(info.st_mode)), None)
+        if kind is not None or not stat.S_ISREG(info.st_mode):
+            raise IngestError(NOT_REGULAR.format(file=path, kind=kind or "not a regular file"))
         with path.open("rb"):
             pass
     except OSError as exc:
         raise IngestError(UNREADABLE.format(file=path, why=exc.strerror or exc)) from None
-    if size == 0:
+    if info.st_size == 0:
         raise IngestError(EMPTY_FILE.format(file=path.name))
+
+
+# Files sent with a .csv name that are not text: an archive or another table format.
+_NOT_TEXT = (
+    (
+        b"PK\x03\x04",
+        "a ZIP archive (or an Excel workbook)",
+        "unpack it and ingest the .csv inside (a workbook: rename it to .xlsx)",
+    ),
+    (b"\x1f\x8b", "gzip-compressed", "decompress it (gunzip) and ingest the .csv inside"),
+    (b"BZh", "bzip2-compressed", "decompress it (bunzip2) and ingest the .csv inside"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed", "decompress it (unzstd) and ingest the .csv inside"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "unpack it and ingest the .csv inside"),
+    (b"PAR1", "a Parquet file", "rename it to .parquet"),
+)
 
 
 def read_source(
@@ -184,6 +219,9 @@ def _read_csv(path: Path, *, encoding: str | None, na_values: list[str]) -> RawF
         raw = path.read_bytes()
     except OSError as exc:
         raise IngestError(UNREADABLE.format(file=path, why=exc.strerror or exc)) from None
+    for magic, kind, advice in _NOT_TEXT:
+        if raw.startswith(magic):
+            raise IngestError(NOT_TEXT.format(file=path.name, kind=kind, advice=advice))
     text, notes = decode_text(raw, path.name, encoding)
     if not text.strip():
         raise IngestError(EMPTY_FILE.format(file=path.name))
@@ -205,6 +243,7 @@ def _read_csv(path: Path, *, encoding: str | None, na_values: list[str]) -> RawF
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
         raise IngestError(CORRUPT_CSV.format(file=path.name, why=_short(exc))) from None
     names = header_names(grid.iloc[0].tolist(), path.name, "row 1 (header)")
+    _check_lone_cr(text, sep, path.name)
     data = grid.iloc[1:].reset_index(drop=True)
     data.columns = [name or f"Unnamed: {i}" for i, name in enumerate(names)]
     # Physical rows: header on row 1, data from row 2; blank lines kept so numbers stay true.
@@ -216,6 +255,29 @@ def _read_csv(path: Path, *, encoding: str | None, na_values: list[str]) -> RawF
         data = data.loc[~blank].reset_index(drop=True)
         row_numbers = row_numbers[~blank]
     return RawFrame(path.name, data, row_numbers, header_row=1, notes=notes)
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _check_lone_cr(text: str, sep: str, file: str) -> None:
+    """A carriage return alone in a file of line-feed lines ends a row where the C parser sees
+    it: inside an unquoted cell it cuts the row in two, and the first half would be read as a
+    row with its last cells blank. Such a row has fewer fields than the header: refused."""
+    if "\n" not in text or not _LONE_CR.search(text):
+        return
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    expected = None
+    try:
+        for row, fields in enumerate(records, start=1):
+            if expected is None:
+                expected = len(fields)
+            elif fields and any(f.strip() for f in fields) and len(fields) < expected:
+                raise IngestError(
+                    SHORT_ROW.format(file=file, row=row, found=len(fields), expected=expected)
+                )
+    except csv.Error:  # e.g. a cell over csv's field size limit: pandas has read it already
+        return
 
 
 def _clean_text_frame(data: pd.DataFrame, na_values: list[str]) -> pd.DataFrame:
