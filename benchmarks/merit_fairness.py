@@ -31,6 +31,7 @@ from hientai import tracking
 from hientai.ingest import run_batch
 from hientai.settings import load_settings
 from hientai.synth import generate_extract, load_synth_config, write_extract
+from hientai_app.cli.common import prepare_prefect_environment
 
 BIASES: dict[str, dict[str, float]] = {
     "default": {},
@@ -69,6 +70,7 @@ def main() -> None:
         help="extra settings for every run, e.g. training.reweigh=false",
     )  # fmt: skip
     args = parser.parse_args()
+    prepare_prefect_environment()  # Prefect's local API gets time to start on a busy machine
     rows = []
     for seed in args.seeds:
         for bias in args.biases:

@@ -8,6 +8,8 @@ bootstrap interval. Groups smaller than ``min_group`` are reported but left out 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
@@ -171,3 +173,22 @@ def merit_precision_by_group(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def lowest_impact_detail(
+    impact: pd.DataFrame, groups: pd.DataFrame, attributes: Sequence[str]
+) -> str:
+    """The gated attribute with the lowest impact ratio and its groups' selection rates, in
+    words (what a refused gate names), e.g. "local_hometown: 0.0 = 0.05% of 555,534, 1.0 =
+    5.20% of 193,443"; "" when no gated attribute has a ratio."""
+    gated = impact.loc[impact["attribute"].isin(list(attributes))].dropna(subset=["impact_ratio"])
+    if gated.empty:
+        return ""
+    attribute = str(gated.loc[gated["impact_ratio"].idxmin(), "attribute"])
+    rows = groups.loc[(groups["attribute"] == attribute) & ~groups["small"].astype(bool)]
+    rates = ", ".join(
+        f"{row.group} = {row.selection_rate:.2%} of {int(row.n):,}"
+        for row in rows.sort_values("selection_rate").itertuples(index=False)
+    )
+    return f"{attribute}: {rates}" if rates else attribute
+

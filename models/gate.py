@@ -31,10 +31,13 @@ def decide(
     primary_metric: str,
     thresholds: FairnessThresholds,
     min_improvement: float = 0.0,
+    impact_detail: str = "",
 ) -> GateDecision:
     """Promote when the candidate passes every fairness threshold and beats the champion.
 
     With no champion yet, passing the thresholds is enough. Missing or NaN metrics fail.
+    ``impact_detail`` (models.fairness.lowest_impact_detail) names the attribute and groups
+    behind a failing impact ratio.
     """
     reasons: list[str] = []
     value = candidate.get(primary_metric, math.nan)
@@ -49,7 +52,8 @@ def decide(
             continue
         got = candidate.get(metric, math.nan)
         if math.isnan(got) or got < floor:
-            reasons.append(f"{metric} {got:.3f} is below the threshold {floor:.3f}")
+            detail = f" ({impact_detail})" if impact_detail else ""
+            reasons.append(f"{metric} {got:.3f} is below the threshold {floor:.3f}{detail}")
     if thresholds.max_brier is not None:
         brier = candidate.get("brier", math.nan)
         if math.isnan(brier) or brier > thresholds.max_brier:

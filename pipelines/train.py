@@ -31,6 +31,7 @@ from hientai import tracking
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
 from models.card import model_card
+from models.fairness import lowest_impact_detail
 from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
 from models.explain import mean_abs_contribution
 from models.gate import FairnessThresholds, decide
@@ -249,6 +250,9 @@ def train_stage(
             min_impact_ratio=cfg.gate.min_impact_ratio, max_brier=cfg.gate.max_brier
         ),
         min_improvement=cfg.gate.min_improvement,
+        impact_detail=lowest_impact_detail(
+            result.model.impact, result.model.groups, cfg.gate.attributes
+        ),
     )
     reports = folder / "report"
     _write_reports(result, reports, frame_info)

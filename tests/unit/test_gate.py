@@ -58,3 +58,34 @@ def test_a_required_improvement_margin_is_honoured() -> None:
     )
     assert not decision.promote
     assert "by more than 0.0100" in decision.reasons[0]
+
+
+def test_a_refusal_names_the_attribute_and_groups_behind_it() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from models.fairness import group_table, impact_ratios, lowest_impact_detail
+
+    # Locals selected 1 in 100, others 1 in 10; gender equal; religion not gated.
+    local = np.r_[np.ones(1_000), np.zeros(1_000)]
+    selected = np.r_[np.arange(1_000) < 10, np.arange(1_000) < 100]
+    groups = pd.DataFrame(
+        {
+            "local_hometown": local,
+            "male": np.tile([0.0, 1.0], 1_000),
+            "religion_majority": np.r_[np.zeros(1_990), np.ones(10)],
+        }
+    )
+    impact = impact_ratios(selected, groups, draws=0)
+    table = group_table(selected, np.zeros(2_000, dtype=int), groups)
+    detail = lowest_impact_detail(impact, table, ["local_hometown", "male"])
+    assert detail == "local_hometown: 1.0 = 1.00% of 1,000, 0.0 = 10.00% of 1,000"
+    decision = decide(
+        {"ndcg_at_10": 0.60, "min_impact_ratio": 0.1},
+        None,
+        primary_metric="ndcg_at_10",
+        thresholds=RULES,
+        impact_detail=detail,
+    )
+    assert decision.reasons == [f"min_impact_ratio 0.100 is below the threshold 0.800 ({detail})"]
+    assert lowest_impact_detail(impact, table, ["nationality"]) == ""
