@@ -191,4 +191,3 @@ def lowest_impact_detail(
         for row in rows.sort_values("selection_rate").itertuples(index=False)
     )
     return f"{attribute}: {rates}" if rates else attribute
-

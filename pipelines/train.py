@@ -31,9 +31,9 @@ from hientai import tracking
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
 from models.card import model_card
-from models.fairness import lowest_impact_detail
 from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
 from models.explain import mean_abs_contribution
+from models.fairness import lowest_impact_detail
 from models.gate import FairnessThresholds, decide
 from models.search import search_params
 from models.training_plan import Split, TrainingPlan, plan_training
