@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from features.catalog import DIMENSIONS, FULL_CATALOG
+from features.catalog import DIMENSIONS, EXTERNAL_SHARED, FULL_CATALOG
 
 HEADER = """# hientai feature catalog
 
@@ -35,4 +35,16 @@ def render_catalog_markdown() -> str:
                 f"{direction} | {'yes' if f.actionable else 'no'} | {f.proxy_risk} |"
             )
         lines.append("")
+    lines += [
+        "## Evidence shared with external candidates · Thông tin chung với ứng viên bên ngoài",
+        "",
+        "External candidates have no internal career, so they are scored by a separate profile "
+        "model on the evidence recorded the same way for them as for internal recruits, and "
+        "placed on the internal cadres' scale by percentile among recruits "
+        "(`models/external_profile.py`): "
+        + ", ".join(f"`{name}`" for name in EXTERNAL_SHARED)
+        + ". Their reasons name only these features. When too few labelled recruits have "
+        "this evidence, they are scored by the main model; the model card says which.",
+        "",
+    ]
     return "\n".join(lines).rstrip() + "\n"
