@@ -30,7 +30,7 @@ from pipelines.as_of import features_date, night_of, stale_note
 from pipelines.build_features import feature_stage
 from pipelines.ingest import ingest_stage
 from pipelines.night_lock import one_night_at_a_time
-from pipelines.nightly_publish import publish
+from pipelines.nightly_publish import disk_full_says_so, publish
 from pipelines.train import _config_hash, _git_commit
 
 
@@ -111,7 +111,7 @@ def nightly(
         logger.info("removed leftover %s", gone.describe())
     attempt = run_log.begin(settings, "nightly", night=night)
     timings: dict[str, float] = {}
-    with work_folder(settings.runs_dir) as workdir:
+    with disk_full_says_so(night, settings.data_dir), work_folder(settings.runs_dir) as workdir:
         if extract is not None:
             report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
             snapshot = store.open(str(report["snapshot_id"]))

@@ -9,15 +9,19 @@ database nor the folder has changed. Re-running a night replaces it.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from hientai.atomic import FolderSwap, freeze, remove_folder, write_json
+from hientai.ingest.errors import IngestWriteError
 from hientai.settings import Settings
 from models.night_diff import night_diff
 from pipelines.flowruns import FlowRunLog
@@ -32,6 +36,40 @@ EXCEL_SCOPE = (
     "failed shortlist check. Every qualified candidate and every check is in the application "
     "database."
 )
+
+
+DISK_FULL = (
+    "night {night}: {path}: no space left on the device while writing; nothing of this run was "
+    "published and the night's previous results are unchanged. Free some space (`hientai prune "
+    "--keep N` removes old snapshots and run folders) and run the night again"
+)
+
+
+class NightWriteError(ValueError, OSError):
+    """The disk filled up during a night; nothing was published. A ``ValueError`` like the
+    project's other one-line errors, and still an ``OSError`` for callers that handle I/O
+    errors as such."""
+
+
+def _disk_full(exc: OSError) -> bool:
+    # pyarrow reports a full disk as a plain OSError whose text carries the errno.
+    text = str(exc).lower()
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT) or "no space left on" in text
+
+
+@contextmanager
+def disk_full_says_so(night: str, data_dir: Path) -> Iterator[None]:
+    """A full disk anywhere in the night (work folder, run folder) ends in one line naming the
+    file; other errors pass unchanged."""
+    try:
+        yield
+    except OSError as exc:
+        if isinstance(exc, NightWriteError) or not _disk_full(exc):
+            raise
+        if isinstance(exc, IngestWriteError):  # already names the file and the snapshot kept
+            raise NightWriteError(f"night {night}: {exc}") from None
+        path = exc.filename or data_dir
+        raise NightWriteError(DISK_FULL.format(night=night, path=path)) from None
 
 
 def excel(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

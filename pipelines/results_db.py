@@ -39,6 +39,18 @@ _MANIFEST_TYPES = dict.fromkeys(MANIFEST_TEXT_FIELDS, str) | {
 }
 
 
+PUBLISH_FAILED = (
+    "night {night}: the application database {url} failed while publishing ({why}); the "
+    "transaction was rolled back, so nothing of this run was published and the night's previous "
+    "results are unchanged. Fix the cause (disk space, the database server) and run the night "
+    "again"
+)
+
+
+class PublishError(ValueError):
+    """The database failed during a night's publish; the transaction was rolled back."""
+
+
 class _Col(NamedTuple):
     name: str
     kind: Literal["str", "int", "float", "bool"] = "str"
@@ -308,13 +320,23 @@ class ResultsDB:
         prepared = _prepare_frames(frames)
         row = {name: manifest[name] for name in MANIFEST_TEXT_FIELDS}
         row |= {name: to_json(manifest[name]) for name in MANIFEST_JSON_FIELDS}
-        with self.engine.begin() as conn:
-            self._delete_night(conn, manifest["night"])
-            conn.execute(self.runs_table.insert(), [row | {"published_at": _utc_now()}])
-            for name, frame in prepared.items():
-                _insert_frame(conn, self.tables[name], frame, manifest["run_id"])
-            if before_commit is not None:
-                before_commit()
+        try:
+            with self.engine.begin() as conn:
+                self._delete_night(conn, manifest["night"])
+                conn.execute(self.runs_table.insert(), [row | {"published_at": _utc_now()}])
+                for name, frame in prepared.items():
+                    _insert_frame(conn, self.tables[name], frame, manifest["run_id"])
+                if before_commit is not None:
+                    before_commit()
+        except (sa.exc.DBAPIError, self.engine.dialect.loaded_dbapi.Error) as exc:
+            # A lost connection, a full disk, a failed commit: the transaction is gone whole.
+            raise PublishError(
+                PUBLISH_FAILED.format(
+                    night=manifest["night"],
+                    url=self.url.render_as_string(hide_password=True),
+                    why=" ".join(str(getattr(exc, "orig", None) or exc).split())[:300],
+                )
+            ) from None
 
     def _delete_night(self, conn: Connection, night: str) -> None:
         runs = self.runs_table
