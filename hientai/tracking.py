@@ -9,6 +9,7 @@ evaluated.
 from __future__ import annotations
 
 import pickle
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +17,17 @@ from typing import Any
 
 import pandas as pd
 
-from hientai.settings import Settings
+from hientai.settings import Settings, SettingsError
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 NO_CHAMPION = "model {name!r} has no champion yet; run `hientai train` first"
+UNAVAILABLE = (
+    "the tracking store {uri} cannot be used ({why}); check training.tracking_uri and that its "
+    "server is running, then run the command again"
+)
+# What the registry answers for a model or an alias that does not exist; anything else (a
+# server down, a store that cannot be read) is an outage, not a missing champion.
+_NOT_FOUND = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
 
 # MLflow's own modules emit this at import; it is about their type hints, not ours.
 warnings.filterwarnings("ignore", message=".*Any type hint is inferred as AnyType")
@@ -28,6 +36,7 @@ import mlflow  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities.model_registry import ModelVersion  # noqa: E402
 from mlflow.pyfunc import PythonModel  # noqa: E402
+from sqlalchemy import exc as sa_exc  # noqa: E402
 
 
 class PotentialPyfunc(PythonModel):
@@ -38,6 +47,17 @@ class PotentialPyfunc(PythonModel):
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> list[float]:
         return [float(p) for p in self.classifier.predict_proba(model_input)]
+
+
+class TrackingUnavailable(SettingsError):
+    """The tracking store cannot be reached or read; a one-line error for the command (the
+    commands print a ``SettingsError`` as one line)."""
+
+
+def unavailable(exc: BaseException) -> TrackingUnavailable:
+    uri = re.sub(r"//[^/@]*@", "//***@", mlflow.get_tracking_uri())  # no password in the line
+    why = " ".join(str(exc).split())
+    return TrackingUnavailable(UNAVAILABLE.format(uri=uri, why=why[:200]))
 
 
 @dataclass(frozen=True)
@@ -109,10 +129,13 @@ def _requirements() -> list[str]:
 
 
 def alias_version(client: MlflowClient, name: str, alias: str) -> ModelVersion | None:
+    """The version behind ``alias``, None if the model or the alias does not exist."""
     try:
         return client.get_model_version_by_alias(name, alias)
-    except mlflow.exceptions.MlflowException:
-        return None
+    except mlflow.exceptions.MlflowException as exc:
+        if exc.error_code in _NOT_FOUND:
+            return None
+        raise unavailable(exc) from None
 
 
 def run_metrics(client: MlflowClient, version: ModelVersion | None) -> dict[str, float] | None:
@@ -130,7 +153,10 @@ def load_champion(settings: Settings) -> tuple[Any, ModelVersion]:
     """The champion's fitted classifier and its registry entry."""
     client = connect(settings)
     name = settings.training.model_name
-    version = alias_version(client, name, CHAMPION)
+    try:
+        version = alias_version(client, name, CHAMPION)
+    except sa_exc.OperationalError as exc:  # a database store that cannot be reached
+        raise unavailable(exc.orig or exc) from None
     if version is None:
         raise LookupError(NO_CHAMPION.format(name=name))
     model = mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}")
@@ -146,8 +172,10 @@ def aliases(client: MlflowClient, name: str) -> dict[str, str]:
     """alias -> version of a registered model (empty if the model does not exist yet)."""
     try:
         model = client.get_registered_model(name)
-    except mlflow.exceptions.MlflowException:
-        return {}
+    except mlflow.exceptions.MlflowException as exc:
+        if exc.error_code in _NOT_FOUND:
+            return {}
+        raise unavailable(exc) from None
     return {alias: str(version) for alias, version in model.aliases.items()}
 
 

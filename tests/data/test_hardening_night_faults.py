@@ -394,3 +394,69 @@ def test_ingest_publishes_without_the_tracking_store(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     latest = SnapshotStore(tmp_path / "data" / "snapshots").latest_id()
     assert latest is not None and f"Published snapshot {latest}" in result.output
+
+
+DOWN = "http://127.0.0.1:1"  # nothing listens on port 1: the tracking server is down
+
+
+def _tracking_down(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The same settings with the tracking store at a server that is down (MLflow asked not to
+    retry, so the outage shows at once)."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    down = tmp_path / "down.yaml"
+    down.write_text(
+        config.read_text(encoding="utf-8") + f"training:\n  tracking_uri: {DOWN}\n",
+        encoding="utf-8",
+    )
+    return down
+
+
+def test_a_tracking_outage_is_named_not_taken_for_a_missing_champion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guarantee: a registry that cannot be reached is reported as such (a one-line
+    ``TrackingUnavailable``, a settings error), never as "no champion yet; run hientai train"
+    (which would send the operator to retrain); a missing model is still None."""
+    from hientai import tracking
+
+    config = tmp_path / "conf.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'data'}\n", encoding="utf-8")
+    (tmp_path / "data").mkdir()
+    settings = load_settings(_tracking_down(config, tmp_path, monkeypatch))
+    with pytest.raises(tracking.TrackingUnavailable) as caught:
+        tracking.load_champion(settings)
+    assert str(caught.value).startswith(f"the tracking store {DOWN} cannot be used (")
+    local = tracking.connect(load_settings(config))
+    assert tracking.alias_version(local, "no-such-model", tracking.CHAMPION) is None
+    assert tracking.aliases(local, "no-such-model") == {}
+
+
+def test_a_night_with_an_extract_and_the_tracking_store_down_publishes_the_snapshot_only(
+    night_world: tuple[Path, dict],
+    trained_world: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Guarantee: a night given a new extract while the tracking store is down publishes the
+    snapshot (ingestion does not need MLflow), then stops at scoring with exit 2 and one line
+    naming the tracking store; the night's previous run stays published, whole."""
+    config, _ = night_world
+    down = _tracking_down(config, tmp_path, monkeypatch)
+    extract = tmp_path / "extract"
+    shutil.copytree(
+        trained_world[1].parent.parent, extract, ignore=shutil.ignore_patterns("truth")
+    )
+    orgs = pd.read_parquet(extract / "organizations.parquet")
+    orgs.loc[0, "name"] = f"{orgs.loc[0, 'name']} (renamed)"  # a new extract, a new snapshot
+    orgs.to_parquet(extract / "organizations.parquet", index=False)
+    store = SnapshotStore(load_settings(config).snapshots_dir)
+    latest, before = store.latest_id(), _state(config)
+    result = CliRunner().invoke(
+        app, ["nightly", "--extract", str(extract), "--as-of", NIGHT, "--config", str(down)]
+    )
+    _assert_one_line_error(result, f"the tracking store {DOWN} cannot be used")
+    assert store.latest_id() not in (None, latest)
+    assert store.open().manifest["source"] == str(extract)
+    assert _state(config) == before
+    assert _hidden_leftovers(config) == []
