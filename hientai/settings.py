@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 # The settings file, relative to the project root (see ``project_root``).
 DEFAULT_CONFIG_PATH = Path("conf/hientai.yaml")
@@ -298,6 +306,19 @@ class ReviewSettings(BaseModel):
     # The key that signs session cookies; $HIENTAI_REVIEW_SECRET overrides it. With neither,
     # every start draws a new key and everyone signs in again.
     secret: SecretStr | None = None
+    # The model's readiness proposal (docs/review-app.md): on the shortlist and at least this
+    # percentile of everyone eligible: ready now; on it below that, or off it and at least
+    # readiness_soon_percentile: in 1-2 years; else later.
+    readiness_now_percentile: float = Field(90.0, ge=0, le=100)
+    readiness_soon_percentile: float = Field(75.0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _readiness_order(self) -> ReviewSettings:
+        if self.readiness_soon_percentile > self.readiness_now_percentile:
+            raise ValueError(
+                "review.readiness_soon_percentile must not exceed readiness_now_percentile"
+            )
+        return self
 
 
 class Settings(BaseModel):

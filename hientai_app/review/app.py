@@ -33,7 +33,8 @@ from hientai_app.review.snapshot_view import SnapshotView
 from hientai_app.review.workforce import WorkforceCache
 
 TEMPLATES = Path(__file__).parent / "templates"
-VIEWS_KEPT = 512  # 9-box grids and cells kept per process (a cell lists at most 200 people)
+# 9-box grids (nine counts) and cells (at most 200 people, ~30 kB) kept per process.
+GRIDS_KEPT, CELLS_KEPT = 8192, 1024
 
 
 def create_app(settings: Settings, *, db: ReviewDB | None = None) -> FastAPI:
@@ -52,7 +53,8 @@ def create_app(settings: Settings, *, db: ReviewDB | None = None) -> FastAPI:
     app.state.db = db or ReviewDB(settings.app_db_url)
     app.state.db.create_schema()
     app.state.published = Published(app.state.db, cache_seconds=settings.review.cache_seconds)
-    app.state.views = Kept(VIEWS_KEPT)
+    app.state.grids = Kept(GRIDS_KEPT)
+    app.state.cells = Kept(CELLS_KEPT)
     app.state.snapshots = SnapshotView(settings)
     app.state.address_throttle = auth.AddressThrottle()
     app.state.workforce = WorkforceCache(settings)

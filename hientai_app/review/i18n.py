@@ -222,12 +222,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "cell_people": ("Người trong ô", "People in this cell"),
     "units_below": ("Đơn vị trực thuộc", "Units below"),
     "bench_help": (
-        'Theo quyết định gần nhất của cán bộ quy hoạch cho từng người; "chưa quyết định" là số '
-        "vị trí trong danh sách đề xuất chưa ai quyết định.",
-        "From planners' latest decision on each person; \"undecided\" counts the shortlist's "
-        "places nobody has decided on yet.",
+        "Mỗi người trong danh sách đề xuất được tính một lần: theo quyết định gần nhất của cán "
+        "bộ quy hoạch nếu đã có, nếu chưa thì theo mức sẵn sàng mô hình đề xuất. Trong mỗi ô: "
+        "tổng (số đã quyết định + số đề xuất).",
+        "Each person on the shortlist counts once: by planners' latest decision when there is "
+        "one, else by the readiness the model proposes. In each cell: total (decided + "
+        "proposed).",
     ),
-    "undecided": ("Chưa quyết định", "Undecided"),
+    "bench_sources": (
+        "Trên trang này: {decided} số đếm theo quyết định của cán bộ quy hoạch, {proposed} theo "
+        "đề xuất của mô hình.",
+        "On this page: {decided} counts from planners' decisions, {proposed} from the model's "
+        "proposal.",
+    ),
+    "proposed": ("đề xuất", "proposed"),
+    "decided": ("đã quyết định", "decided"),
+    "from_decisions": ("Theo quyết định", "From decisions"),
+    "from_proposals": ("Theo đề xuất", "From proposals"),
     "contested": ("đã đề nghị xem xét lại", "contested"),
     "letter": ("Thư giải thích", "Explanation letter"),
     "contest_title": ("Ghi nhận đề nghị xem xét lại", "Record a request for review"),

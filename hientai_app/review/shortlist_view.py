@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from hientai.settings import ReviewSettings
 from hientai_app.review import audit, decisions
 from hientai_app.review.accounts import User
 from hientai_app.review.db import ReviewDB
 from hientai_app.review.lookup import Night
 from hientai_app.review.published import Published
+from hientai_app.review.readiness import proposal
 
 
 def masked_name(entry: dict[str, Any], blind: bool, lang: str) -> str:
@@ -36,6 +38,8 @@ def shortlist_context(
     pool: dict[str, Any],
     user: User,
     lang: str,
+    *,
+    conf: ReviewSettings,
 ) -> dict[str, Any]:
     pool_id = pool["pool_id"]
     kept = published.shortlist(night.run_id, pool_id)
@@ -51,6 +55,7 @@ def shortlist_context(
             "reason_plus": top_reason(entry, lang),
             "reason_minus": top_reason(entry, lang, negative=True),
             "latest": latest.get(entry["person_id"]),
+            "proposed": proposal(entry, conf),
             "contested": entry["person_id"] in contested,
         }
         for entry in entries

@@ -1,5 +1,5 @@
-"""The 9-box grid (performance x potential) and bench strength, from what the night published
-and what planners decided. Presentation bins only; no score is computed here.
+"""The 9-box grid (performance x potential), from what the night published. Presentation bins
+only; no score is computed here. (Bench strength is in ``readiness``.)
 
 Performance is the latest annual rating before the night (not completed / completed: low,
 good: medium, excellent: high). Potential is the night's calibrated score, cut at the tertiles
@@ -7,14 +7,11 @@ of everyone scored that night, so a cell means the same thing in every organisat
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 PERFORMANCE_BY_RATING = {"not_completed": 0, "completed": 0, "good": 1, "excellent": 2}
 LEVELS = (0, 1, 2)  # low, medium, high
-READINESS_COLUMNS = ("ready_now", "ready_1_2_years", "ready_later")
 
 
 def latest_ratings(evaluations: pd.DataFrame, *, before_year: int) -> pd.Series:
@@ -61,22 +58,3 @@ def ninebox(frame: pd.DataFrame) -> dict[tuple[int, int], int]:
     cells = performance[rated] * 3 + frame["potential"].to_numpy()[rated]
     counts = np.bincount(cells.astype(int), minlength=9)
     return {(p, q): int(counts[p * 3 + q]) for p in LEVELS for q in LEVELS}
-
-
-def bench(shortlisted: dict[str, int], latest: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """Per pool: planners' latest decisions by readiness, not now, needs information, and how
-    many of the shortlist's places nobody has decided on yet (shortlist length minus people
-    decided, never below zero)."""
-    table: dict[str, dict[str, int]] = {}
-    for pool_id, listed in shortlisted.items():
-        table[pool_id] = dict.fromkeys((*READINESS_COLUMNS, "not_now", "needs_info"), 0) | {
-            "undecided": listed
-        }
-    for decision in latest:
-        counts = table.get(decision["pool_id"])
-        if counts is None:
-            continue
-        key = decision["readiness"] if decision["decision"] == "nominate" else decision["decision"]
-        counts[key] += 1
-        counts["undecided"] = max(counts["undecided"] - 1, 0)
-    return table

@@ -48,4 +48,6 @@ class WorkforceCache:
         evaluations = snapshot.read("evaluations", ["person_id", "year", "rating"])
         ratings = talent.latest_ratings(evaluations, before_year=int(run["as_of"][:4]))
         frame = talent.workforce(people, ratings, scores)
-        return frame.set_index("person_id", drop=False)
+        # Highest score first, so a 9-box cell's first people are its first rows.
+        ranked = frame.sort_values("score", ascending=False, kind="stable")
+        return ranked.set_index("person_id", drop=False)

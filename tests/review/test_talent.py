@@ -1,4 +1,5 @@
-"""The 9-box bins and bench counts against hand counts, and the pages over the tiny world."""
+"""The 9-box bins against hand counts, and the pages over the tiny world (bench strength:
+test_readiness.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import httpx
 import pandas as pd
 
 from hientai_app.review import talent
-from tests.review.world import NIGHT
 
 
 def test_latest_rating_is_the_last_rated_year_before_the_night() -> None:
@@ -43,19 +43,6 @@ def test_ninebox_matches_a_hand_count() -> None:
     assert grid == {cell: hand.get(cell, 0) for cell in grid} and len(grid) == 9
 
 
-def test_bench_counts_the_latest_decisions() -> None:
-    latest = [
-        {"pool_id": "p", "decision": "nominate", "readiness": "ready_now"},
-        {"pool_id": "p", "decision": "nominate", "readiness": "ready_later"},
-        {"pool_id": "p", "decision": "not_now", "readiness": None},
-        {"pool_id": "gone", "decision": "not_now", "readiness": None},
-    ]
-    table = talent.bench({"p": 5, "q": 3}, latest)
-    assert table["p"] == {"ready_now": 1, "ready_1_2_years": 0, "ready_later": 1, "not_now": 1,
-                          "needs_info": 0, "undecided": 2}  # fmt: skip
-    assert table["q"]["undecided"] == 3 and "gone" not in table
-
-
 def test_ninebox_page_counts_and_cells(client_for: Callable[[str], httpx.Client]) -> None:
     client = client_for("planner-p1")
     page = client.get("/ninebox")
@@ -67,12 +54,6 @@ def test_ninebox_page_counts_and_cells(client_for: Callable[[str], httpx.Client]
     assert cell.status_code == 200
     assert client.get("/ninebox", params={"org": "C1"}).status_code == 404  # outside P1
     assert client.get("/ninebox", params={"org": "nowhere"}).status_code == 404
-
-
-def test_bench_page_shows_readiness(client_for: Callable[[str], httpx.Client]) -> None:
-    page = client_for("planner").get("/bench", params={"night": NIGHT, "lang": "en"})
-    assert (page.status_code == 200 and "Ready now" not in page.text) or "ready now" in page.text
-    assert "Nguồn cán bộ trẻ" not in page.text  # standing pools have no bench
 
 
 def test_runs_page_shows_trends_over_nights(client_for: Callable[[str], httpx.Client]) -> None:

@@ -31,7 +31,10 @@ def export(
 ) -> Response:
     found, pool = pool_for(request, user, night, pool_id)
     lang = request.state.lang
-    context = shortlist_context(request.app.state.db, published(request), found, pool, user, lang)
+    context = shortlist_context(
+        request.app.state.db, published(request), found, pool, user, lang,
+        conf=request.app.state.settings.review,
+    )  # fmt: skip
     entries = context["entries"]
     people = [e["person_id"] for e in entries]
     explained = published(request).explanations(found.run_id, people, reasons_only=True)

@@ -96,8 +96,9 @@ def shortlists(
 def shortlist(request: Request, user: Viewer, night: str, pool_id: str) -> Response:
     found, pool = pool_for(request, user, night, pool_id)
     context = shortlist_context(
-        request.app.state.db, published(request), found, pool, user, request.state.lang
-    )
+        request.app.state.db, published(request), found, pool, user, request.state.lang,
+        conf=request.app.state.settings.review,
+    )  # fmt: skip
     return render(request, "shortlist.html", error=None, form={}, **context)
 
 
@@ -142,7 +143,10 @@ def _refused(
 ) -> Response:
     """The list again, with the refusal in the user's language and the form as typed."""
     lang = request.state.lang
-    context = shortlist_context(request.app.state.db, published(request), found, pool, user, lang)
+    context = shortlist_context(
+        request.app.state.db, published(request), found, pool, user, lang,
+        conf=request.app.state.settings.review,
+    )  # fmt: skip
     form = {"person_id": wanted.person_id, "decision": wanted.decision,
             "readiness": wanted.readiness or "", "reason": wanted.reason}  # fmt: skip
     error = i18n.translator(lang)(f"err_{exc.code}").format(**exc.params)

@@ -1,9 +1,9 @@
 """The 9-box grid of an organisation (its subtree), each cell listing its people, and bench
-strength per post from planners' readiness decisions."""
+strength per post from planners' readiness decisions and the model's proposal."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from hientai_app.review import talent
+from hientai_app.review import readiness, talent
 from hientai_app.review.accounts import User
 from hientai_app.review.db import ReviewDB
 from hientai_app.review.lookup import Night, night_for
 from hientai_app.review.pages import render
+from hientai_app.review.readiness import proposal
 from hientai_app.review.scope import org_in_scope
 from hientai_app.review.security import VIEWERS, Refused, allow
 
@@ -91,20 +92,37 @@ def _grid(
             return None
         return talent.ninebox(mine), len(mine), int((mine["performance"] < 0).sum())
 
-    return request.app.state.views.get(("ninebox", found.run_id, chosen), compute)
+    return request.app.state.grids.get((found.run_id, chosen), compute)
+
+
+class CellPerson(NamedTuple):
+    person_id: str
+    org_id: str
+    rating: str
+    score: float
 
 
 def _cell(
     request: Request, found: Night, chosen: str | None, perf: int, pot: int
-) -> list[dict[str, Any]]:
-    def compute() -> list[dict[str, Any]]:
+) -> list[CellPerson]:
+    def compute() -> list[CellPerson]:
         mine = _staff_of(request, found, chosen)
         if mine is None:
             return []
         cell = mine.loc[(mine["performance"] == perf) & (mine["potential"] == pot)]
-        return cell.nlargest(CELL_PEOPLE, "score").to_dict("records")
+        shown = cell.head(CELL_PEOPLE)  # the workforce is kept highest score first
+        return [
+            CellPerson(*row)
+            for row in zip(
+                shown["person_id"],
+                shown["org_id"].astype(str),
+                shown["rating"],
+                shown["score"],
+                strict=True,
+            )
+        ]
 
-    return request.app.state.views.get(("cell", found.run_id, chosen, perf, pot), compute)
+    return request.app.state.cells.get((found.run_id, chosen, perf, pot), compute)
 
 
 def in_units(staff: pd.DataFrame, units: frozenset[str]) -> pd.DataFrame:
@@ -140,16 +158,35 @@ def bench(
 ) -> Response:
     found = night_for(request, user, night)
     pools = [p for p in found.pools.values() if p["kind"] in BENCH_KINDS]
-    counts = talent.bench(
-        {p["pool_id"]: p["n_shortlisted"] for p in pools},
-        _latest_decisions(request.app.state.db, found.night),
-    )
     size = 100
-    rows = [
-        p | counts[p["pool_id"]] | {"org_name": found.tree.name(p["org_id"])}
-        for p in pools[(page - 1) * size : page * size]
-    ]
+    shown = pools[(page - 1) * size : page * size]
+    conf = request.app.state.settings.review
+    listed = _shortlisted(request.app.state.db, found.run_id, [p["pool_id"] for p in shown])
+    proposed = {
+        p["pool_id"]: {e["person_id"]: proposal(e, conf) for e in listed.get(p["pool_id"], [])}
+        for p in shown
+    }
+    counts = readiness.bench(proposed, _latest_decisions(request.app.state.db, found.night))
+    rows = [p | counts[p["pool_id"]] | {"org_name": found.tree.name(p["org_id"])} for p in shown]
     return render(
         request, "bench.html", night=found, rows=rows, page=page,
         pages=max(1, -(-len(pools) // size)),
+        decided=sum(r["decided"] for r in rows), proposed=sum(r["proposed"] for r in rows),
     )  # fmt: skip
+
+
+def _shortlisted(db: ReviewDB, run_id: str, pool_ids: list[str]) -> dict[str, list[dict]]:
+    """The shortlisted entries (person, percentile) of these pools, by pool."""
+    if not pool_ids:
+        return {}
+    table = db.frames["entries"]
+    query = sa.select(
+        table.c.pool_id, table.c.person_id, table.c.in_shortlist, table.c.percentile
+    ).where(
+        table.c.run_id == run_id, table.c.pool_id.in_(pool_ids), table.c.in_shortlist.is_(True)
+    )
+    found: dict[str, list[dict]] = {}
+    with db.engine.connect() as conn:
+        for row in conn.execute(query):
+            found.setdefault(row.pool_id, []).append(dict(row._mapping))
+    return found
