@@ -16,6 +16,7 @@ from hientai_app.cli.common import ConfigOption, app, fail, out, settings_for
 users_app = typer.Typer(
     help="Review app accounts (argon2-hashed passwords).", no_args_is_help=True
 )
+WORKER_STARTUP_SECONDS = 120
 audit_app = typer.Typer(help="The review app's audit log.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
@@ -86,9 +87,12 @@ def serve(
         os.environ["HIENTAI_CONFIG"] = str(config.resolve())
     if conf.secret is None:
         os.environ.setdefault(REVIEW_SECRET_ENV, secrets.token_urlsafe(48))
+    # A worker answers the supervisor's health check only once it has imported the app; on a
+    # busy machine that takes longer than uvicorn's 5 s, and the supervisor would kill and
+    # restart every worker before it ever served.
     uvicorn.run(
         "hientai_app.review.app:create_app_from_env", factory=True, workers=processes,
-        **options,  # type: ignore[arg-type]
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS, **options,  # type: ignore[arg-type]
     )  # fmt: skip
 
 

@@ -54,6 +54,7 @@ class Published:
         self._runs: Recent[Any] = Recent(cache_seconds)
         self._lists: Kept[dict[str, Any]] = Kept(LISTS_KEPT)
         self._people: Kept[dict[str, Any]] = Kept(PEOPLE_KEPT)
+        self._list_query = self._entries_with_reasons_query()
 
     def runs(self) -> list[dict[str, Any]]:
         runs = self.db.runs
@@ -180,6 +181,17 @@ class Published:
     def _entries_with_reasons(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
         """``entries`` with the explanation's reasons and an early-warning flag, in one query
         (a list page's largest read)."""
+        with self.db.engine.connect() as conn:
+            found = conn.execute(self._list_query, {"run_id": run_id, "pool_id": pool_id})
+            rows = [dict(row._mapping) for row in found]
+        for row in rows:
+            row["warned"] = bool(row["warned"])
+            for name in ("reasons_positive", "reasons_negative"):
+                row[name] = decode(row[name], [])
+        return sorted(rows, key=lambda r: (not r["in_shortlist"], r["rank"] or 0, r["rank_model"]))
+
+    def _entries_with_reasons_query(self) -> sa.Select:
+        """Built once: building a statement costs about as much as running it."""
         entries, explained = self.db.frames["entries"], self.db.frames["explanations"]
         warnings = self.db.frames["warnings"]
         warned = sa.exists().where(
@@ -192,7 +204,7 @@ class Published:
                 explained.c.person_id == entries.c.person_id,
             ),
         )
-        query = (
+        return (
             sa.select(
                 *_columns(entries),
                 explained.c.reasons_positive,
@@ -200,14 +212,11 @@ class Published:
                 warned.label("warned"),
             )
             .select_from(joined)
-            .where(entries.c.run_id == run_id, entries.c.pool_id == pool_id)
+            .where(
+                entries.c.run_id == sa.bindparam("run_id"),
+                entries.c.pool_id == sa.bindparam("pool_id"),
+            )
         )
-        rows = _rows(self.db, query)
-        for row in rows:
-            row["warned"] = bool(row["warned"])
-            for name in ("reasons_positive", "reasons_negative"):
-                row[name] = decode(row[name], [])
-        return sorted(rows, key=lambda r: (not r["in_shortlist"], r["rank"] or 0, r["rank_model"]))
 
     def person(self, run_id: str, person_id: str) -> dict[str, Any]:
         """A person's entries, early warnings and explanation in a run (kept)."""
