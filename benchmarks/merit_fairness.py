@@ -164,6 +164,9 @@ COLUMNS = [
     ("precision", "nationality_vn"), ("opportunity", "nationality_vn"),
     ("precision", "population"), ("opportunity", "population"),
     ("young_opportunity", "age_band"),
+    ("eligible_opportunity", "party_member"), ("within_pool_precision", "party_member"),
+    ("eligible_opportunity", "gender"), ("within_pool_precision", "gender"),
+    ("within_pool_precision", "population"),
 ]  # fmt: skip
 
 
@@ -182,7 +185,7 @@ def _summary(rows: list[dict[str, Any]]) -> None:
     print("\nratios: group / reference (precision: share of places held by truly high-potential")
     print("people; opportunity: share of truly high-potential people who got a place)")
     header = ["seed", "bias", "label", "merit precision", "random", "seniority"]
-    header += [f"{m[:4]}. {c}" for m, c in COLUMNS] + ["ext. Spearman", "ext. distinct"]
+    header += [f"{m} {c}" for m, c in COLUMNS] + ["ext. Spearman", "ext. distinct"]
     print("| " + " | ".join(header) + " |")
     print("|" + " --- |" * len(header))
     for row in rows:

@@ -9,6 +9,15 @@ the truth is the generator's latent potential, read by ``pipelines.merit``.
 - *opportunity* of a group: the share of its truly high-potential people who hold at least one
   place. A ratio below 1 means the group's talent is overlooked more often.
 
+Both mix two causes: who the pools admit (an age window admits fewer of an older group) and how
+each pool ranks those it admits. Two more measures separate them:
+
+- *eligible opportunity*: opportunity among the truly high-potential people eligible for at least
+  one pool (the ranking's share of the gap);
+- *within-pool precision*: the precision ratio of places compared pool by pool (Mantel-Haenszel
+  risk ratio over pools that list both groups), so a group listed mostly in pools with little
+  talent to choose from is not counted as held to a lower bar.
+
 A ratio is the lower rate over the higher (1 = equal; the rates say which way it leans), since
 both directions are unfair: a group held to a higher bar, or listed on weaker evidence. Ratios
 compare a group with its reference (non-members with Party members, women with men,
@@ -40,7 +49,8 @@ AUDITED = ["party_member", "gender", "nationality_vn", "age_band"]
 
 @dataclass(frozen=True)
 class Ratio:
-    measure: str  # precision | opportunity | young_opportunity
+    # precision | opportunity | eligible_opportunity | within_pool_precision | young_opportunity
+    measure: str
     column: str
     group: str
     reference: str
@@ -105,13 +115,15 @@ def merit_report(
     """Precision and opportunity ratios of a night, its merit precision against the baselines,
     and how well external candidates' published scores follow their merit.
 
-    ``people``: person_id, high (bool), potential, population, score, and the columns of
-    ``AUDITED`` (models.shortlist.audit_groups' labels). ``places``: person_id, pool_id,
+    ``people``: person_id, high (bool), potential, population, score, the columns of
+    ``AUDITED`` (models.shortlist.audit_groups' labels) and, optionally, eligible (bool: some
+    pool admits the person). ``places``: person_id, pool_id,
     young_pool (bool), one row per place.
     ``pools``: pool_id, places, eligible_high (share of the eligible candidates who are truly
     high-potential), seniority_high (same share among those "seniority + last rating" picks).
     """
     people = people.set_index("person_id")
+    people = people.assign(listed=people.index.isin(places["person_id"]))
     high = people["high"].astype(bool)
     place_high = places["person_id"].map(high).fillna(False).astype(bool).to_numpy()
     ratios = []
@@ -122,12 +134,26 @@ def merit_report(
             _ratio("precision", column, group, reference, frame.groupby("g")["high"].mean(),
                    frame.groupby("g").size(), min_group=min_group)
         )  # fmt: skip
-        listed = people.index.isin(places["person_id"])
+        listed = people["listed"].to_numpy()
         talent = pd.DataFrame({"g": people.loc[high, column], "listed": listed[high.to_numpy()]})
         ratios.append(
             _ratio("opportunity", column, group, reference, talent.groupby("g")["listed"].mean(),
                    talent.groupby("g").size(), min_group=min_group)
         )  # fmt: skip
+    if "eligible" in people.columns:
+        ratios += _eligible_opportunity(people, high, min_group=min_group)
+    ratios += [
+        _within_pool_precision(
+            column,
+            group,
+            reference,
+            places["person_id"].map(people[column]).to_numpy(),
+            place_high,
+            places["pool_id"].to_numpy(),
+            min_group=min_group,
+        )
+        for column, group, reference in COMPARISONS
+    ]
     ratios.append(_young_opportunity(people, places, min_group=min_group))
     weights = pools["places"].to_numpy(dtype="float64")
     total = weights.sum()
@@ -142,6 +168,55 @@ def merit_report(
         else float("nan"),
         ratios=ratios,
         **_external_order(people),
+    )
+
+
+def _eligible_opportunity(people: pd.DataFrame, high: pd.Series, *, min_group: int) -> list[Ratio]:
+    """Opportunity among the truly high-potential people some pool admits."""
+    talent = people.loc[high & people["eligible"].astype(bool)]
+    listed = talent["listed"].astype(bool)
+    return [
+        _ratio(
+            "eligible_opportunity",
+            column,
+            group,
+            reference,
+            listed.groupby(talent[column]).mean(),
+            talent.groupby(column).size(),
+            min_group=min_group,
+        )
+        for column, group, reference in COMPARISONS
+    ]
+
+
+def _within_pool_precision(
+    column: str, group: str, reference: str, groups: np.ndarray, high: np.ndarray,
+    pools: np.ndarray, *, min_group: int,
+) -> Ratio:  # fmt: skip
+    """Mantel-Haenszel risk ratio of the group's precision to the reference's, pools as
+    strata; the rates shown are the crude precisions over the pools that list both."""
+    frame = pd.DataFrame({"pool": pools, "g": groups, "high": high.astype(float)})
+    frame = frame.loc[frame["g"].isin([group, reference])]
+    cells = frame.pivot_table(
+        index="pool", columns="g", values="high", aggfunc=["sum", "count"], fill_value=0
+    )
+    if ("count", group) not in cells or ("count", reference) not in cells:
+        return Ratio("within_pool_precision", column, group, reference, None, None, None, 0, 0)
+    n1, n0 = cells[("count", group)], cells[("count", reference)]
+    a, c = cells[("sum", group)], cells[("sum", reference)]
+    both = (n1 > 0) & (n0 > 0)
+    n1, n0, a, c = n1[both], n0[both], a[both], c[both]
+    total = n1 + n0
+    numerator, denominator = float((a * n0 / total).sum()), float((c * n1 / total).sum())
+    g_n, r_n = int(n1.sum()), int(n0.sum())
+    g_rate = float(a.sum() / g_n) if g_n else None
+    r_rate = float(c.sum() / r_n) if r_n else None
+    value = None
+    if min(g_n, r_n) >= min_group and numerator > 0 and denominator > 0:
+        mh = numerator / denominator
+        value = float(min(mh, 1 / mh))
+    return Ratio(
+        "within_pool_precision", column, group, reference, value, g_rate, r_rate, g_n, r_n
     )
 
 

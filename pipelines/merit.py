@@ -67,8 +67,8 @@ def night_merit(settings: Settings, truth_path: Path, night: str | None = None) 
             "young_pool": listed["pool_id"].isin(young),
         }
     )
-    pool_rows = _pool_baselines(pools, candidates, index, listed, high, features)
-    return merit_report(people, places, pool_rows)
+    pool_rows, eligible = _pool_baselines(pools, candidates, index, listed, high, features)
+    return merit_report(people.assign(eligible=eligible), places, pool_rows)
 
 
 def _pool_baselines(
@@ -78,15 +78,18 @@ def _pool_baselines(
     listed: pd.DataFrame,
     high: np.ndarray,
     features: pd.DataFrame,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Per pool with places: the truly high-potential share of its eligible candidates (a random
-    draw) and of the candidates "seniority + last rating" would list."""
+    draw) and of the candidates "seniority + last rating" would list; and per candidate,
+    whether any pool admits them."""
     seniority = seniority_plus_rating(features)
     places = listed.groupby("pool_id").size()
     rows = []
+    admitted = np.zeros(candidates.n, dtype=bool)
     for pool in pools:
         n = int(places.get(pool.pool_id, 0))
         eligible = eligible_rows(pool, candidates, index)
+        admitted[eligible] = True
         if n == 0 or len(eligible) == 0:
             continue
         by_hand = eligible[np.argsort(-seniority[eligible], kind="stable")[:n]]
@@ -98,4 +101,5 @@ def _pool_baselines(
                 "seniority_high": float(high[by_hand].mean()),
             }
         )
-    return pd.DataFrame(rows, columns=["pool_id", "places", "eligible_high", "seniority_high"])
+    columns = ["pool_id", "places", "eligible_high", "seniority_high"]
+    return pd.DataFrame(rows, columns=columns), admitted

@@ -18,12 +18,17 @@ RATIO_TARGET = 0.85  # issue 10's target for every precision and opportunity rat
 MEASURE_WORDS = {
     "precision": "precision",
     "opportunity": "opportunity",
+    "eligible_opportunity": "opp. if eligible",
+    "within_pool_precision": "prec. in pools",
     "young_opportunity": "young pools",
 }
 LEGEND = (
     "precision: share of a group's places held by truly high-potential people; opportunity: "
-    "share of a group's truly high-potential people given a place; young pools: the same for "
-    "places in pools with an age window."
+    "share of a group's truly high-potential people given a place; opp. if eligible: the "
+    "same among those some pool admits (leaves out who the pools' rules admit); prec. in "
+    "pools: precision compared pool by pool (leaves out which pools a group is listed in); "
+    "young pools: opportunity in pools with an age window, under-30s against 30-39s; small: "
+    "a side has fewer than 20 places or truly high-potential people, not judged."
 )
 
 
@@ -58,10 +63,12 @@ def merit(
     )
     table = RichTable(title=f"Group ratios (lower rate / higher rate; target >= {RATIO_TARGET})")
     for column in ("measure", "groups", "rates", "n", "ratio"):
-        table.add_column(column, justify="right" if column in ("n", "ratio") else "left")
+        table.add_column(
+            column, justify="right" if column in ("n", "ratio") else "left", no_wrap=True
+        )
     for r in report.ratios:
         rates = f"{_pct(r.group_rate)} vs {_pct(r.reference_rate)}"
-        ratio = "too few" if r.value is None else f"{r.value:.2f}"
+        ratio = "small" if r.value is None else f"{r.value:.2f}"
         if r.value is not None and r.value < RATIO_TARGET:
             ratio = f"[red]{ratio}[/]"
         table.add_row(

@@ -64,8 +64,21 @@ def test_every_stored_explanation_adds_up_to_the_models_raw_score(
     classifier = pickle.loads((folder / "classifier.pkl").read_bytes())
     features = pd.read_parquet(Path(first_night["features_path"]) / "features.parquet")
     X = features.assign(person_id=features["person_id"].astype(str)).set_index("person_id")
-    X = X.loc[explanations.index, classifier.feature_names_]
-    independent = classifier.booster_.predict(X, raw_score=True)  # recomputed here
+    X = X.loc[explanations.index]
+    external = X["is_external"].to_numpy() == 1
+    assert external.any() and classifier.external_ is not None  # both models explain here
+    independent = np.empty(len(X))  # recomputed here, from the boosters and the line
+    independent[~external] = classifier.booster_.predict(
+        X.loc[~external, classifier.feature_names_], raw_score=True
+    )
+    profile = classifier.external_
+    shared = X.loc[external, profile.feature_names_].to_numpy(dtype="float64")
+    z = np.nan_to_num((shared - profile.line_mean_) / profile.line_scale_)
+    independent[external] = (
+        profile.booster_.predict(shared, raw_score=True)
+        + profile.line_intercept_
+        + z @ profile.line_coef_
+    )
     for person, row in explanations.iterrows():
         contributions = json.loads(row["contributions"])
         total = row["base_value"] + sum(contributions.values())
