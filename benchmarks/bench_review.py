@@ -220,10 +220,13 @@ def load(url: str, urls: dict[str, list[str]], seconds: float) -> dict[str, list
         while time.perf_counter() < stop_at[0]:
             for page in PAGES:
                 started = time.perf_counter()
-                answer = client.get(pick.choice(urls[page]))
+                try:
+                    status = client.get(pick.choice(urls[page])).status_code
+                except httpx.TransportError:  # e.g. a keep-alive connection the server closed
+                    status = 0  # counted as a failure; the client reconnects and goes on
                 spent = (time.perf_counter() - started) * 1000
                 with lock:
-                    (timings[page] if answer.status_code == 200 else errors).append(spent)
+                    (timings[page] if status == 200 else errors).append(spent)
 
     stop_at[0] = time.perf_counter() + seconds
     threads = [threading.Thread(target=user, args=(c, n)) for n, c in enumerate(clients)]

@@ -132,7 +132,7 @@ def _forget(username: str) -> None:
 
 def list_users(db: ReviewDB) -> list[dict]:
     columns = [c for c in db.users.c if c.name != "password_hash"]
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         rows = conn.execute(sa.select(*columns).order_by(db.users.c.username))
         return [dict(row._mapping) for row in rows]
 
@@ -147,7 +147,7 @@ def load_user(db: ReviewDB, username: str, *, max_age: float = 0.0) -> User | No
 def _read_user(db: ReviewDB, username: str) -> User | None:
     users = db.users
     query = sa.select(users).where(users.c.username == username, users.c.active.is_(True))
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         row = conn.execute(query).first()
     if row is None:
         return None
@@ -159,7 +159,7 @@ def authenticate(db: ReviewDB, username: str, password: str, conf: ReviewSetting
     failures and locks the account for a while after too many. The caller cannot tell which
     of these refused, by design."""
     users = db.users
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         row = conn.execute(sa.select(users).where(users.c.username == username)).first()
     now = utc_now()
     if row is None or not row.active or _locked(row.locked_until, now):

@@ -102,7 +102,7 @@ def verify(db: ReviewDB, *, expect_head: str | None = None) -> AuditReport:
     """Walk the chain in order; raise ``AuditChainBroken`` at the first inconsistent record."""
     table = db.audit
     prev, expected_seq, count = GENESIS, 1, 0
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         for row in conn.execute(sa.select(table).order_by(table.c.seq)):
             record = dict(row._mapping)
             _check_record(record, expected_seq=expected_seq, prev=prev)
@@ -138,7 +138,7 @@ def recent(db: ReviewDB, *, limit: int = 200, offset: int = 0) -> list[dict[str,
     """The newest records first, details decoded."""
     table = db.audit
     query = sa.select(table).order_by(table.c.seq.desc()).limit(limit).offset(offset)
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         rows = [dict(row._mapping) for row in conn.execute(query)]
     return [row | {"detail": json.loads(row["detail"])} for row in rows]
 
@@ -151,5 +151,5 @@ def objects_with(db: ReviewDB, action: str, objects: list[str]) -> set[str]:
     query = sa.select(sa.distinct(table.c.object)).where(
         table.c.action == action, table.c.object.in_(objects)
     )
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         return {str(found) for found in conn.execute(query).scalars()}

@@ -104,6 +104,9 @@ class ReviewDB:
             self.engine = sa.create_engine(url_obj, pool_size=10, max_overflow=20)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_reader_pragmas)
+        # Reads for pages: each statement on its own, no BEGIN / ROLLBACK around it (on
+        # PostgreSQL that is two round trips fewer per query). Writes use ``engine``.
+        self.reader: Engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.metadata = sa.MetaData()
         self.users, self.decisions, self.audit = _tables(self.metadata)
         self.frames = self.results.tables

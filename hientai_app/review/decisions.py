@@ -56,7 +56,7 @@ def latest_by_person(db: ReviewDB, night: str, pool_id: str) -> dict[str, dict[s
         .where(table.c.night == night, table.c.pool_id == pool_id)
         .order_by(table.c.decision_id)
     )
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         return {row.person_id: dict(row._mapping) for row in conn.execute(query)}
 
 
@@ -69,7 +69,7 @@ def on_list(db: ReviewDB, night: str, pool_id: str, username: str) -> tuple[dict
         .where(table.c.night == night, table.c.pool_id == pool_id)
         .order_by(table.c.decision_id)
     )
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         rows = [dict(row._mapping) for row in conn.execute(query)]
     latest = {row["person_id"]: row for row in rows}
     return latest, any(row["username"] == username for row in rows)
@@ -78,7 +78,7 @@ def on_list(db: ReviewDB, night: str, pool_id: str, username: str) -> tuple[dict
 def history(db: ReviewDB, *, person_id: str) -> list[dict[str, Any]]:
     table = db.decisions
     query = sa.select(table).where(table.c.person_id == person_id).order_by(table.c.decision_id)
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
@@ -90,7 +90,7 @@ def decided_people_by_pool(db: ReviewDB, night: str) -> dict[str, int]:
         .where(table.c.night == night)
         .group_by(table.c.pool_id)
     )
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         return {pool: int(count) for pool, count in conn.execute(query)}
 
 
@@ -101,7 +101,7 @@ def assessed_pools(db: ReviewDB, night: str, username: str) -> set[str]:
     query = sa.select(sa.distinct(table.c.pool_id)).where(
         table.c.night == night, table.c.username == username
     )
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         return {str(pool) for pool in conn.execute(query).scalars()}
 
 

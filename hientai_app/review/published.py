@@ -22,7 +22,7 @@ LISTS_KEPT, PEOPLE_KEPT = 256, 1024  # per process; a list of 20 entries is ~50 
 
 
 def _rows(db: ReviewDB, query: sa.Select) -> list[dict[str, Any]]:
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]
 
 
@@ -90,7 +90,7 @@ class Published:
             .where(fairness.c.pool_id.is_(None), fairness.c.metric == "selection_impact_ratio")
             .group_by(fairness.c.run_id)
         )
-        with self.db.engine.connect() as conn:
+        with self.db.reader.connect() as conn:
             mean_score = {str(row[0]): row[1] for row in conn.execute(scores).all()}
             lowest_ratio = {str(row[0]): row[1] for row in conn.execute(ratios).all()}
         return {
@@ -103,7 +103,7 @@ class Published:
         query = sa.select(sa.func.max(runs.c.night)).where(runs.c.night < night)
 
         def read() -> str | None:
-            with self.db.engine.connect() as conn:
+            with self.db.reader.connect() as conn:
                 return conn.execute(query).scalar()
 
         return self._runs.get(("previous", night), read)
@@ -151,7 +151,7 @@ class Published:
             .where(table.c.run_id == run_id, table.c.in_shortlist.is_(True))
             .group_by(table.c.pool_id)
         )
-        with self.db.engine.connect() as conn:
+        with self.db.reader.connect() as conn:
             return {pool: int(count) for pool, count in conn.execute(query)}
 
     def entries(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
@@ -181,7 +181,7 @@ class Published:
     def _entries_with_reasons(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
         """``entries`` with the explanation's reasons and an early-warning flag, in one query
         (a list page's largest read)."""
-        with self.db.engine.connect() as conn:
+        with self.db.reader.connect() as conn:
             found = conn.execute(self._list_query, {"run_id": run_id, "pool_id": pool_id})
             rows = [dict(row._mapping) for row in found]
         for row in rows:
@@ -289,7 +289,7 @@ class Published:
         query = sa.select(table.c.person_id).where(
             table.c.run_id == run_id, table.c.person_id.in_(person_ids)
         )
-        with self.db.engine.connect() as conn:
+        with self.db.reader.connect() as conn:
             return {str(person) for person in conn.execute(query).scalars()}
 
     def warnings(self, run_id: str, person_id: str | None = None) -> list[dict[str, Any]]:

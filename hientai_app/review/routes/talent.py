@@ -144,7 +144,7 @@ def _latest_decisions(db: ReviewDB, night: str) -> list[dict[str, Any]]:
         .where(table.c.night == night)
         .order_by(table.c.decision_id)
     )
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         latest = {(r.pool_id, r.person_id): dict(r._mapping) for r in conn.execute(query)}
     return list(latest.values())
 
@@ -186,7 +186,7 @@ def _shortlisted(db: ReviewDB, run_id: str, pool_ids: list[str]) -> dict[str, li
         table.c.run_id == run_id, table.c.pool_id.in_(pool_ids), table.c.in_shortlist.is_(True)
     )
     found: dict[str, list[dict]] = {}
-    with db.engine.connect() as conn:
+    with db.reader.connect() as conn:
         for row in conn.execute(query):
             found.setdefault(row.pool_id, []).append(dict(row._mapping))
     return found
