@@ -91,7 +91,8 @@ def ingest(
         typer.Option(
             "--accept-shrink",
             help="Publish even if a table lost more rows than ingest.max_shrink_share against "
-            "the latest snapshot, or no person was accepted (recorded in the manifest).",
+            "the latest snapshot (recorded in the manifest). An extract with no accepted "
+            "person is never published.",
         ),
     ] = False,
     config: ConfigOption = None,

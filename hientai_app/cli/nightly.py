@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from hientai.ingest.errors import IngestError
 from hientai.settings import SettingsError
 from hientai.storage import SnapshotNotFound, SnapshotStore
 from hientai_app.cli.common import (
@@ -38,6 +39,7 @@ def nightly(
     config: ConfigOption = None,
 ) -> None:
     """Run one night locally: ingest?, features, score, shortlists, explain, audit, publish."""
+    from pipelines.ingest import BatchRejected
     from pipelines.nightly import nightly as nightly_flow
 
     settings = settings_for(config)
@@ -56,7 +58,9 @@ def nightly(
                 str(config) if config else None,
                 str(mapping) if mapping else None,
             )
-    except (SnapshotNotFound, SettingsError, LookupError, ValueError) as exc:
+    except BatchRejected as exc:  # the extract was rejected or held: as `hientai ingest`
+        raise fail(str(exc), code=1) from None
+    except (SnapshotNotFound, SettingsError, LookupError, ValueError, IngestError) as exc:
         raise fail(str(exc)) from None
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False, default=str))

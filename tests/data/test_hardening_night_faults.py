@@ -460,3 +460,34 @@ def test_a_night_with_an_extract_and_the_tracking_store_down_publishes_the_snaps
     assert store.open().manifest["source"] == str(extract)
     assert _state(config) == before
     assert _hidden_leftovers(config) == []
+
+
+def test_a_night_given_a_refused_or_broken_extract_says_so_in_one_line(
+    night_world: tuple[Path, dict], trained_world: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Guarantee: `hientai nightly --extract` with an extract that ingestion refuses (a people
+    file with no rows: every other table's rows name unknown people) ends like `hientai
+    ingest`: exit 1, one line, nothing published; with a
+    file that cannot be read (a people file that is not Parquet), exit 2 and one line naming
+    it; never a traceback, and the night's previous run stays published, whole."""
+    config, _ = night_world
+    store = SnapshotStore(load_settings(config).snapshots_dir)
+    latest, before = store.latest_id(), _state(config)
+    held = tmp_path / "held"
+    shutil.copytree(trained_world[1].parent.parent, held, ignore=shutil.ignore_patterns("truth"))
+    people = pd.read_parquet(held / "people.parquet")
+    people.iloc[:0].to_parquet(held / "people.parquet", index=False)
+    args = ["nightly", "--as-of", NIGHT, "--config", str(config), "--extract"]
+    result = CliRunner().invoke(app, [*args, str(held)])
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "error: nothing published" in " ".join(result.output.split()), result.output
+    broken = tmp_path / "broken"
+    shutil.copytree(held, broken)
+    (broken / "people.parquet").write_bytes(b"not a parquet file")
+    result = CliRunner().invoke(app, [*args, str(broken)])
+    _assert_one_line_error(result, "people.parquet")
+    assert store.latest_id() == latest
+    assert _state(config) == before
+    assert _hidden_leftovers(config) == []
