@@ -1,0 +1,246 @@
+"""Drift: how far a night's features and scores have moved from a reference distribution.
+
+Pure: frames in, profiles and numbers out; the nightly flow decides what to compare with what
+(the champion's training rows, the previous night) and writes the results.
+
+A *profile* of a numeric column is its reference bins and the share of reference rows in each:
+cut points are the reference's deciles (duplicates removed, so a column with few distinct
+values gets fewer bins), bins are closed on the right, ``(-inf, c1], (c1, c2], ..., (ck, inf)``,
+and one more bin holds the missing values. The population stability index of a new column
+against a profile is
+
+    PSI = sum over bins of (a - e) * ln(a / e)
+
+with ``e`` the reference share and ``a`` the new share of a bin, both raised to at least
+``SHARE_FLOOR`` so that an empty bin gives a large finite term instead of an infinity (shares
+are not renormalised after the floor). Rules of thumb: below 0.1 little change, 0.1-0.25 a
+moderate shift, above 0.25 a large one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DRIFT_COLUMNS",
+    "SHARE_FLOOR",
+    "ColumnProfile",
+    "DriftProfile",
+    "column_profile",
+    "drift_profile",
+    "drift_summary",
+    "drift_table",
+    "missing_shares",
+    "psi",
+    "psi_of_shares",
+]
+
+SHARE_FLOOR = 1e-4
+DEFAULT_QUANTILES = tuple(np.round(np.arange(0.1, 1.0, 0.1), 1))
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    """Reference bins of one column: ``edges`` are the interior cut points, ``shares`` the
+    share of rows in each of the ``len(edges) + 1`` bins and then in the missing-value bin."""
+
+    edges: tuple[float, ...]
+    shares: tuple[float, ...]
+
+    @property
+    def missing_share(self) -> float:
+        return self.shares[-1]
+
+    def to_dict(self) -> dict[str, list[float]]:
+        return {"edges": list(self.edges), "shares": list(self.shares)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ColumnProfile:
+        return cls(tuple(map(float, data["edges"])), tuple(map(float, data["shares"])))
+
+
+@dataclass(frozen=True)
+class DriftProfile:
+    """Profiles of named columns (features, and e.g. ``"score"``) and, optionally, the share of
+    missing cells of each source table; JSON-ready through ``to_dict``."""
+
+    columns: dict[str, ColumnProfile]
+    tables: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "columns": {name: p.to_dict() for name, p in self.columns.items()},
+            "tables": dict(self.tables),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DriftProfile:
+        columns = {n: ColumnProfile.from_dict(p) for n, p in data.get("columns", {}).items()}
+        return cls(columns, {str(k): float(v) for k, v in data.get("tables", {}).items()})
+
+
+def _numeric(values: Any) -> np.ndarray:
+    """Values as float64, missing (None, NaN, pd.NA) as NaN."""
+    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+
+
+def bin_shares(values: Any, edges: tuple[float, ...]) -> np.ndarray:
+    """Share of ``values`` in each bin of ``edges`` and, last, of missing values."""
+    x = _numeric(values)
+    if len(x) == 0:
+        return np.full(len(edges) + 2, np.nan)
+    missing = np.isnan(x)
+    # side="left": bin i holds edges[i-1] < x <= edges[i] (closed on the right).
+    bins = np.searchsorted(np.asarray(edges, dtype="float64"), x[~missing], side="left")
+    counts = np.bincount(bins, minlength=len(edges) + 1).astype("float64")
+    return np.append(counts, missing.sum()) / len(x)
+
+
+def column_profile(
+    values: Any, *, quantiles: tuple[float, ...] = DEFAULT_QUANTILES
+) -> ColumnProfile:
+    """The reference bins of a column (see the module docstring)."""
+    x = _numeric(values)
+    present = x[~np.isnan(x)]
+    edges = tuple(np.unique(np.quantile(present, quantiles))) if len(present) else ()
+    edges = tuple(float(e) for e in edges)
+    return ColumnProfile(edges, tuple(float(s) for s in bin_shares(x, edges)))
+
+
+def psi_of_shares(actual: np.ndarray, expected: np.ndarray) -> float:
+    """PSI = sum (a - e) ln(a / e) over bins, both shares floored at ``SHARE_FLOOR``."""
+    a = np.maximum(np.asarray(actual, dtype="float64"), SHARE_FLOOR)
+    e = np.maximum(np.asarray(expected, dtype="float64"), SHARE_FLOOR)
+    if a.shape != e.shape:
+        raise ValueError(f"PSI needs the same bins on both sides, got {a.shape} and {e.shape}")
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def psi(values: Any, profile: ColumnProfile) -> float:
+    """PSI of ``values`` against a reference ``profile``; NaN if there are no values."""
+    actual = bin_shares(values, profile.edges)
+    if np.isnan(actual).any():
+        return float("nan")
+    return psi_of_shares(actual, np.asarray(profile.shares))
+
+
+def drift_profile(
+    frame: pd.DataFrame, columns: list[str], *, tables: dict[str, float] | None = None
+) -> DriftProfile:
+    """Profiles of ``columns`` of ``frame`` (a column absent from the frame is all missing)."""
+    n = len(frame)
+    profiles = {
+        c: column_profile(frame[c] if c in frame.columns else np.full(n, np.nan)) for c in columns
+    }
+    return DriftProfile(profiles, dict(tables or {}))
+
+
+def missing_shares(frame: pd.DataFrame, columns: list[str]) -> dict[str, float]:
+    """Share of missing values of each column (1.0 for a column the frame lacks)."""
+    n = len(frame)
+    return {
+        c: float(frame[c].isna().mean()) if c in frame.columns and n else (1.0 if n else np.nan)
+        for c in columns
+    }
+
+
+DRIFT_COLUMNS = (
+    *("kind", "feature", "psi_vs_training", "psi_vs_previous"),
+    *("missing_share", "missing_share_training", "missing_share_previous", "warning"),
+)
+
+
+def _missing_of(profile: DriftProfile | None, name: str, *, table: bool) -> float:
+    if profile is None:
+        return float("nan")
+    if table:
+        return profile.tables.get(name, float("nan"))
+    found = profile.columns.get(name)
+    return found.missing_share if found is not None else float("nan")
+
+
+def _psi_against(profile: DriftProfile | None, name: str, values: Any) -> float:
+    found = None if profile is None else profile.columns.get(name)
+    return float("nan") if found is None else psi(values, found)
+
+
+def _column_row(
+    current: pd.DataFrame,
+    name: str,
+    training: DriftProfile | None,
+    previous: DriftProfile | None,
+) -> dict[str, Any]:
+    values = current[name] if name in current.columns else np.full(len(current), np.nan)
+    return {
+        "kind": "score" if name == "score" else "feature",
+        "feature": name,
+        "psi_vs_training": _psi_against(training, name, values),
+        "psi_vs_previous": _psi_against(previous, name, values),
+        "missing_share": float(bin_shares(values, ())[-1]),
+        "missing_share_training": _missing_of(training, name, table=False),
+        "missing_share_previous": _missing_of(previous, name, table=False),
+    }
+
+
+def drift_table(
+    current: pd.DataFrame,
+    columns: list[str],
+    *,
+    training: DriftProfile | None,
+    previous: DriftProfile | None,
+    tables: dict[str, float] | None = None,
+    psi_warning: float,
+    missing_share_warning: float,
+) -> pd.DataFrame:
+    """One row per column of ``current`` (kind "score" for a column named "score", else
+    "feature") and per source table (kind "table"): PSI against the training and the previous
+    profiles (NaN where a side has no profile of it), missing shares on each side, and whether
+    it crossed a threshold: a PSI above ``psi_warning`` or a missing share that rose by more
+    than ``missing_share_warning``."""
+    rows = [_column_row(current, name, training, previous) for name in columns]
+    rows += [
+        {
+            "kind": "table",
+            "feature": name,
+            "psi_vs_training": float("nan"),
+            "psi_vs_previous": float("nan"),
+            "missing_share": float(share),
+            "missing_share_training": _missing_of(training, name, table=True),
+            "missing_share_previous": _missing_of(previous, name, table=True),
+        }
+        for name, share in (tables or {}).items()
+    ]
+    out = pd.DataFrame(rows, columns=list(DRIFT_COLUMNS[:-1]))
+    psi_over = out[["psi_vs_training", "psi_vs_previous"]].gt(psi_warning).any(axis=1)
+    rise = pd.concat(
+        [
+            out["missing_share"] - out["missing_share_training"],
+            out["missing_share"] - out["missing_share_previous"],
+        ],
+        axis=1,
+    )
+    return out.assign(warning=psi_over | rise.gt(missing_share_warning).any(axis=1))
+
+
+def drift_summary(table: pd.DataFrame) -> dict[str, float]:
+    """A few numbers for tracking: the score's PSI, the largest feature PSI on each side, and
+    how many rows crossed a threshold."""
+    features = table.loc[table["kind"] == "feature"]
+    score = table.loc[table["kind"] == "score"]
+
+    def first(frame: pd.DataFrame, column: str) -> float:
+        return float(frame[column].iloc[0]) if len(frame) else float("nan")
+
+    return {
+        "psi_score_vs_training": first(score, "psi_vs_training"),
+        "psi_score_vs_previous": first(score, "psi_vs_previous"),
+        "psi_max_vs_training": float(features["psi_vs_training"].max()),
+        "psi_max_vs_previous": float(features["psi_vs_previous"].max()),
+        "warnings": float(table["warning"].sum()),
+    }

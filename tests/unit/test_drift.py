@@ -1,0 +1,149 @@
+"""models.drift against hand computations: bins, shares and PSI = sum (a - e) ln(a / e)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.drift import (
+    SHARE_FLOOR,
+    DriftProfile,
+    column_profile,
+    drift_profile,
+    drift_summary,
+    drift_table,
+    missing_shares,
+    psi,
+)
+
+F = SHARE_FLOOR
+
+
+def term(a: float, e: float) -> float:
+    a, e = max(a, F), max(e, F)
+    return (a - e) * math.log(a / e)
+
+
+def test_identical_distributions_give_zero() -> None:
+    values = np.random.default_rng(0).normal(size=1000)
+    profile = column_profile(values)
+    assert psi(values, profile) == 0.0
+    assert psi(np.random.default_rng(0).permutation(values), profile) == 0.0
+
+
+def test_deciles_of_one_to_ten_are_the_edges_and_each_bin_holds_a_tenth() -> None:
+    profile = column_profile(np.arange(1, 11))
+    assert profile.edges == pytest.approx([1.9, 2.8, 3.7, 4.6, 5.5, 6.4, 7.3, 8.2, 9.1])
+    assert profile.shares == pytest.approx([0.1] * 10 + [0.0])
+    assert profile.missing_share == 0.0
+
+
+def test_everyone_moving_to_the_top_bin_gives_the_hand_computed_psi() -> None:
+    profile = column_profile(np.arange(1, 11))
+    expected = 9 * term(0.0, 0.1) + term(1.0, 0.1) + term(0.0, 0.0)
+    assert expected == pytest.approx(9 * (F - 0.1) * math.log(F / 0.1) + 0.9 * math.log(10))
+    assert psi(np.full(40, 10.0), profile) == pytest.approx(expected)
+
+
+def test_a_known_shift_with_missing_values_gives_the_hand_computed_psi() -> None:
+    profile = column_profile([0.0] * 50 + [1.0] * 50)
+    new = [0.0] * 20 + [1.0] * 70 + [None] * 10
+    # Reference: half at 0, half at 1, none missing; tonight 0.2, 0.7 and 0.1 missing.
+    expected = term(0.2, 0.5) + term(0.7, 0.5) + term(0.1, 0.0)
+    assert psi(new, profile) == pytest.approx(expected)
+    assert psi(new, profile) == pytest.approx(
+        -0.3 * math.log(0.4) + 0.2 * math.log(1.4) + (0.1 - F) * math.log(0.1 / F)
+    )
+
+
+def test_shares_match_a_loop_over_the_bins() -> None:
+    rng = np.random.default_rng(1)
+    reference = rng.integers(0, 7, size=500).astype(float)
+    profile = column_profile(reference)
+    new = np.where(rng.random(300) < 0.05, np.nan, rng.integers(-1, 9, size=300))
+    edges = [-math.inf, *profile.edges, math.inf]
+    counts = [0] * (len(edges) - 1)
+    for x in new[~np.isnan(new)]:
+        counts[next(i for i in range(len(counts)) if edges[i] < x <= edges[i + 1])] += 1
+    shares = [c / len(new) for c in counts] + [float(np.isnan(new).mean())]
+    ref_counts = [
+        ((reference > lo) & (reference <= hi)).mean() for lo, hi in itertools.pairwise(edges)
+    ]
+    assert profile.shares == pytest.approx([*ref_counts, 0.0])
+    expected = sum(term(a, e) for a, e in zip(shares, profile.shares, strict=True))
+    assert psi(new, profile) == pytest.approx(expected)
+
+
+def test_a_feature_constant_in_the_reference() -> None:
+    profile = column_profile([5] * 10)
+    assert profile.edges == (5.0,)
+    assert profile.shares == (1.0, 0.0, 0.0)
+    assert psi([5] * 8, profile) == 0.0
+    assert psi([5] * 5 + [6] * 5, profile) == pytest.approx(term(0.5, 1.0) + term(0.5, 0.0))
+
+
+def test_all_missing_columns() -> None:
+    profile = column_profile([np.nan] * 6)
+    assert profile.edges == () and profile.shares == (0.0, 1.0)
+    assert psi(pd.Series([None] * 3, dtype=object), profile) == 0.0
+    assert psi([1.0, 2.0], profile) == pytest.approx(term(1.0, 0.0) + term(0.0, 1.0))
+    assert psi([1.0, 2.0], profile) == pytest.approx(2 * (1 - F) * math.log(1 / F))
+    present = column_profile([1.0, 2.0, 3.0])
+    assert psi([np.nan] * 4, present) == pytest.approx(
+        sum(term(0.0, e) for e in present.shares[:-1]) + term(1.0, 0.0)
+    )
+    assert math.isnan(psi([], present))
+
+
+def test_missing_shares_per_feature() -> None:
+    frame = pd.DataFrame({"a": [1.0, None, 3.0, None], "b": ["x", "y", None, "z"]})
+    assert missing_shares(frame, ["a", "b", "absent"]) == {"a": 0.5, "b": 0.25, "absent": 1.0}
+
+
+def test_a_profile_survives_json() -> None:
+    frame = pd.DataFrame({"a": np.arange(20.0), "score": np.linspace(0, 1, 20)})
+    profile = drift_profile(frame, ["a", "score"], tables={"people": 0.125})
+    again = DriftProfile.from_dict(json.loads(json.dumps(profile.to_dict())))
+    assert again == profile
+
+
+def test_the_drift_table_flags_what_crossed_a_threshold() -> None:
+    rng = np.random.default_rng(2)
+    training = pd.DataFrame({"stable": rng.normal(size=2000), "moved": rng.normal(size=2000)})
+    training = training.assign(score=rng.random(2000), gone=rng.normal(size=2000))
+    reference = drift_profile(training, ["stable", "moved", "gone", "score"], tables={"t": 0.0})
+    tonight = training.assign(
+        moved=training["moved"] + 2.0, gone=training["gone"].where(rng.random(2000) < 0.5)
+    )
+    table = drift_table(
+        tonight,
+        ["stable", "moved", "gone", "score"],
+        training=reference,
+        previous=None,
+        tables={"t": 0.3},
+        psi_warning=0.25,
+        missing_share_warning=0.1,
+    ).set_index("feature")
+    assert table.loc["stable", "psi_vs_training"] == 0.0
+    assert table.loc["moved", "psi_vs_training"] > 1.0
+    assert table["psi_vs_previous"].isna().all()  # no previous night
+    assert table.loc["gone", "missing_share"] == pytest.approx(0.5, abs=0.05)
+    assert table.loc["gone", "missing_share_training"] == 0.0
+    assert table.loc["t", "kind"] == "table" and table.loc["score", "kind"] == "score"
+    assert table["warning"].to_dict() == {
+        "stable": False,
+        "moved": True,
+        "gone": True,
+        "score": False,
+        "t": True,  # the table's missing share rose from 0 to 0.3
+    }
+    summary = drift_summary(table.reset_index())
+    assert summary["psi_score_vs_training"] == 0.0
+    assert summary["psi_max_vs_training"] == max(table.loc[["moved", "gone"], "psi_vs_training"])
+    assert math.isnan(summary["psi_max_vs_previous"])
+    assert summary["warnings"] == 3.0
