@@ -31,6 +31,7 @@ from hientai import tracking
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
 from models.card import model_card
+from models.drift import drift_profile
 from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
 from models.explain import mean_abs_contribution
 from models.fairness import lowest_impact_detail
@@ -194,6 +195,18 @@ def _shap_summary(result: ExperimentResult, frame: pd.DataFrame, folder: Path) -
     fig.savefig(folder / "shap_summary.png", dpi=120)
 
 
+def attach_drift_reference(classifier: Any, frame: pd.DataFrame) -> None:
+    """The night's drift reference (models.drift), pickled with the model as
+    ``drift_reference_``: the features and scores of the latest training date's rows, the
+    people as the model last saw them and closest to what a night scores (earlier dates repeat
+    the same people younger)."""
+    latest = frame.loc[frame["as_of"] == frame["as_of"].max()]
+    rows = latest.assign(score=classifier.predict_proba(latest))
+    profile = drift_profile(rows, [*classifier.feature_names_, "score"])
+    as_of = pd.Timestamp(latest["as_of"].max()).date().isoformat()
+    classifier.drift_reference_ = {"as_of": as_of, **profile.to_dict()}
+
+
 @task(name="train-evaluate-register", cache_policy=NONE)
 def train_stage(
     frame_info: dict[str, Any],
@@ -233,6 +246,7 @@ def train_stage(
     result = run_experiment(
         frame, groups, config=experiment, flagged_proxies=frame_info["flagged"], potential=merit
     )
+    attach_drift_reference(result.classifier, frame)
     metrics = _gate_metrics(result, settings)
     client = tracking.connect(settings)
     champion = tracking.alias_version(client, cfg.model_name, tracking.CHAMPION)
