@@ -244,6 +244,17 @@ class WarningSettings(BaseModel):
     kpi_drop: float = 0.15  # last year's KPI achievement below the two before by this much
 
 
+class DriftSettings(BaseModel):
+    """When a night's drift (models.drift) becomes a warning on the run."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Population stability index of a feature or the score, against the champion's training
+    # rows or the previous night: above 0.25 is the usual "large shift".
+    psi_warning: float = Field(0.25, gt=0)
+    # Rise of a feature's or a table's share of missing values (0.1 = ten points).
+    missing_share_warning: float = Field(0.1, gt=0, le=1)
+
+
 class NightlySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     k: int = Field(10, ge=1)
@@ -275,6 +286,7 @@ class NightlySettings(BaseModel):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     rerank: RerankSettings = Field(default_factory=RerankSettings)
     warnings: WarningSettings = Field(default_factory=WarningSettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
 
 
 class PrivacySettings(BaseModel):
