@@ -3,7 +3,10 @@ and the one-line error."""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -52,6 +55,38 @@ def prepare_prefect_environment() -> None:
         os.environ.setdefault(name, value)
     if os.environ.get("PREFECT_HOME"):
         Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
+
+
+# Prefect logs a failed task's or flow's exception with its traceback; for the errors a command
+# turns into its one-line message, that traceback only hides the line that matters.
+PREFECT_RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
+
+
+class _WithoutTraceback(logging.Filter):
+    def __init__(self, kinds: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.kinds = kinds
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, self.kinds):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+@contextmanager
+def one_line_errors(*kinds: type[BaseException]) -> Iterator[None]:
+    """While a command runs a flow: Prefect's run logs keep their error line but drop the
+    traceback of the ``kinds`` of error the command reports in one line itself."""
+    quiet = _WithoutTraceback(kinds)
+    loggers = [logging.getLogger(name) for name in PREFECT_RUN_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

@@ -15,6 +15,7 @@ from hientai_app.cli.common import (
     ConfigOption,
     app,
     fail,
+    one_line_errors,
     out,
     progress_bar,
     settings_for,
@@ -48,8 +49,9 @@ def nightly(
             snapshot = snapshot or SnapshotStore(settings.snapshots_dir).open(None).id
         except SnapshotNotFound as exc:
             raise fail(str(exc)) from None
+    expected = (SnapshotNotFound, SettingsError, LookupError, ValueError, IngestError)
     try:
-        with progress_bar() as progress:
+        with one_line_errors(*expected, BatchRejected), progress_bar() as progress:
             progress.add_task("nightly run", total=None)
             result = nightly_flow(
                 str(extract) if extract else None,
@@ -60,7 +62,7 @@ def nightly(
             )
     except BatchRejected as exc:  # the extract was rejected or held: as `hientai ingest`
         raise fail(str(exc), code=1) from None
-    except (SnapshotNotFound, SettingsError, LookupError, ValueError, IngestError) as exc:
+    except expected as exc:
         raise fail(str(exc)) from None
     if as_json:
         print(json.dumps(result, indent=2, ensure_ascii=False, default=str))

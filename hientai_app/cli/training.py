@@ -18,6 +18,7 @@ from hientai_app.cli.common import (
     err,
     fail,
     models_app,
+    one_line_errors,
     out,
     progress_bar,
     settings_for,
@@ -55,7 +56,10 @@ def features(
     except (AsOfError, SnapshotNotFound, ValueError) as exc:
         raise fail(str(exc)) from None
     try:
-        with progress_bar() as progress:
+        with (
+            one_line_errors(AsOfError, SnapshotNotFound, SettingsError),
+            progress_bar() as progress,
+        ):
             progress.add_task("building features", total=None)
             result = build_features(chosen.id, night, str(config) if config else None)
     except (AsOfError, SnapshotNotFound, SettingsError) as exc:
@@ -100,7 +104,10 @@ def train(
     try:
         settings = settings_for(config)
         SnapshotStore(settings.snapshots_dir).open(snapshot)
-        with progress_bar() as progress:
+        with (
+            one_line_errors(SnapshotNotFound, SettingsError, ValueError),
+            progress_bar() as progress,
+        ):
             progress.add_task("training", total=None)
             result = train_flow(
                 snapshot,
