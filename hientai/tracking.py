@@ -198,6 +198,7 @@ def log_night(settings: Settings, manifest: dict[str, Any]) -> str:
         metrics = {f"count.{k}": float(v) for k, v in manifest["counts"].items()}
         metrics |= {f"seconds.{k}": float(v) for k, v in manifest["stage_seconds"].items()}
         metrics |= {f"floor.{k}": float(v) for k, v in manifest["floor_seconds"].items()}
+        metrics |= {f"drift.{k}": float(v) for k, v in (manifest.get("drift") or {}).items()}
         mlflow.log_metrics(metrics)
         report = Path(manifest["report_file"])
         if report.exists():

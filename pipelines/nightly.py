@@ -24,8 +24,8 @@ from hientai.housekeeping import sweep_leftovers, work_folder
 from hientai.privacy import apply_umask
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
+from pipelines import nightly_drift, run_log
 from pipelines import nightly_stages as stages
-from pipelines import run_log
 from pipelines.as_of import features_date, night_of, stale_note
 from pipelines.build_features import feature_stage
 from pipelines.ingest import ingest_stage
@@ -69,6 +69,13 @@ def audit_task(
     config: str | None, snapshot_id: str, features_path: str, workdir: str, as_of: str
 ) -> dict[str, Any]:
     return stages.audit(_settings(config), snapshot_id, features_path, Path(workdir), as_of=as_of)
+
+
+@task(name="drift", cache_policy=NONE)
+def drift_task(
+    config: str | None, snapshot_id: str, features_path: str, workdir: str
+) -> dict[str, Any]:
+    return nightly_drift.drift(_settings(config), snapshot_id, features_path, Path(workdir))
 
 
 @task(name="publish", cache_policy=NONE)
@@ -138,6 +145,11 @@ def nightly(
             timings,
             lambda: audit_task(config, snapshot_id, features_path, workdir, features_as_of),
         )
+        drifted = _timed(
+            "drift", timings, lambda: drift_task(config, snapshot_id, features_path, workdir)
+        )
+        for line in drifted["warnings"]:
+            logger.warning("night %s drift: %s", night, line)
         manifest = {
             "run_id": uuid.uuid4().hex,
             "night": night,
@@ -162,7 +174,10 @@ def nightly(
                     k: audited[k]
                     for k in ("warnings", "fairness_checks", "fairness_fail", "fairness_warn")
                 },
+                "drift_warnings": len(drifted["warnings"]),
             },
+            "drift": drifted["summary"],
+            "drift_warnings": drifted["warnings"],
             "floor_seconds": {
                 "scoring": round(scored["scoring_seconds"], 3),
                 "treeshap": round(explained["treeshap_seconds"], 3),
@@ -182,6 +197,9 @@ def nightly(
     if mlflow_run_id is None:
         problem = f"published, but logging the night to MLflow failed: {tracked.message}"
         logger.error("night %s %s", night, problem)
+    if drifted["warnings"]:
+        drift_note = f"drift over the thresholds in {len(drifted['warnings'])} features or tables"
+        problem = f"{problem}; {drift_note}" if problem else drift_note
     run_log.end(
         settings,
         attempt,

@@ -25,6 +25,7 @@ from hientai.ingest.errors import IngestWriteError
 from hientai.settings import Settings
 from models.night_diff import night_diff
 from pipelines.flowruns import FlowRunLog
+from pipelines.nightly_drift import DRIFT_FILE, PROFILE_FILE
 from pipelines.report import write_excel, write_html
 from pipelines.results_db import FRAME_COLUMNS, MANIFEST_FIELDS, ResultsDB
 
@@ -126,6 +127,7 @@ def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict
     manifest["counts"] = {**manifest["counts"], "diff": len(frames["diff"])}
     previous = db.previous_run(night)
     problems = FlowRunLog(db).problems(since=previous["published_at"] if previous else None)
+    drift = pd.read_parquet(workdir / DRIFT_FILE)  # the report's, not the database's
     staging = settings.runs_dir / f".staging-{night}-{os.getpid()}"
     remove_folder(staging)
     staging.mkdir(parents=True)
@@ -134,10 +136,14 @@ def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict
         write_html(
             staging / REPORT_FILE,
             {**manifest, "problem_runs": problems.to_dict("records")},
-            frames,
+            {**frames, "drift": drift},
         )
-        write_excel(staging / EXCEL_FILE, {**manifest, "excel_scope": EXCEL_SCOPE}, excel(frames))
-        for name in ("scores.parquet", "pools.json", "classifier.pkl"):
+        write_excel(
+            staging / EXCEL_FILE,
+            {**manifest, "excel_scope": EXCEL_SCOPE},
+            excel({**frames, "drift": drift}),
+        )
+        for name in ("scores.parquet", "pools.json", "classifier.pkl", DRIFT_FILE, PROFILE_FILE):
             shutil.copyfile(workdir / name, staging / name)
         write_json(staging / "manifest.json", manifest)
         freeze(staging)

@@ -67,6 +67,7 @@ def _excel_sheets(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         "fairness": frames["fairness"],
         "warnings": warnings.assign(signals=signals),
         "diff": _title_second(diff),
+        **({"drift": frames["drift"]} if "drift" in frames else {}),
     }
 
 

@@ -72,6 +72,7 @@ def render_html(
         "pools_omitted": len(pools) - len(shown),
         "diff": _diff_context(frames["diff"], pools, max_rows=max_rows),
         "warnings": _warnings_context(frames["warnings"], max_rows=max_rows),
+        "drift": _drift_context(frames.get("drift"), manifest),
     }
     return _template().render(**context)
 
@@ -325,4 +326,24 @@ def _warnings_context(warnings: pd.DataFrame, *, max_rows: int) -> dict[str, Any
         "omitted": max(len(warnings) - max_rows, 0),
         "high": int(counts.get("high", 0)),
         "medium": int(counts.get("medium", 0)),
+    }
+
+
+def _drift_context(
+    drift: pd.DataFrame | None, manifest: dict[str, Any], *, max_rows: int = 15
+) -> dict[str, Any] | None:
+    """The features (and score) that moved most, the tables' missing shares, the warning lines
+    (docs/operations.md, Drift); None when the night has no drift frame."""
+    if drift is None:
+        return None
+    columns = drift.loc[drift["kind"] != "table"]
+    worst = columns[["psi_vs_training", "psi_vs_previous"]].max(axis=1).fillna(-1.0)
+    top = columns.assign(_worst=worst).sort_values(["_worst", "feature"], ascending=[False, True])
+    score = _records(drift.loc[drift["kind"] == "score"])
+    return {
+        "rows": _records(top.drop(columns="_worst").head(max_rows)),
+        "omitted": max(len(columns) - max_rows, 0),
+        "score": score[0] if score else None,
+        "tables": _records(drift.loc[drift["kind"] == "table"]),
+        "warnings": list(manifest.get("drift_warnings") or []),
     }
