@@ -282,16 +282,6 @@ class Published:
         table = self.db.frames["diff"]
         return _in_order(self.db, table, table.c.run_id == run_id, table.c.pool_id == pool_id)
 
-    def warned_people(self, run_id: str, person_ids: list[str]) -> set[str]:
-        if not person_ids:
-            return set()
-        table = self.db.frames["warnings"]
-        query = sa.select(table.c.person_id).where(
-            table.c.run_id == run_id, table.c.person_id.in_(person_ids)
-        )
-        with self.db.reader.connect() as conn:
-            return {str(person) for person in conn.execute(query).scalars()}
-
     def warnings(self, run_id: str, person_id: str | None = None) -> list[dict[str, Any]]:
         table = self.db.frames["warnings"]
         conditions = [table.c.run_id == run_id]
