@@ -101,9 +101,11 @@ def drift(
     reference = getattr(classifier, "drift_reference_", None)  # None: trained before drift
     training = DriftProfile.from_dict(reference) if reference else None
     scores = pd.read_parquet(workdir / "scores.parquet", columns=["score"])
-    current = feature_frame(features_path, list(classifier.feature_names_)).assign(
-        score=scores["score"].to_numpy()
-    )
+    names = list(dict.fromkeys([*classifier.feature_names_, "is_external"]))
+    current = feature_frame(features_path, names).assign(score=scores["score"].to_numpy())
+    # Internal cadres only: the trees' training rows are theirs; external candidates (no
+    # tenure, no grade) would read as missing values against training every night.
+    current = current.loc[~classifier.external_rows(current)]
     tables = table_missing_shares(SnapshotStore(settings.snapshots_dir).open(snapshot_id))
     cfg = settings.nightly.drift
     table = drift_table(
