@@ -226,5 +226,5 @@ def fit_external_profile(
     placement = PlacedCalibrator(main.calibrator_).fit(
         profile.raw_score(X.loc[reference]), main.raw_score(X.loc[reference])
     )
-    profile.calibrator_ = placement  # type: ignore[assignment]
+    profile.calibrator_ = placement
     return profile

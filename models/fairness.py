@@ -147,13 +147,18 @@ def minimum_impact_ratio(table: pd.DataFrame) -> float:
 def merit_precision_by_group(
     selected: np.ndarray, truly_high: np.ndarray, groups: pd.DataFrame
 ) -> pd.DataFrame:
-    """Of those selected in each group, the share who are truly high-potential (synthetic only)."""
+    """Per group, of those selected, the share who are truly high-potential (precision), and of
+    the truly high-potential, the share selected (opportunity); synthetic data only."""
     rows = [
         {
             "attribute": "all",
             "group": "all",
             "n_selected": int(selected.sum()),
             "merit_precision": float(truly_high[selected].mean()) if selected.any() else np.nan,
+            "n_truly_high": int(truly_high.sum()),
+            "merit_opportunity": float(selected[truly_high].mean())
+            if truly_high.any()
+            else np.nan,
         }
     ]
     for attribute in groups.columns:
@@ -163,13 +168,15 @@ def merit_precision_by_group(
             .groups.items()
         ):
             chosen = selected[np.asarray(idx)]
-            hits = truly_high[np.asarray(idx)][chosen]
+            high = truly_high[np.asarray(idx)]
             rows.append(
                 {
                     "attribute": attribute,
                     "group": value,
                     "n_selected": int(chosen.sum()),
-                    "merit_precision": float(hits.mean()) if len(hits) else np.nan,
+                    "merit_precision": float(high[chosen].mean()) if chosen.any() else np.nan,
+                    "n_truly_high": int(high.sum()),
+                    "merit_opportunity": float(chosen[high].mean()) if high.any() else np.nan,
                 }
             )
     return pd.DataFrame(rows)
@@ -191,3 +198,21 @@ def lowest_impact_detail(
         for row in rows.sort_values("selection_rate").itertuples(index=False)
     )
     return f"{attribute}: {rates}" if rates else attribute
+
+
+def lowest_merit_ratios(
+    merit: pd.DataFrame, attributes: Sequence[str], *, min_group: int = 20
+) -> dict[str, float]:
+    """Lowest precision and opportunity ratio (lower rate / higher rate within an attribute)
+    over ``attributes``, groups with at least ``min_group`` selected (precision) or truly
+    high-potential people (opportunity); NaN when no attribute has two such groups."""
+    out = {}
+    for measure, size in (("precision", "n_selected"), ("opportunity", "n_truly_high")):
+        ratios = []
+        for attribute in attributes:
+            rows = merit.loc[(merit["attribute"] == attribute) & (merit[size] >= min_group)]
+            rates = rows[f"merit_{measure}"].dropna()
+            if len(rates) >= 2 and rates.max() > 0:
+                ratios.append(float(rates.min() / rates.max()))
+        out[f"merit_{measure}_ratio_min"] = min(ratios) if ratios else float("nan")
+    return out

@@ -34,7 +34,7 @@ from models.card import model_card
 from models.drift import drift_profile
 from models.experiment import ExperimentConfig, ExperimentResult, run_experiment
 from models.explain import mean_abs_contribution
-from models.fairness import lowest_impact_detail
+from models.fairness import lowest_impact_detail, lowest_merit_ratios
 from models.gate import FairnessThresholds, decide
 from models.search import search_params
 from models.training_plan import Split, TrainingPlan, plan_training
@@ -157,7 +157,22 @@ def _gate_metrics(result: ExperimentResult, settings: Settings) -> dict[str, flo
     metrics["gate_min_impact_ratio"] = (
         float(gated["impact_ratio"].min()) if len(gated) else float("nan")
     )
+    if result.model.merit is not None:  # a truth file: reported with the gate, not gated on
+        metrics |= lowest_merit_ratios(result.model.merit, settings.training.gate.attributes)
     return metrics
+
+
+def _merit_note(metrics: dict[str, float]) -> list[str]:
+    """With a truth file, the merit ratios beside the gate's reasons (reported, not gated on:
+    a real extract has no truth)."""
+    if "merit_precision_ratio_min" not in metrics:
+        return []
+    return [
+        "with the truth file (reported, not gated): lowest precision ratio "
+        f"{metrics['merit_precision_ratio_min']:.2f} and opportunity ratio "
+        f"{metrics['merit_opportunity_ratio_min']:.2f} across the gated attributes' groups "
+        "(merit_by_group.csv)"
+    ]
 
 
 def _write_reports(result: ExperimentResult, folder: Path, frame_info: dict[str, Any]) -> None:
@@ -279,7 +294,7 @@ def train_stage(
         snapshot_id=frame_info["snapshot_id"],
         label_definition=str(label_definition(settings)),
         flagged_proxies=frame_info["flagged"],
-        gate_reasons=gate.reasons,
+        gate_reasons=gate.reasons + _merit_note(metrics),
     )
     (reports / "model_card.md").write_text(card, encoding="utf-8")
     registered = tracking.log_and_register(
@@ -309,6 +324,7 @@ def train_stage(
         "version": registered.version,
         "promoted": gate.promote,
         "reasons": gate.reasons,
+        "merit_note": _merit_note(metrics),
         "metrics": {k: v for k, v in metrics.items() if isinstance(v, float)},
         "baselines": {n: s.metrics for n, s in result.scored.items()},
         "model_card": card,

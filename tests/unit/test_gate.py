@@ -89,3 +89,30 @@ def test_a_refusal_names_the_attribute_and_groups_behind_it() -> None:
     )
     assert decision.reasons == [f"min_impact_ratio 0.100 is below the threshold 0.800 ({detail})"]
     assert lowest_impact_detail(impact, table, ["nationality"]) == ""
+
+
+def test_merit_ratios_by_group_against_a_hand_count() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from models.fairness import lowest_merit_ratios, merit_precision_by_group
+
+    # Members: 40 selected, 30 truly high of them, 60 truly high in all (opportunity 0.5);
+    # non-members: 40 selected, 20 truly high of them, 20 truly high in all (opportunity 1.0).
+    member = np.r_[np.ones(100), np.zeros(100)]
+    selected = np.r_[np.arange(100) < 40, np.arange(100) < 40]
+    high = np.r_[np.arange(100) < 30, (np.arange(100) >= 40) & (np.arange(100) < 70),
+                 np.arange(100) < 20]  # fmt: skip
+    high = np.r_[high[:100] | high[100:200], high[200:]]
+    merit = merit_precision_by_group(selected, high, pd.DataFrame({"party_member": member}))
+    rows = merit.set_index(["attribute", "group"])
+    assert rows.loc[("party_member", 1.0), "merit_precision"] == 0.75
+    assert rows.loc[("party_member", 1.0), "merit_opportunity"] == 0.5
+    assert rows.loc[("party_member", 0.0), "merit_precision"] == 0.5
+    assert rows.loc[("party_member", 0.0), "merit_opportunity"] == 1.0
+    assert lowest_merit_ratios(merit, ["party_member"]) == {
+        "merit_precision_ratio_min": 0.5 / 0.75,
+        "merit_opportunity_ratio_min": 0.5,
+    }
+    low = lowest_merit_ratios(merit, ["party_member"], min_group=50)
+    assert np.isnan(low["merit_precision_ratio_min"])  # 40 selected per side: too few
