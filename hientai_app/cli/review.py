@@ -64,7 +64,7 @@ def serve(
     import uvicorn
 
     from hientai.settings import REVIEW_SECRET_ENV
-    from hientai_app.review.server import NoDelayH11Protocol
+    from hientai_app.review.server import NoDelayHttpToolsProtocol
 
     settings = settings_for(config)
     if not settings.data_dir.is_dir():
@@ -76,7 +76,8 @@ def serve(
     # No access log: a line per page costs the event loop more than some pages do, and the
     # audit log already records who did what.
     options = {"host": chosen_host, "port": chosen_port, "log_level": "warning",
-               "access_log": False, "http": NoDelayH11Protocol}  # fmt: skip
+               "access_log": False, "http": NoDelayHttpToolsProtocol,
+               "loop": "uvloop"}  # fmt: skip
     if processes == 1:
         from hientai_app.review import create_app
 
