@@ -13,14 +13,17 @@ def _logged(error: Exception, name: str) -> str:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     logger = logging.getLogger(name)
-    logger.addHandler(handler)
+    # Only this handler: once Prefect has configured logging (other tests ran flows), its own
+    # handlers on these loggers would send the record to its API outside a flow run.
+    handlers, propagate = logger.handlers[:], logger.propagate
+    logger.handlers, logger.propagate = [handler], False
     try:
         try:
             raise error
         except Exception:
             logger.error("Task run failed with exception: %r", error, exc_info=True)
     finally:
-        logger.removeHandler(handler)
+        logger.handlers, logger.propagate = handlers, propagate
     return stream.getvalue()
 
 
