@@ -47,7 +47,11 @@ def served(config: Path, workers: int) -> Iterator[str]:
         yield url
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # the serving is what is tested, not the shutdown
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
         process.stdout.close()  # type: ignore[union-attr]
 
 
