@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import Literal, get_args
 
@@ -289,6 +290,41 @@ class NightlySettings(BaseModel):
     drift: DriftSettings = Field(default_factory=DriftSettings)
 
 
+# Engines of the night's per-person stages (pipelines/dask_engine.py).
+NightEngine = Literal["local", "dask"]
+SCHEDULER_ADDRESS = (
+    "dask.scheduler must be the address of a running Dask scheduler, such as "
+    "tcp://10.0.0.5:8786, or empty to start a LocalCluster of dask.workers workers on this "
+    "machine; got {value!r}"
+)
+_SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss|ucx|inproc)://)?(?:\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+)(?::\d{1,5})?$"
+)
+
+
+class DaskSettings(BaseModel):
+    """Where the Dask engine (``engine: dask``) runs the night's partitioned stages."""
+
+    model_config = ConfigDict(extra="forbid")
+    # A running scheduler (tcp://host:8786); empty: a LocalCluster started for the night.
+    scheduler: str = ""
+    # The LocalCluster's worker processes and threads per worker (ignored with a scheduler).
+    workers: int = Field(2, ge=1, le=256)
+    threads_per_worker: int = Field(1, ge=1, le=64)
+    # Partitions of the people (by hash of person id); null: one per worker thread.
+    partitions: int | None = Field(None, ge=1, le=4096)
+    # Seconds to wait for the scheduler to answer and for its first worker.
+    connect_timeout_s: float = Field(30.0, gt=0)
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler_address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _SCHEDULER_ADDRESS.match(value):
+            raise ValueError(SCHEDULER_ADDRESS.format(value=value))
+        return value
+
+
 class PrivacySettings(BaseModel):
     """Personal data is readable by its service alone: folders 0700, files 0600, unless a group
     is named (then 0750 / 0640 with that group)."""
@@ -343,6 +379,10 @@ class Settings(BaseModel):
     features: FeatureSettings = Field(default_factory=FeatureSettings)
     training: TrainingSettings = Field(default_factory=TrainingSettings)
     nightly: NightlySettings = Field(default_factory=NightlySettings)
+    # Where the night's per-person stages (scoring, explanations) run: in this process, or
+    # partitioned on a Dask cluster (docs/scale.md).
+    engine: NightEngine = "local"
+    dask: DaskSettings = Field(default_factory=DaskSettings)
     # The date ingestion treats as "today" for the no-future-dates rule; None means the clock.
     today: dt.date | None = None
 
