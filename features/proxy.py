@@ -19,12 +19,27 @@ MAX_AUDIT_ROWS = 200_000
 YOUNG_AGE = 40
 
 
+def home_province(features: pd.DataFrame) -> pd.Series:
+    """The province each row's unit is in, missing where the unit has none (central ministries
+    and agencies: the feature build gives such a unit its own id as its locality, see
+    ``features.career``). Locality (working in one's home province) means nothing there: a
+    ministry's staff are neither locals nor outsiders. Counting them as "not local" once made
+    every ranking look as if it held locals to a 20-fold higher bar at national scale, because
+    the many small central cohorts (all "not local") fill their top 10 from a few dozen people
+    each, and the large provincial ones from thousands (docs/model-selection.md section 8)."""
+    province = features["province"].astype(object)
+    own_id = province == features["org_id"].astype(object)
+    return province.where(~own_id.fillna(False).astype(bool))
+
+
 def protected_groups(features: pd.DataFrame, protected: pd.DataFrame) -> pd.DataFrame:
     """Binary protected groups per feature row (NaN where the attribute is unknown).
 
-    Age is taken at each row's own as_of, so stacked training frames are handled.
+    Age is taken at each row's own as_of, so stacked training frames are handled. Locality is
+    unknown where the row's unit has no province (``home_province``).
     """
-    rows = features[["person_id", "province"]].merge(
+    located = features[["person_id"]].assign(province=home_province(features).to_numpy())
+    rows = located.merge(
         protected.assign(person_id=protected["person_id"].astype("string[pyarrow]")),
         on="person_id",
         how="left",
@@ -42,7 +57,8 @@ def protected_groups(features: pd.DataFrame, protected: pd.DataFrame) -> pd.Data
     as_of = pd.to_datetime(features["as_of"]).reset_index(drop=True)
     age = (as_of - pd.to_datetime(rows["birth_date"])).dt.days / 365.25
     hometown = rows["hometown_province"].astype(object)
-    local = (hometown == rows["province"].astype(object)).astype("float64")
+    province = rows["province"].astype(object)
+    local = (hometown == province).astype("float64")
     return pd.DataFrame(
         {
             "party_member": rows["party_member"].astype("float64"),
@@ -50,7 +66,7 @@ def protected_groups(features: pd.DataFrame, protected: pd.DataFrame) -> pd.Data
             "vietnamese_nationality": is_value("nationality", "VN"),
             "ethnic_majority": is_majority("ethnicity"),
             "religion_majority": is_majority("religion"),
-            "local_hometown": local.where(hometown.notna()),
+            "local_hometown": local.where(hometown.notna() & province.notna()),
             f"age_under_{YOUNG_AGE}": (age < YOUNG_AGE).astype("float64").where(age.notna()),
         }
     )

@@ -169,7 +169,10 @@ def group_context(
         raise ValueError(UNKNOWN_ATTRIBUTES.format(unknown=unknown, known=AUDITABLE))
     audited = groups[[a for a in chosen if a != "hometown"]]
     base = encode_groups(audited, intersections=intersections)
-    both = pd.concat([pd.Series(candidates.hometown), pd.Series(candidates.province)])
+    # A unit with no province (a ministry: its own id stands as its locality) has no locals.
+    province = pd.Series(candidates.province, dtype=object)
+    province = province.where(province != pd.Series(candidates.org_id, dtype=object))
+    both = pd.concat([pd.Series(candidates.hometown, dtype=object), province])
     codes, uniques = pd.factorize(both.astype(object))
     n = candidates.n
     coarse = [VIEWS[a] if VIEWS.get(a) in groups.columns else a for a in rerank]
@@ -212,7 +215,8 @@ def _combined_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
 
 def pool_groups(context: GroupContext, pool: PoolSpec, rows: np.ndarray) -> GroupCodes:
     """Groups of a pool's eligible rows, with hometown locality relative to the pool: local
-    means from the post's province (or, for pools with no province, from one's own)."""
+    means from the post's province (or, for pools with no province, from one's own; unknown
+    for staff of a unit with no province)."""
     taken = context.base.take(rows)
     if not context.with_hometown:
         return taken

@@ -239,3 +239,30 @@ def test_hometown_locality_is_unknown_without_a_province_to_compare() -> None:
     assert set(pool_groups(context, nowhere, rows).codes["hometown"]) == {1}
     unplaced = dataclasses.replace(context, province_codes=np.full(candidates.n, -1))
     assert set(pool_groups(unplaced, POOL, rows).codes["hometown"]) == {-1}
+
+
+def test_staff_of_a_unit_with_no_province_are_neither_local_nor_not() -> None:
+    """A ministry has no province (the feature build gives it its own id as locality): its
+    staff have no locality in a national pool, and the usual one in a provincial pool."""
+    import dataclasses
+
+    from models.shortlist import pool_groups
+
+    candidates, _, protected, _, _ = _world()
+    central = np.arange(candidates.n) < 10
+    candidates = dataclasses.replace(
+        candidates,
+        org_id=np.where(central, "B01", candidates.org_id).astype(object),
+        province=np.where(central, "B01", candidates.province).astype(object),
+    )
+    context = group_context(
+        candidates, audit_groups(candidates, protected), intersections=[], rerank=("gender",)
+    )
+    rows = np.arange(20)
+    national = pool_groups(context, POOL, rows).codes["hometown"]
+    assert set(national[:10]) == {-1}
+    assert list(national[10:]) == [0 if h == "HN" else 1 for h in candidates.hometown[10:20]]
+    provincial = pool_groups(context, dataclasses.replace(POOL, province="HN"), rows)
+    assert list(provincial.codes["hometown"]) == [
+        0 if h == "HN" else 1 for h in candidates.hometown[:20]
+    ]
