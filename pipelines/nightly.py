@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from pipelines import nightly_drift, run_log
 from pipelines import nightly_stages as stages
 from pipelines.as_of import features_date, night_of, stale_note
 from pipelines.build_features import feature_stage
+from pipelines.dask_engine import DaskEngine, dask_engine
 from pipelines.ingest import ingest_stage
 from pipelines.night_lock import one_night_at_a_time
 from pipelines.nightly_publish import disk_full_says_so, publish
@@ -43,6 +45,31 @@ def _timed(name: str, timings: dict[str, float], run: Callable[[], Any]) -> Any:
     result = run()
     timings[name] = round(time.perf_counter() - started, 3)
     return result
+
+
+@contextmanager
+def _engine(settings: Settings, config: str | None) -> Iterator[DaskEngine | None]:
+    """The Dask engine for the night's per-person stages, or None: they run here."""
+    with dask_engine(settings, config=config) if settings.engine == "dask" else nullcontext() as e:
+        yield e
+
+
+def _score(
+    engine: DaskEngine | None, config: str | None, features_path: str, workdir: str
+) -> dict[str, Any]:
+    if engine is None:
+        return score_task(config, features_path, workdir)
+    return engine.score(_settings(config), features_path, Path(workdir))
+
+
+def _explain(
+    engine: DaskEngine | None, config: str | None, features_path: str, workdir: str
+) -> dict[str, Any]:
+    if engine is None:
+        return explain_task(config, features_path, workdir)
+    explained = engine.explain(features_path, Path(workdir))
+    engine.release()  # the engine's last stage: its LocalCluster closes while the night goes on
+    return explained
 
 
 @task(name="score", cache_policy=NONE)
@@ -118,7 +145,11 @@ def nightly(
         logger.info("removed leftover %s", gone.describe())
     attempt = run_log.begin(settings, "nightly", night=night)
     timings: dict[str, float] = {}
-    with disk_full_says_so(night, settings.data_dir), work_folder(settings.runs_dir) as workdir:
+    with (
+        disk_full_says_so(night, settings.data_dir),
+        work_folder(settings.runs_dir) as workdir,
+        _engine(settings, config) as engine,
+    ):
         if extract is not None:
             report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
             snapshot = store.open(str(report["snapshot_id"]))
@@ -131,14 +162,14 @@ def nightly(
         )
         snapshot_id = str(built["snapshot_id"])
         features_path = str(Path(built["path"]).resolve())
-        scored = _timed("score", timings, lambda: score_task(config, features_path, workdir))
+        scored = _timed("score", timings, lambda: _score(engine, config, features_path, workdir))
         listed = _timed(
             "shortlists",
             timings,
             lambda: shortlists_task(config, snapshot_id, features_path, workdir, night),
         )
         explained = _timed(
-            "explain", timings, lambda: explain_task(config, features_path, workdir)
+            "explain", timings, lambda: _explain(engine, config, features_path, workdir)
         )
         audited = _timed(
             "audit",
@@ -161,6 +192,7 @@ def nightly(
             "code_version": _git_commit(),
             "started_at": started.isoformat(timespec="seconds"),
             "policy": settings.nightly.rerank.policy,
+            "engine": engine.describe() if engine else {"name": "local"},
             "party_rules": listed["party_rules"],
             "features_path": features_path,
             "counts": {

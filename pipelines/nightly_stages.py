@@ -73,30 +73,50 @@ def feature_frame(path: str, columns: list[str] | None = None) -> pd.DataFrame:
     return FeatureStore(Path(path).parent.parent).open(Path(path)).read(columns)
 
 
-def _classifier(workdir: Path) -> Any:
+def saved_classifier(workdir: Path) -> Any:
+    """The champion the night's score stage loaded, from the run's work folder."""
     return pickle.loads((workdir / "classifier.pkl").read_bytes())
+
+
+def save_classifier(classifier: Any, workdir: Path) -> None:
+    (workdir / "classifier.pkl").write_bytes(pickle.dumps(classifier))
 
 
 def score(settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
     """Calibrated score of everyone with the champion; the classifier is kept for later stages."""
     classifier, version = tracking.load_champion(settings)
     features = feature_frame(features_path)
-    started = time.perf_counter()
-    raw = classifier.ranking_raw(features)  # external candidates: their profile, placed
-    calibrated = classifier.calibrator_.predict(raw)
-    seconds = time.perf_counter() - started
-    pd.DataFrame(
-        {"person_id": features["person_id"].astype(str), "score": calibrated, "raw_score": raw}
-    ).to_parquet(workdir / "scores.parquet", index=False)
-    (workdir / "classifier.pkl").write_bytes(pickle.dumps(classifier))
+    scores, seconds = score_people(classifier, features)
+    scores.to_parquet(workdir / "scores.parquet", index=False)
+    save_classifier(classifier, workdir)
     return {
-        "model_name": settings.training.model_name,
-        "model_version": str(version.version),
-        "model_run_id": version.run_id,
+        **champion_of(settings, version),
         "people_scored": len(features),
         "external_by_profile": int(classifier.external_rows(features).sum()),
         "scoring_seconds": seconds,
     }
+
+
+def champion_of(settings: Settings, version: Any) -> dict[str, str]:
+    """The model a night's scores come from, as the manifest names it."""
+    return {
+        "model_name": settings.training.model_name,
+        "model_version": str(version.version),
+        "model_run_id": version.run_id,
+    }
+
+
+def score_people(classifier: Any, features: pd.DataFrame) -> tuple[pd.DataFrame, float]:
+    """Each row's calibrated and raw score, in the rows' order, and the seconds it took.
+    Row by row: scoring a subset of the rows gives those rows the same scores."""
+    started = time.perf_counter()
+    raw = classifier.ranking_raw(features)  # external candidates: their profile, placed
+    calibrated = classifier.calibrator_.predict(raw)
+    seconds = time.perf_counter() - started
+    scores = pd.DataFrame(
+        {"person_id": features["person_id"].astype(str), "score": calibrated, "raw_score": raw}
+    )
+    return scores, seconds
 
 
 def pool_options(settings: Settings) -> PoolOptions:
@@ -263,28 +283,53 @@ def _json_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     )
 
 
+EXPLANATION_JSON = ["dimensions", "reasons_positive", "reasons_negative", "suggestions"]
+
+
 def explain(settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
     """Exact TreeSHAP explanation, reason codes and development suggestions of every
     shortlisted person (additivity asserted row by row)."""
-    entries = pd.read_parquet(workdir / "entries.parquet", columns=["person_id", "in_shortlist"])
-    wanted = entries.loc[entries["in_shortlist"].astype(bool), "person_id"].unique()
+    wanted = shortlisted_people(workdir)
     if len(wanted) == 0:  # no pool has anyone eligible: nothing to explain, nor to predict on
-        pd.DataFrame(columns=list(FRAME_COLUMNS["explanations"])).to_parquet(
-            workdir / "explanations.parquet", index=False
-        )
-        return {"explanations": 0, "treeshap_seconds": 0.0, "max_additivity_error": 0.0}
-    classifier = _classifier(workdir)
+        return write_explanations(empty_explanations(), 0.0, workdir)
+    classifier = saved_classifier(workdir)
     features = feature_frame(features_path)
     features = features.assign(person_id=features["person_id"].astype(str))
     chosen = features.loc[features["person_id"].isin(wanted)].set_index("person_id")
-    reference = reference_sample(features)
+    out, shap_seconds = explain_people(classifier, chosen, reference_sample(features))
+    return write_explanations(out, shap_seconds, workdir)
+
+
+def shortlisted_people(workdir: Path) -> np.ndarray:
+    """The person ids on tonight's shortlists (each once)."""
+    entries = pd.read_parquet(workdir / "entries.parquet", columns=["person_id", "in_shortlist"])
+    return entries.loc[entries["in_shortlist"].astype(bool), "person_id"].unique()
+
+
+def empty_explanations() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(FRAME_COLUMNS["explanations"]))
+
+
+def explanation_models(classifier: Any, chosen: pd.DataFrame) -> list[tuple[Any, np.ndarray]]:
+    """Which model explains which rows, in the order explanations are stored: internal cadres
+    by the main trees; external candidates by the profile model that scored them
+    (models.external_profile), so each explanation adds up to its own score."""
     external = classifier.external_rows(chosen)
+    return [
+        (model, rows)
+        for model, rows in ((classifier, ~external), (classifier.external_, external))
+        if model is not None and rows.any()
+    ]
+
+
+def explain_people(
+    classifier: Any, chosen: pd.DataFrame, reference: pd.DataFrame
+) -> tuple[pd.DataFrame, float]:
+    """Explanations of ``chosen`` (indexed by person id) against the population ``reference``,
+    ready to store, and the seconds TreeSHAP took. Row by row: explaining a subset of the
+    people gives each of them the same explanation."""
     parts, shap_seconds = [], 0.0
-    # Internal cadres by the main trees; external candidates by the profile model that
-    # scored them (models.external_profile), so each explanation adds up to its own score.
-    for model, rows in ((classifier, ~external), (classifier.external_, external)):
-        if model is None or not rows.any():
-            continue
+    for model, rows in explanation_models(classifier, chosen):
         X = chosen.loc[rows, model.feature_names_]
         started = time.perf_counter()
         contributions = model.contributions(X)  # the floor: TreeSHAP of the recommended rows
@@ -292,10 +337,13 @@ def explain(settings: Settings, features_path: str, workdir: Path) -> dict[str, 
         explained = explain_rows(model, X, contributions=contributions)
         suggestions = development_suggestions(model, X, reference[model.feature_names_])
         parts.append(explained.assign(suggestions=suggestions))
+    if not parts:
+        return empty_explanations(), shap_seconds
     out = pd.concat(parts).rename_axis("person_id").reset_index()
-    out = _json_columns(
-        out, ["dimensions", "reasons_positive", "reasons_negative", "suggestions", "contributions"]
-    )
+    return _json_columns(out, [*EXPLANATION_JSON, "contributions"]), shap_seconds
+
+
+def write_explanations(out: pd.DataFrame, shap_seconds: float, workdir: Path) -> dict[str, Any]:
     out.to_parquet(workdir / "explanations.parquet", index=False)
     return {
         "explanations": len(out),
