@@ -9,6 +9,7 @@ the point-in-time tests check it anyway. Person ids become integer codes so that
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -154,68 +155,145 @@ def check_as_of(date_range: tuple[pd.Timestamp, pd.Timestamp] | None, as_of: pd.
 
 
 def point_in_time(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> PointInTime:
-    """Cut every table to what was known before ``as_of``; inputs are not modified."""
+    """Cut every table to what was known before ``as_of``; inputs are not modified.
+
+    One pass per table: the visible rows and the person codes come from the date and id
+    columns alone, then each other column is gathered once, for the rows kept only (a
+    DataFrame-wide ``.loc`` per filter cost more than all the features together at 1,000,000
+    people).
+    """
     check_as_of(extract_date_range(tables), as_of)
-    visible = {
-        name: _visible(name, tables.get(name, empty_table(name)), as_of) for name in PERSON_TABLES
-    }
-    people = _population(tables["people"], visible["assignments"], as_of)
-    universe = pa.array(people["person_id"].astype(object), type=pa.string())
+    frames = {name: tables.get(name, empty_table(name)) for name in PERSON_TABLES}
+    all_people = tables["people"]
+    universe = _arrow_ids(all_people["person_id"])
+    visible = {name: _visible_rows(name, frame, as_of) for name, frame in frames.items()}
+    codes = _codes_by_table({name: frame["person_id"] for name, frame in frames.items()}, universe)
+    in_population = _in_population(all_people, frames["assignments"], visible, codes, as_of)
+    # Codes of the people table become codes of the population; -1 (and index -1) stays -1.
+    recode = np.r_[np.where(in_population, np.cumsum(in_population) - 1, -1), -1]
     coded, everyone = {}, {}
-    for name in PERSON_TABLES:
-        # String ids give way to integer codes, table by table, to keep memory flat.
-        frame = visible.pop(name)
-        pid = person_codes(frame["person_id"], universe)
-        frame = frame.drop(columns=["person_id"]).assign(pid=pid)
+    for name, frame in frames.items():
+        pid = recode[codes.pop(name)]
+        seen = visible.pop(name)
         if name == "evaluations":
-            everyone[name] = frame
-        coded[name] = frame.loc[pid >= 0].reset_index(drop=True)
+            everyone[name] = _gather(frame, np.flatnonzero(seen), pid, FEATURE_INPUTS[name])
+        coded[name] = _gather(frame, np.flatnonzero(seen & (pid >= 0)), pid, FEATURE_INPUTS[name])
+    coded["assignments"] = _hide_later_ends(coded["assignments"], as_of)
+    people = _gather(all_people, np.flatnonzero(in_population), None, tuple(all_people.columns))
     orgs = tables.get("organizations", empty_table("organizations"))
     return PointInTime(as_of, people, coded, orgs, frozenset(tables), everyone)
 
 
-def person_codes(ids: pd.Series, universe: pa.Array) -> np.ndarray:
-    """Position of each id in ``universe`` (-1 if absent), without Python string objects."""
+def _codes_by_table(ids: dict[str, pd.Series], universe: pa.Array) -> dict[str, np.ndarray]:
+    """Each id's position in ``universe`` (-1 if absent), for several tables in one lookup
+    without Python string objects: building the lookup's hash table of a
+    million ids costs about as much as looking up ten million, so it is built once."""
+    chunks = []
+    for values in ids.values():
+        found = pa.array(values.astype("string[pyarrow]").array)
+        found = found if isinstance(found, pa.ChunkedArray) else pa.chunked_array([found])
+        chunks += [c.cast(pa.large_string()) for c in found.chunks]
+    everything = pa.chunked_array(chunks, type=pa.large_string())
+    found = pc.index_in(everything, value_set=universe.cast(pa.large_string()))
+    codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    bounds = np.cumsum([0] + [len(values) for values in ids.values()])
+    return {name: codes[a:b] for name, a, b in zip(ids, bounds[:-1], bounds[1:], strict=True)}
+
+
+def _arrow_ids(ids: pd.Series) -> pa.Array:
     values = pa.array(ids.astype("string[pyarrow]").array, type=pa.string())
-    found = pc.index_in(values, value_set=universe)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def _visible(name: str, frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    if name == "evaluations":
-        return frame.loc[frame["year"].astype("float64") < as_of.year]
-    if name == "trainings":
-        when = pd.to_datetime(frame["end_date"]).fillna(pd.to_datetime(frame["start_date"]))
-        # Undated trainings cannot be placed in time, so they never count.
-        return frame.loc[(when < as_of).fillna(False).to_numpy(dtype=bool)]
-    when = pd.to_datetime(frame[get_table(name).event_date])
-    kept = frame.loc[(when < as_of).fillna(False).to_numpy(dtype=bool)]
-    if name == "assignments":
-        ended_later = (pd.to_datetime(kept["end_date"]) >= as_of).fillna(False).to_numpy(bool)
-        kept = kept.assign(
-            end_date=pd.to_datetime(kept["end_date"]).mask(ended_later),
-            end_reason=kept["end_reason"].astype(object).mask(ended_later),
-        )
-    return kept
+def dates(values: pd.Series) -> np.ndarray:
+    """A date column as ``datetime64`` (NaT where missing), whatever type it was stored as."""
+    if values.dtype.kind == "M":
+        return values.to_numpy()
+    return pd.to_datetime(values).to_numpy()
 
 
-def _population(
-    people: pd.DataFrame, assignments: pd.DataFrame, as_of: pd.Timestamp
+def _gather(
+    frame: pd.DataFrame, rows: np.ndarray, pid: np.ndarray | None, columns: tuple[str, ...]
 ) -> pd.DataFrame:
-    """External candidates, and internal people hired before as_of who had not left."""
-    hired = pd.to_datetime(people["hire_date"])
-    internal = people["population"].astype(str) == "internal"
-    joined = ~internal | hired.isna() | (hired < as_of)
-    last = assignments.sort_values(["person_id", "start_date"], kind="stable").drop_duplicates(
-        "person_id", keep="last"
+    """Rows ``rows`` of the feature inputs but the id (then ``pid``), indexed 0..len-1.
+
+    When every row is kept the columns are shared with the input, not copied: features never
+    write into a table.
+    """
+    every_row = len(rows) == len(frame)
+    kept = {
+        c: pd.Series(frame[c].array if every_row else frame[c].array.take(rows), copy=False)
+        for c in columns
+        if c in frame.columns and (pid is None or c != "person_id")
+    }
+    if pid is not None:
+        kept["pid"] = pd.Series(pid if every_row else pid[rows], copy=False)
+    return pd.DataFrame(kept, copy=False)
+
+
+def _visible_rows(name: str, frame: pd.DataFrame, as_of: pd.Timestamp) -> np.ndarray:
+    """Boolean mask of the records known before ``as_of`` (NaT compares False: never known)."""
+    if name == "evaluations":
+        return frame["year"].to_numpy(dtype="float64", na_value=np.nan) < as_of.year
+    cut = np.datetime64(as_of)
+    if name == "trainings":
+        # Undated trainings cannot be placed in time, so they never count.
+        end = dates(frame["end_date"])
+        return np.where(np.isnat(end), dates(frame["start_date"]), end) < cut
+    return dates(frame[get_table(name).event_date]) < cut
+
+
+def _hide_later_ends(spells: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """An end on or after as_of was not known at as_of: the spell was still running."""
+    end = pd.to_datetime(spells["end_date"])
+    ended_later = (end >= as_of).fillna(False).to_numpy(bool)
+    return spells.assign(
+        end_date=end.mask(ended_later),
+        end_reason=spells["end_reason"].astype(object).mask(ended_later),
     )
-    left_ids = last.loc[
-        last["end_reason"].astype(object).isin(SEPARATIONS) & last["end_date"].notna(),
-        "person_id",
-    ]
-    left = people["person_id"].isin(set(left_ids.astype(object)))
-    keep = (joined & ~left).to_numpy(dtype=bool)
-    return people.loc[keep].reset_index(drop=True)
+
+
+def _in_population(
+    people: pd.DataFrame,
+    assignments: pd.DataFrame,
+    visible: dict[str, np.ndarray],
+    codes: dict[str, np.ndarray],
+    as_of: pd.Timestamp,
+) -> np.ndarray:
+    """External candidates, and internal people hired before as_of who had not left: whose
+    latest visible spell (by start, ties to the later record) ended before as_of with a
+    separation."""
+    cut = np.datetime64(as_of)
+    hired = dates(people["hire_date"])
+    internal = (people["population"].astype(str) == "internal").to_numpy(dtype=bool)
+    joined = ~internal | np.isnat(hired) | (hired < cut)
+    rows = np.flatnonzero(visible["assignments"] & (codes["assignments"] >= 0))
+    code = codes["assignments"][rows]
+    start = dates(assignments["start_date"])[rows].astype("datetime64[ns]").astype("int64")
+    rows = rows[np.lexsort((start, code))]
+    code = codes["assignments"][rows]
+    last = rows[np.r_[code[1:] != code[:-1], True]] if len(rows) else rows
+    reason = assignments["end_reason"].array.take(last)
+    ended = dates(assignments["end_date"])[last] < cut
+    separated = np.asarray(pd.Series(reason).isin(SEPARATIONS), dtype=bool) & ended
+    left = np.zeros(len(people), dtype=bool)
+    left[codes["assignments"][last[separated]]] = True
+    return joined & ~left
+
+
+def category_values(
+    values: pd.Series, mapping: Mapping[str, float], *, default: float = np.nan
+) -> np.ndarray:
+    """``mapping`` of each value as floats (``default`` where missing or not in it), looked up
+    once per distinct value, not row by row."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    lookup = np.array([mapping.get(v, default) for v in distinct] + [default], dtype="float64")
+    return lookup[codes]  # code -1 (missing) takes the last entry
+
+
+def is_in(values: pd.Series, allowed: Sequence[str]) -> np.ndarray:
+    """Boolean array: the value is one of ``allowed`` (missing values are not)."""
+    return np.asarray(values.isin(list(allowed)), dtype=bool)
 
 
 def group_sum(pid: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -236,23 +314,24 @@ def group_mean(pid: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def group_last(pid: np.ndarray, order: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Value of each person's latest record by ``order``; NaN where a person has none."""
+    """Value of each person's latest record by ``order``; NaN where a person has none.
+
+    Ties go to the record that comes last, and a missing ``order`` counts as later than any
+    other: what a stable sort by person and order would put last, without the sort.
+    """
     out = np.full(n, np.nan)
     if len(pid) == 0:
         return out
-    idx = np.lexsort((order, pid))
-    last = np.r_[pid[idx][1:] != pid[idx][:-1], True]
-    out[pid[idx][last]] = values[idx][last]
+    order = np.nan_to_num(np.asarray(order, dtype="float64"), nan=np.inf)
+    latest = np.full(n, -np.inf)
+    np.maximum.at(latest, pid, order)
+    candidates = np.flatnonzero(order == latest[pid])
+    row = np.full(n, -1)
+    np.maximum.at(row, pid[candidates], candidates)
+    found = row >= 0
+    out[found] = values[row[found]]
     return out
 
 
 def years_before(as_of: pd.Timestamp, years: int) -> pd.Timestamp:
     return as_of - pd.DateOffset(years=years)
-
-
-def day_span(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> np.ndarray:
-    """Years between two dates, as floats."""
-    delta = pd.to_datetime(later) - pd.to_datetime(earlier)
-    return (
-        np.asarray(delta.dt.days if hasattr(delta, "dt") else delta.days, dtype="float64") / 365.25
-    )

@@ -5,13 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.inputs import PointInTime, group_count, group_last, group_mean, group_sum
+from features.inputs import (
+    PointInTime,
+    category_values,
+    group_count,
+    group_last,
+    group_mean,
+    group_sum,
+)
 
 RATING_POINTS = {"not_completed": 0.0, "completed": 1.0, "good": 2.0, "excellent": 3.0}
 
 
 def points(ratings: pd.Series) -> np.ndarray:
-    return ratings.astype(object).map(RATING_POINTS).to_numpy(dtype="float64", na_value=np.nan)
+    return category_values(ratings, RATING_POINTS)
 
 
 def _slope(pid: np.ndarray, x: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
@@ -34,15 +41,20 @@ def _std(pid: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
 
 def _z_within_org_year(evaluations: pd.DataFrame, score: np.ndarray) -> np.ndarray:
     """z-score of each rating among all ratings of the same unit and year (0 if no spread)."""
-    frame = pd.DataFrame(
-        {"org": evaluations["org_id"].astype(object), "year": evaluations["year"], "s": score}
-    )
-    grouped = frame.groupby(["org", "year"], dropna=False)["s"]
+    org, _ = pd.factorize(evaluations["org_id"], use_na_sentinel=True)
+    year, _ = pd.factorize(evaluations["year"], use_na_sentinel=True)
+    # A rating without its unit has no colleagues to compare with. Integer group codes, not
+    # (string, year) pairs, make this fast; pandas' own mean and spread, summing each group
+    # in row order as before, keep the results to the last bit.
+    rated = np.flatnonzero(~np.isnan(score) & (org >= 0) & (year >= 0))
+    group = org[rated].astype("int64") * (int(year.max(initial=0)) + 1) + year[rated]
+    grouped = pd.Series(score[rated]).groupby(group, sort=False)
     mean = grouped.transform("mean").to_numpy()
     std = grouped.transform("std", ddof=0).to_numpy()
+    z = np.full(len(score), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(std > 0, (score - mean) / std, 0.0)
-    return np.where(np.isnan(score) | frame["org"].isna().to_numpy(), np.nan, z)
+        z[rated] = np.where(std > 0, (score[rated] - mean) / std, 0.0)
+    return z
 
 
 def rating_features(pit: PointInTime) -> dict[str, np.ndarray]:
