@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 
 from features.development import spoken_language_levels
-from features.inputs import PointInTime, group_count, group_last, group_sum, years_before
+from features.inputs import (
+    PointInTime,
+    date_series,
+    group_count,
+    group_last,
+    group_sum,
+    years_before,
+)
 from hientai.contract.vocab import DISCIPLINE_SEVERITIES, EDUCATION_LEVELS, GRADES
 
 MOVES = ("rotation", "transfer")
@@ -46,12 +53,12 @@ def career_features(pit: PointInTime, placement: pd.DataFrame) -> dict[str, np.n
     spells = pit.table("assignments").sort_values(["pid", "start_date"], kind="stable")
     n = pit.n
     pid = spells["pid"].to_numpy()
-    start = pd.to_datetime(spells["start_date"])
-    end = pd.to_datetime(spells["end_date"]).fillna(pit.as_of).clip(upper=pit.as_of)
+    start = date_series(spells["start_date"])
+    end = date_series(spells["end_date"]).fillna(pit.as_of).clip(upper=pit.as_of)
     years = ((end - start).dt.days.to_numpy(dtype="float64")) / 365.25
     reason = spells["reason"].astype(str).to_numpy()
     has_spells = group_count(pid, n) > 0
-    hired = pd.to_datetime(pit.people["hire_date"])
+    hired = date_series(pit.people["hire_date"])
     first_start = pd.Series(start.to_numpy()).groupby(pid).min().reindex(range(n))
     entry = hired.fillna(pd.Series(pd.to_datetime(first_start.to_numpy())))
     tenure = ((pit.as_of - entry).dt.days.to_numpy(dtype="float64")) / 365.25
@@ -91,8 +98,8 @@ def integrity_features(pit: PointInTime) -> dict[str, np.ndarray]:
     n = pit.n
     disciplines, awards = pit.table("disciplines"), pit.table("awards")
     five_years_ago = years_before(pit.as_of, 5)
-    decided = pd.to_datetime(disciplines["decision_date"])
-    until = pd.to_datetime(disciplines["effective_until"])
+    decided = date_series(disciplines["decision_date"])
+    until = date_series(disciplines["effective_until"])
     active = (until.isna() | (until >= pit.as_of)).to_numpy(dtype=bool)
     recent = (decided >= five_years_ago).to_numpy(dtype=bool)
     severity = (
@@ -105,7 +112,7 @@ def integrity_features(pit: PointInTime) -> dict[str, np.ndarray]:
     dpid = disciplines["pid"].to_numpy()
     np.maximum.at(worst, dpid[recent], severity[recent])
     apid = awards["pid"].to_numpy()
-    award_recent = (pd.to_datetime(awards["award_date"]) >= five_years_ago).to_numpy(dtype=bool)
+    award_recent = (date_series(awards["award_date"]) >= five_years_ago).to_numpy(dtype=bool)
     national = (awards["level"].astype(str) == "national").to_numpy(dtype=bool)
     out = {
         "discipline_active": (group_count(dpid[active], n) > 0).astype("float64"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.inputs import PointInTime, group_count, group_mean, years_before
+from features.inputs import PointInTime, dates, group_count, group_mean, is_in, years_before
 
 KPI_RATIO_CAP = 2.0  # an achievement of 5x target is a badly set target, not 5x merit
 WINDOW_YEARS = 3
@@ -13,17 +13,20 @@ WINDOW_YEARS = 3
 
 def performance_features(pit: PointInTime, province: pd.Series) -> dict[str, np.ndarray]:
     outputs = pit.table("outputs")
-    recent = outputs.loc[pd.to_datetime(outputs["period_end"]) >= years_before(pit.as_of, 3)]
-    pid = recent["pid"].to_numpy()
-    kind = recent["kind"].astype(str).to_numpy()
-    target = recent["target"].to_numpy(dtype="float64", na_value=np.nan)
-    achieved = recent["achieved"].to_numpy(dtype="float64", na_value=np.nan)
-    is_kpi = (kind == "kpi") & (target > 0)
+    # Each column is read once, for the window's rows only.
+    recent = np.flatnonzero(
+        dates(outputs["period_end"]) >= np.datetime64(years_before(pit.as_of, WINDOW_YEARS))
+    )
+    pid = outputs["pid"].to_numpy()[recent]
+    is_product = is_in(outputs["kind"], ["product"])[recent]
+    target = outputs["target"].to_numpy(dtype="float64", na_value=np.nan)[recent]
+    achieved = outputs["achieved"].to_numpy(dtype="float64", na_value=np.nan)[recent]
+    is_kpi = is_in(outputs["kind"], ["kpi"])[recent] & (target > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(is_kpi, np.minimum(achieved / target, KPI_RATIO_CAP), np.nan)
-    on_time = recent["on_time"].astype("float64").to_numpy(na_value=np.nan)
-    quality = recent["quality"].to_numpy(dtype="float64", na_value=np.nan)
-    products = group_count(pid[kind == "product"], pit.n)
+    on_time = outputs["on_time"].take(recent).astype("float64").to_numpy(na_value=np.nan)
+    quality = outputs["quality"].to_numpy(dtype="float64", na_value=np.nan)[recent]
+    products = group_count(pid[is_product], pit.n)
     kpi = group_mean(pid, ratio, pit.n)
     has_outputs = group_count(pid, pit.n) > 0
     return {

@@ -42,13 +42,18 @@ def _std(pid: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
 def _z_within_org_year(evaluations: pd.DataFrame, score: np.ndarray) -> np.ndarray:
     """z-score of each rating among all ratings of the same unit and year (0 if no spread)."""
     org, _ = pd.factorize(evaluations["org_id"], use_na_sentinel=True)
-    year, _ = pd.factorize(evaluations["year"], use_na_sentinel=True)
-    # A rating without its unit has no colleagues to compare with. Integer group codes, not
-    # (string, year) pairs, make this fast; pandas' own mean and spread, summing each group
-    # in row order as before, keep the results to the last bit.
-    rated = np.flatnonzero(~np.isnan(score) & (org >= 0) & (year >= 0))
-    group = org[rated].astype("int64") * (int(year.max(initial=0)) + 1) + year[rated]
-    grouped = pd.Series(score[rated]).groupby(group, sort=False)
+    year = evaluations["year"].to_numpy(dtype="float64", na_value=np.nan)
+    # A rating without its unit has no colleagues to compare with. Dense integer group codes,
+    # not (string, year) pairs, make this fast; pandas' own mean and spread, summing each
+    # group in row order as before, keep the results to the last bit.
+    rated = np.flatnonzero(~np.isnan(score) & (org >= 0) & ~np.isnan(year))
+    first = year[rated].min() if len(rated) else 0.0
+    years = int(year[rated].max() - first) + 1 if len(rated) else 1
+    group = org[rated].astype("int64") * years + (year[rated] - first).astype("int64")
+    codes = pd.Categorical.from_codes(
+        group, categories=pd.RangeIndex(int(org.max(initial=0) + 1) * years)
+    )
+    grouped = pd.Series(score[rated]).groupby(codes, sort=False, observed=True)
     mean = grouped.transform("mean").to_numpy()
     std = grouped.transform("std", ddof=0).to_numpy()
     z = np.full(len(score), np.nan)

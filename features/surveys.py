@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.inputs import PointInTime, group_last, group_mean, years_before
+from features.inputs import PointInTime, date_series, group_last, group_mean, years_before
 from hientai.contract.vocab import SURVEY_DIMENSIONS
 
 OTHER_ROLES = ("superior", "peer", "subordinate")
@@ -34,7 +34,7 @@ def _leniency(recent: pd.DataFrame, unit: pd.Series) -> pd.DataFrame:
 def survey_features(pit: PointInTime, unit: pd.Series) -> dict[str, np.ndarray]:
     surveys = pit.table("surveys_360")
     recent = surveys.loc[
-        pd.to_datetime(surveys["survey_date"]) >= years_before(pit.as_of, WINDOW_YEARS)
+        date_series(surveys["survey_date"]) >= years_before(pit.as_of, WINDOW_YEARS)
     ].reset_index(drop=True)
     n = pit.n
     pid = recent["pid"].to_numpy()
@@ -66,7 +66,7 @@ def vote_features(pit: PointInTime) -> dict[str, np.ndarray]:
     votes = pit.table("confidence_votes")
     n = pit.n
     pid = votes["pid"].to_numpy()
-    day = pd.to_datetime(votes["vote_date"]).to_numpy(dtype="datetime64[D]").astype("int64")
+    day = date_series(votes["vote_date"]).to_numpy(dtype="datetime64[D]").astype("int64")
     high = votes["high_share"].to_numpy(dtype="float64", na_value=np.nan)
     low = votes["low_share"].to_numpy(dtype="float64", na_value=np.nan)
     last_high = group_last(pid, day, high, n)

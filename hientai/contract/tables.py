@@ -739,7 +739,8 @@ def extract_date_range(
             firsts.append(pd.Timestamp(int(frame[column].min()), 1, 1))
             lasts.append(pd.Timestamp(int(frame[column].max()), 12, 31))
         else:
-            values = pd.to_datetime(frame[column])
+            values = frame[column]  # pd.to_datetime scans even dated columns: 1 s per 10M
+            values = values if values.dtype.kind == "M" else pd.to_datetime(values)
             firsts.append(values.min())
             lasts.append(values.max())
     return (min(firsts), max(lasts)) if firsts else None
