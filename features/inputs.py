@@ -91,6 +91,10 @@ PERSON_TABLES = (
     "awards",
 )
 SEPARATIONS = ("resignation", "dismissal", "retirement")
+# Tables whose features look back a fixed number of years from as_of: the cut keeps only those
+# records (older ones were known but no feature reads them, and gathering them was a large part
+# of the build at 1,000,000 people).
+LOOKBACK_YEARS: dict[str, int] = {"outputs": 3, "surveys_360": 3}
 AS_OF_OUT_OF_RANGE = (
     "as_of {as_of} is outside the extract's range {first} to {last} (its first and last "
     "records): pick an as_of from {earliest} to {latest}, the day after the last record; "
@@ -104,7 +108,8 @@ class AsOfError(ValueError):
 
 @dataclass(frozen=True)
 class PointInTime:
-    """Tables as known just before ``as_of``; ``pid`` indexes ``people`` rows (the population)."""
+    """Tables as known just before ``as_of`` (of the ``LOOKBACK_YEARS`` tables, the window's
+    records only); ``pid`` indexes ``people`` rows (the population)."""
 
     as_of: pd.Timestamp
     people: pd.DataFrame  # the population at as_of, indexed 0..n-1 in column order
@@ -261,7 +266,10 @@ def _visible_rows(name: str, frame: pd.DataFrame, as_of: pd.Timestamp) -> np.nda
         # Undated trainings cannot be placed in time, so they never count.
         end = dates(frame["end_date"])
         return np.where(np.isnat(end), dates(frame["start_date"]), end) < cut
-    return dates(frame[get_table(name).event_date]) < cut
+    when = dates(frame[get_table(name).event_date])
+    if name in LOOKBACK_YEARS:
+        return (when < cut) & (when >= np.datetime64(years_before(as_of, LOOKBACK_YEARS[name])))
+    return when < cut
 
 
 def _hide_later_ends(spells: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -5,10 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.inputs import PointInTime, dates, group_count, group_mean, is_in, years_before
+from features.inputs import (
+    LOOKBACK_YEARS,
+    PointInTime,
+    dates,
+    group_count,
+    group_mean,
+    is_in,
+    years_before,
+)
 
 KPI_RATIO_CAP = 2.0  # an achievement of 5x target is a badly set target, not 5x merit
-WINDOW_YEARS = 3
+WINDOW_YEARS = LOOKBACK_YEARS["outputs"]  # the cut keeps this window only
 
 
 def performance_features(pit: PointInTime, province: pd.Series) -> dict[str, np.ndarray]:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.inputs import PointInTime, date_series, group_last, group_mean, years_before
+from features.inputs import (
+    LOOKBACK_YEARS,
+    PointInTime,
+    date_series,
+    group_last,
+    group_mean,
+    years_before,
+)
 from hientai.contract.vocab import SURVEY_DIMENSIONS
 
 OTHER_ROLES = ("superior", "peer", "subordinate")
-WINDOW_YEARS = 3
+WINDOW_YEARS = LOOKBACK_YEARS["surveys_360"]  # the cut keeps this window only
 
 
 def _leniency(recent: pd.DataFrame, unit: pd.Series) -> pd.DataFrame:
