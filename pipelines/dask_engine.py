@@ -19,8 +19,9 @@ workers need the flow's code and ``requirements.lock`` (docs/scale.md).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,6 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NONE
 
-from hientai import tracking
 from hientai.settings import DaskSettings, Settings, SettingsError
 from models.local_explain import reference_sample
 from pipelines import nightly_stages as stages
@@ -73,9 +73,10 @@ def partition_of(person_ids: pd.Series, parts: int) -> np.ndarray:
 class DaskEngine:
     """The cluster of one night and a task runner on it.
 
-    A LocalCluster starts in the background (its worker processes take seconds to start,
-    as long as a small night's feature build), so the flow builds features meanwhile; the
-    first partitioned stage waits for it. ``release`` ends the engine after its last stage
+    A LocalCluster starts when the first partitioned stage needs it, not beside the feature
+    build: on a machine of two cores, worker processes starting and importing the project
+    while the features were built made the feature stage 2.5 times slower (docs/benchmarks.md),
+    more than their start costs on its own. ``release`` ends the engine after its last stage
     and closes the LocalCluster in the background while the central stages go on.
     """
 
@@ -83,12 +84,13 @@ class DaskEngine:
         self.cfg = settings.dask
         if self.cfg.scheduler:  # a wrong address fails the night now, not after the features
             _check_scheduler(self.cfg, config)
-        self._background = ThreadPoolExecutor(1, thread_name_prefix="dask-engine")
-        self._cluster: Future[Any] = self._background.submit(self._start_cluster)
+        self._cluster: Any = None  # distributed.LocalCluster, started on first use
+        self._closing: ThreadPoolExecutor | None = None
         self._runner: Any = None  # prefect_dask.DaskTaskRunner, started on first use
         self._api: ExitStack | None = None
         self.parts = 0
         self.workers = 0
+        self.start_seconds = 0.0  # starting a LocalCluster, or connecting to the scheduler
         self._released = False
 
     def describe(self) -> dict[str, Any]:
@@ -99,6 +101,7 @@ class DaskEngine:
             "scheduler": scheduler,
             "workers": self.workers,
             "parts": self.parts,
+            "start_seconds": round(self.start_seconds, 3),
         }
 
     def release(self) -> None:
@@ -113,18 +116,19 @@ class DaskEngine:
         if self._api is not None:
             self._api.close()
             self._api = None
-        self._background.submit(_close, self._cluster)
-        self._background.shutdown(wait=False)
+        if self._cluster is not None:
+            self._closing = ThreadPoolExecutor(1, thread_name_prefix="dask-engine-close")
+            self._closing.submit(self._cluster.close)
+            self._closing.shutdown(wait=False)
 
     def close(self) -> None:
-        """Release, and wait until a LocalCluster has closed (or finished starting, then
-        closed: a night that failed before its first partition still leaves no worker)."""
+        """Release, and wait until a LocalCluster has closed: whether the night succeeded or
+        failed, no worker process outlives it."""
         self.release()
-        self._background.shutdown(wait=True)
+        if self._closing is not None:
+            self._closing.shutdown(wait=True)
 
     def _start_cluster(self) -> Any:
-        if self.cfg.scheduler:
-            return None
         from distributed import Client, LocalCluster
 
         cluster = LocalCluster(
@@ -133,8 +137,8 @@ class DaskEngine:
             processes=True,
             dashboard_address=None,
         )
-        # New worker processes import the project (Prefect, MLflow, LightGBM: seconds each)
-        # now, while the flow builds the features, not when the first partition arrives.
+        # Each new worker imports the project (Prefect, MLflow, LightGBM: seconds) once, here,
+        # rather than inside the first partition's task run and its timing.
         try:
             with Client(cluster, set_as_default=False) as client:
                 client.run(_project_imported)
@@ -147,15 +151,16 @@ class DaskEngine:
         if self._runner is None:
             from prefect_dask import DaskTaskRunner
 
-            cluster = self._cluster.result()  # raises what starting the cluster raised
-            runner = (
-                DaskTaskRunner(cluster=cluster)
-                if cluster is not None
-                else DaskTaskRunner(address=self.cfg.scheduler)
-            )
+            started = time.perf_counter()
+            if self.cfg.scheduler:
+                runner = DaskTaskRunner(address=self.cfg.scheduler)
+            else:
+                self._cluster = self._start_cluster()
+                runner = DaskTaskRunner(cluster=self._cluster)
             self._api = ExitStack()
             self._api.enter_context(_workers_reach_this_api())
             self._runner = runner.__enter__()
+            self.start_seconds = time.perf_counter() - started
             threads = self._runner.client.nthreads()
             self.workers = len(threads)
             self.parts = self.cfg.partitions or max(sum(threads.values()), 1)
@@ -164,6 +169,8 @@ class DaskEngine:
     def score(self, settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
         """The score stage of ``nightly_stages.score``, partitioned: same files, same summary
         (``scoring_seconds`` adds up the partitions' scoring)."""
+        from hientai import tracking  # the flow's process only: workers need no MLflow
+
         classifier, version = tracking.load_champion(settings)
         stages.save_classifier(classifier, workdir)
         done = self._run(score_partition_task, workdir, features_path=features_path)
@@ -297,17 +304,9 @@ def dask_engine(settings: Settings, *, config: str | None = None) -> Iterator[Da
 
 
 def _project_imported() -> None:
-    """Nothing: unpickling this function on a worker imports this module and the project's
-    modules it imports."""
-
-
-def _close(cluster: Future[Any]) -> None:
-    try:
-        started = cluster.result()
-    except Exception:  # it never started: its error was raised where it was needed
-        return
-    if started is not None:
-        started.close()
+    """Unpickling this function on a worker imports this module and the project's modules it
+    imports; calling it imports what a worker's first task run would otherwise import."""
+    import prefect.task_engine  # noqa: F401
 
 
 def _check_scheduler(cfg: DaskSettings, config: str | None) -> None:

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from features.build import KEY_COLUMNS
-from hientai import tracking
 from hientai.featurestore import FeatureStore
 from hientai.settings import Settings
 from hientai.storage import SnapshotStore
@@ -84,6 +83,8 @@ def save_classifier(classifier: Any, workdir: Path) -> None:
 
 def score(settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
     """Calibrated score of everyone with the champion; the classifier is kept for later stages."""
+    from hientai import tracking  # here: the Dask workers import this module, not MLflow
+
     classifier, version = tracking.load_champion(settings)
     features = feature_frame(features_path)
     scores, seconds = score_people(classifier, features)

@@ -75,9 +75,12 @@ def test_a_dask_night_publishes_the_local_nights_shortlists_and_explanations(
     on_dask = nightly(as_of=FIRST_NIGHT, config=str(dask_config))
 
     assert local["engine"] == {"name": "local"}
+    started_in = on_dask["engine"].pop("start_seconds")
     assert on_dask["engine"] == {
         "name": "dask", "scheduler": "LocalCluster", "workers": 2, "parts": PARTS
     }  # fmt: skip
+    assert 0 < started_in < on_dask["stage_seconds"]["score"]  # started for the score stage
+    assert on_dask["mlflow_run_id"] is not None
     partitions = _partition_runs(started)
     assert partitions.get("score-partition") == ["COMPLETED"] * PARTS
     assert partitions.get("explain-partition") == ["COMPLETED"] * PARTS
