@@ -74,15 +74,22 @@ def build_features(
         }
     )
     assert tuple(keys.columns) == KEY_COLUMNS
-    features = pd.DataFrame({name: values[name].astype("float64") for name in FEATURE_NAMES})
-    return pd.concat([keys, features], axis=1)
+    # One float block filled column by column: a frame of 68 separate columns, then a concat,
+    # copied the features twice more (seconds at 1,000,000 people).
+    block = np.empty((len(FEATURE_NAMES), pit.n))
+    for i, name in enumerate(FEATURE_NAMES):
+        block[i] = values[name]
+    features = pd.DataFrame(block.T, columns=list(FEATURE_NAMES), copy=False)
+    return pd.concat([keys, features], axis=1, copy=False)
 
 
 def _missing_indicators(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = {}
     for indicator in MISSING_INDICATORS:
         members = [f.name for f in CATALOG if f.dimension == indicator.dimension]
-        stacked = np.column_stack([values[m] for m in members])
-        out[indicator.name] = np.isnan(stacked).all(axis=1).astype("float64")
+        missing = np.ones(len(values[members[0]]), dtype=bool)
+        for member in members:
+            missing &= np.isnan(values[member])
+        out[indicator.name] = missing.astype("float64")
     assert set(DIMENSIONS) - {"profile"} == {i.dimension for i in MISSING_INDICATORS}
     return out

@@ -12,6 +12,7 @@ from features.inputs import (
     group_count,
     group_last,
     group_sum,
+    is_in,
     years_before,
 )
 from hientai.contract.vocab import DISCIPLINE_SEVERITIES, EDUCATION_LEVELS, GRADES
@@ -56,7 +57,7 @@ def career_features(pit: PointInTime, placement: pd.DataFrame) -> dict[str, np.n
     start = date_series(spells["start_date"])
     end = date_series(spells["end_date"]).fillna(pit.as_of).clip(upper=pit.as_of)
     years = ((end - start).dt.days.to_numpy(dtype="float64")) / 365.25
-    reason = spells["reason"].astype(str).to_numpy()
+    reason = spells["reason"]
     has_spells = group_count(pid, n) > 0
     hired = date_series(pit.people["hire_date"])
     first_start = pd.Series(start.to_numpy()).groupby(pid).min().reindex(range(n))
@@ -73,7 +74,7 @@ def career_features(pit: PointInTime, placement: pd.DataFrame) -> dict[str, np.n
     province = org.map(orgs["province_code"].astype(object))
     province = province.where(province.notna(), org).to_numpy(dtype=object)
     moved_province = same_person & (province != np.r_[None, province[:-1]])
-    promotions = group_count(pid[reason == "promotion"], n)
+    promotions = group_count(pid[is_in(reason, ["promotion"])], n)
     leadership = spells["is_leadership"].fillna(False).to_numpy(dtype=bool)
 
     def only_with_spells(values: np.ndarray) -> np.ndarray:
@@ -88,9 +89,9 @@ def career_features(pit: PointInTime, placement: pd.DataFrame) -> dict[str, np.n
         "leadership_years": only_with_spells(group_sum(pid[leadership], years[leadership], n)),
         "promotions_count": only_with_spells(promotions),
         "promotion_velocity": only_with_spells(10 * promotions / np.maximum(tenure, 1.0)),
-        "rotations_count": only_with_spells(group_count(pid[np.isin(reason, MOVES)], n)),
+        "rotations_count": only_with_spells(group_count(pid[is_in(reason, MOVES)], n)),
         "cross_province_moves": only_with_spells(group_count(pid[moved_province], n)),
-        "demotions_count": only_with_spells(group_count(pid[reason == "demotion"], n)),
+        "demotions_count": only_with_spells(group_count(pid[is_in(reason, ["demotion"])], n)),
     }
 
 
