@@ -112,6 +112,10 @@ class GateSettings(BaseModel):
             "local_hometown",
         ]
     )
+    # The impact ratios and merit-by-group ratios compare who is in the top share of each
+    # cohort (at least one person per cohort); null: the top k of each cohort, which over
+    # cohorts of very different sizes misreads groups spread unevenly between them.
+    selection_share: float | None = Field(0.1, gt=0, le=1)
     max_brier: float | None = Field(None, gt=0)
     # A challenger must beat the champion's primary metric by more than this.
     min_improvement: float = Field(0.0, ge=0)

@@ -87,7 +87,13 @@ def model_card(
         "",
         f"## Metrics on the held-out period (k = {cfg.k} within cohorts)",
         _table(metrics),
-        "## Selection by group (top k of each cohort)",
+        "## Selection by group ("
+        + (
+            f"top {cfg.fairness_share:.0%} of each cohort"
+            if cfg.fairness_share is not None
+            else "top k of each cohort"
+        )
+        + ")",
         _table(result.model.groups),
         "## Impact ratios (lowest / highest selection rate, 95% bootstrap interval)",
         _table(result.model.impact),

@@ -28,7 +28,13 @@ from models.fairness import (
     merit_precision_by_group,
     minimum_impact_ratio,
 )
-from models.metrics import calibration_table, precision_at_k, quality_metrics, top_k_mask
+from models.metrics import (
+    calibration_table,
+    precision_at_k,
+    quality_metrics,
+    top_k_mask,
+    top_share_mask,
+)
 from models.potential import PotentialClassifier, PotentialRanker
 from models.reweigh import reweighing_weights
 
@@ -50,6 +56,11 @@ class ExperimentConfig:
     # stratified share of its people at the same date (see models.dataset).
     split: Literal["time", "people"] = "time"
     holdout_share: float = 0.2
+    # Fairness and merit-by-group measures select this share of each cohort (None: its top k).
+    # Cohorts differ in size (a central unit of 80 people, a province of 4,500), so a top k
+    # selects some cohorts' people far more often, and any group concentrated in the small
+    # ones looks favoured (docs/model-selection.md section 7).
+    fairness_share: float | None = 0.1
 
     def split_rows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         if self.split == "people":
@@ -109,7 +120,12 @@ def evaluate_scores(
     if probability is None:
         metrics.pop("brier"), metrics.pop("best_f1"), metrics.pop("best_f1_threshold")
     metrics[f"precision_at_{config.k}"] = precision_at_k(y.astype(bool), score, cohorts, config.k)
-    selected = top_k_mask(score, cohorts, config.k)
+    top_k = top_k_mask(score, cohorts, config.k)
+    selected = (
+        top_share_mask(score, cohorts, config.fairness_share)
+        if config.fairness_share is not None
+        else top_k
+    )
     impact = impact_ratios(selected, groups, draws=config.bootstrap_draws, seed=config.seed)
     metrics["min_impact_ratio"] = minimum_impact_ratio(impact)
     finite = impact.dropna(subset=["impact_ratio"])
@@ -118,8 +134,9 @@ def evaluate_scores(
     if potential is not None:
         truly_high = potential >= high_cut
         merit = merit_precision_by_group(selected, truly_high, groups)
-        metrics[f"merit_precision_at_{config.k}"] = float(merit.loc[0, "merit_precision"])
-        per_group = merit.loc[merit["attribute"] != "all", "merit_precision"]
+        at_k = merit_precision_by_group(top_k, truly_high, groups)
+        metrics[f"merit_precision_at_{config.k}"] = float(at_k.loc[0, "merit_precision"])
+        per_group = at_k.loc[at_k["attribute"] != "all", "merit_precision"]
         metrics[f"merit_precision_at_{config.k}_min_group"] = float(per_group.min())
         metrics.update(pooled_merit(score, potential, high_cut))
     calibration = calibration_table(y, probability) if probability is not None else None

@@ -23,6 +23,20 @@ def top_k_mask(scores: np.ndarray, cohorts: np.ndarray, k: int) -> np.ndarray:
     return mask
 
 
+def top_share_mask(scores: np.ndarray, cohorts: np.ndarray, share: float) -> np.ndarray:
+    """True for the highest-scored ``share`` of each cohort, at least one row per cohort (ties
+    broken by row order). Every cohort is selected at the same rate, so groups spread unevenly
+    over cohorts of very different sizes are compared fairly."""
+    frame = pd.DataFrame({"s": scores, "c": cohorts, "i": np.arange(len(scores))})
+    frame = frame.sort_values(["c", "s", "i"], ascending=[True, False, True], kind="stable")
+    grouped = frame.groupby("c")
+    rank = grouped.cumcount().to_numpy()
+    places = np.maximum(np.ceil(share * grouped["s"].transform("size").to_numpy()), 1)
+    mask = np.zeros(len(scores), dtype=bool)
+    mask[frame["i"].to_numpy()[rank < places]] = True
+    return mask
+
+
 def precision_at_k(relevant: np.ndarray, scores: np.ndarray, cohorts: np.ndarray, k: int) -> float:
     """Share of relevant rows among each cohort's top k, pooled over cohorts."""
     chosen = top_k_mask(scores, cohorts, k)

@@ -246,6 +246,7 @@ def train_stage(
         seed=cfg.seed,
         split=frame_info["split"],
         holdout_share=cfg.holdout_share,
+        fairness_share=cfg.gate.selection_share,
     )
     searched = None
     if trials > 0:
