@@ -40,10 +40,30 @@ def write_excel(path: Path, manifest: dict[str, Any], frames: dict[str, pd.DataF
         if len(frame) > limit
     ]
     workbook = Workbook(write_only=True)
-    _write_sheet(workbook, "summary", _summary_sheet(manifest, notes))
-    for name, frame in sheets.items():
-        _write_sheet(workbook, name, frame.head(limit))
-    workbook.save(path)
+    try:
+        _write_sheet(workbook, "summary", _summary_sheet(manifest, notes))
+        for name, frame in sheets.items():
+            _write_sheet(workbook, name, frame.head(limit))
+        workbook.save(path)
+    except BaseException:
+        _discard(workbook)
+        raise
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close the sheets of a workbook that was not saved (a full disk, a crash mid-write) and
+    remove their temporary files. Left to the garbage collector, a write-only sheet's row writer
+    ends after its file was closed and raises where nobody catches it, and its temporary file
+    stays until the process exits (a worker runs for weeks)."""
+    for sheet in workbook.worksheets:
+        try:
+            if not sheet.closed:
+                sheet.close()
+        except Exception:  # a sheet half written: its file is removed below
+            pass
+        out = getattr(getattr(sheet, "_writer", None), "out", None)
+        if isinstance(out, str):
+            Path(out).unlink(missing_ok=True)
 
 
 def _excel_sheets(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import base64
+import errno
+import gc
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl import Workbook
+from openpyxl.worksheet import _writer
 
 from pipelines import report
 
@@ -394,3 +399,27 @@ def test_empty_fairness_warnings_and_diff(tmp_path: Path) -> None:
     sheets = pd.read_excel(path, sheet_name=None)
     assert [len(sheets[n]) for n in ("fairness", "warnings", "diff")] == [0, 0, 0]
     assert list(sheets["fairness"].columns) == list(frames["fairness"].columns)
+
+
+def test_excel_that_cannot_be_saved_leaves_no_open_sheet_or_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk at the save: the error reaches the caller, and the unsaved workbook's sheets
+    are closed and their temporary files removed (left to the garbage collector they raised
+    "I/O operation on closed file" in whatever ran next)."""
+
+    def full(self: Workbook, path: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(Workbook, "save", full)
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    before = set(_writer.ALL_TEMP_FILES)
+    with pytest.raises(OSError, match="No space left on device"):
+        report.write_excel(tmp_path / "report.xlsx", _manifest(), _frames())
+    gc.collect()
+    assert unraisable == []
+    created = set(_writer.ALL_TEMP_FILES) - before
+    assert len(created) == 7  # one per sheet
+    assert [f for f in created if Path(f).exists()] == []
+    assert not (tmp_path / "report.xlsx").exists()
