@@ -17,7 +17,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint typecheck format docs notebooks bench clean scheduler scheduler-down
+.PHONY: help setup demo test lint typecheck format docs notebooks bench bench-national clean scheduler scheduler-down
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-15s %s\n", $$1, $$2}'
@@ -94,6 +94,10 @@ bench: setup ## Run the 1,000,000-person benchmarks (minutes; writes under data/
 	$(BIN)/python benchmarks/bench_features.py --data data/bench/data --as-of 2024-01-01
 	$(BIN)/python benchmarks/bench_train.py --data data/bench/data
 	$(BIN)/python benchmarks/bench_nightly.py --data data/bench/data
+
+bench-national: bench ## `bench`, then a night after 1% of records changed and the Dask engine (an hour or more)
+	$(BIN)/python benchmarks/bench_changes.py --data data/bench/data --extract data/bench/extract
+	$(BIN)/python benchmarks/bench_dask.py --data data/bench/data --repeat 1
 
 clean: ## Remove the virtualenv and generated data
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
