@@ -1,7 +1,9 @@
 """Versioned feature tables: one folder per (snapshot, as_of, feature-set version).
 
 A feature table is published atomically with its manifest and proxy-audit report; rebuilding
-the same (snapshot, as_of, version) replaces it in one step.
+the same (snapshot, as_of, version) replaces it in one step. A table whose manifest carries the
+caller's build key (what else its content depends on: the code computing it, the settings it
+read) can be found again instead of rebuilt.
 """
 
 from __future__ import annotations
@@ -62,6 +64,20 @@ class FeatureStore:
 
         publish_folder(target, write, replace=True)
         return FeatureTable(target, manifest)
+
+    def find(
+        self, snapshot_id: str, as_of: pd.Timestamp, version: str, build_key: str
+    ) -> FeatureTable | None:
+        """The published table of (snapshot, as_of, version) if it was built with ``build_key``
+        and is whole (manifest and features file), else None."""
+        folder = self.folder(snapshot_id, as_of, version)
+        try:
+            table = self.open(folder)
+        except (OSError, ValueError):  # absent, or a manifest that cannot be read: rebuild
+            return None
+        if table.manifest.get("build_key") != build_key:
+            return None
+        return table if (folder / FEATURES_FILE).is_file() else None
 
     def open(self, path: Path) -> FeatureTable:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))

@@ -91,6 +91,8 @@ class LabelSettings(BaseModel):
 class FeatureSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     engine: Literal["pandas", "duckdb"] = "pandas"
+    # Use a feature table already built from the same snapshot, date, code and settings.
+    reuse: bool = True
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     labels: LabelSettings = Field(default_factory=LabelSettings)
 

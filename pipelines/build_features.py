@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+import features
 import hientai
 from features.build import build_features as compute_features
 from features.catalog import FEATURE_NAMES
@@ -32,12 +37,53 @@ def snapshot_tables(
     }
 
 
+@functools.cache
+def _code_digest() -> str:
+    """The source of the features package (the code that computes a feature table)."""
+    root = Path(features.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_key(settings: Settings) -> str:
+    """What a feature table depends on besides its snapshot (immutable), date and feature list:
+    the features code, the libraries running it and the settings it reads. A table published
+    with the same key holds exactly what a rebuild would compute."""
+    parts = [
+        _code_digest(),
+        hientai.__version__,
+        np.__version__,
+        pd.__version__,
+        list(settings.contract.org_levels),
+        settings.features.engine,
+        settings.features.proxy.threshold,
+    ]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
+
+
 @task(name="features", cache_policy=NONE)
 def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> dict[str, Any]:
-    """Read the snapshot, compute features, audit proxies, publish; returns ids and paths."""
+    """Read the snapshot, compute features, audit proxies, publish; returns ids and paths.
+    A table of the same snapshot, date, code and settings already published is used as it is
+    (``features.reuse``): a night on an extract that has not changed builds nothing."""
     settings = load_settings(Path(config) if config else None)
-    snapshot_id, tables = snapshot_tables(settings, snapshot_id)
+    snapshot_id = SnapshotStore(settings.snapshots_dir).open(snapshot_id).id
     when = pd.Timestamp(as_of)
+    version = feature_set_version(list(FEATURE_NAMES), hientai.__version__)
+    key = build_key(settings)
+    store = FeatureStore(settings.features_dir)
+    if settings.features.reuse and (found := store.find(snapshot_id, when, version, key)):
+        get_run_logger().info(
+            "features of %s as of %s: the table built at %s with the same code and settings "
+            "is used (features.reuse)",
+            snapshot_id,
+            found.manifest["as_of"],
+            found.manifest["built_at"],
+        )
+        return {**found.manifest, "path": str(found.path), "reused": True}
+    snapshot_id, tables = snapshot_tables(settings, snapshot_id)
     features = compute_features(
         tables,
         when,
@@ -48,11 +94,11 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
     groups = protected_groups(features, snapshot.read_protected(purpose="fairness_audit"))
     threshold = settings.features.proxy.threshold
     audit = proxy_audit(features, groups, list(FEATURE_NAMES), threshold=threshold)
-    version = feature_set_version(list(FEATURE_NAMES), hientai.__version__)
     manifest = {
         "snapshot_id": snapshot_id,
         "as_of": f"{when:%Y-%m-%d}",
         "feature_set_version": version,
+        "build_key": key,
         "engine": settings.features.engine,
         "hientai_version": hientai.__version__,
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -62,7 +108,7 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
         "proxy_threshold": threshold,
         "proxy_flagged": flagged_features(audit),
     }
-    table = FeatureStore(settings.features_dir).publish(
+    table = store.publish(
         features,
         manifest,
         {
@@ -80,7 +126,7 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
         len(features),
         manifest["proxy_flagged"],
     )
-    return {**manifest, "path": str(table.path)}
+    return {**manifest, "path": str(table.path), "reused": False}
 
 
 @flow(name="build-features")

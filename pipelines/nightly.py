@@ -195,6 +195,7 @@ def nightly(
             "engine": engine.describe() if engine else {"name": "local"},
             "party_rules": listed["party_rules"],
             "features_path": features_path,
+            "features_reused": bool(built.get("reused")),
             "counts": {
                 "people_scored": scored["people_scored"],
                 "pools": listed["pools"],

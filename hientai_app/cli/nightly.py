@@ -87,6 +87,7 @@ def _print_night(result: dict[str, Any]) -> None:
         f"  Party-membership rules: {'; '.join(result['party_rules']) or 'none'}\n"
         f"  stages (s): "
         + ", ".join(f"{k} {v:.1f}" for k, v in result["stage_seconds"].items())
+        + (" (features: the table already built, reused)" if result.get("features_reused") else "")
         + f"\n  report: {result['report']}\n  Excel:  {result['excel']}",
         highlight=False,
         soft_wrap=True,

@@ -112,6 +112,54 @@ def test_rerunning_a_night_replaces_it(
     assert manifest["run_id"] == again["run_id"]
 
 
+def _without_run(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    frame = frame.drop(columns=[c for c in ("run_id", "id") if c in frame.columns])
+    return frame.sort_values(by).reset_index(drop=True)
+
+
+def test_a_night_on_an_unchanged_snapshot_reuses_its_features_with_the_same_results(
+    first_night: dict, trained_world: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Guarantee (issue 12): a night whose snapshot, date, features code and settings match a
+    published feature table uses that table instead of building it again, and publishes what a
+    night that rebuilds everything publishes (``features.reuse: false``); a setting the build
+    reads (the proxy threshold) makes the next night rebuild."""
+    from pipelines.nightly import nightly
+
+    config, _ = trained_world
+    table = Path(first_night["features_path"])
+
+    def built_at() -> str:
+        return str(json.loads((table / "manifest.json").read_text(encoding="utf-8"))["built_at"])
+
+    reused = nightly(as_of=NIGHT, config=str(config))
+    assert reused["features_reused"] is True
+    assert reused["features_path"] == first_night["features_path"]
+    first_built = built_at()
+    kept = pd.read_parquet(table / "features.parquet")
+    with_reuse = _published(config)
+
+    rebuild = tmp_path / "rebuild.yaml"
+    rebuild.write_text(config.read_text(encoding="utf-8") + "features:\n  reuse: false\n")
+    full = nightly(as_of=NIGHT, config=str(rebuild))
+    assert full["features_reused"] is False and full["features_path"] == reused["features_path"]
+    assert built_at() != first_built  # built again, into the same place
+    pd.testing.assert_frame_equal(pd.read_parquet(table / "features.parquet"), kept)
+    rebuilt = _published(config)
+    for name, by in (("entries", ["pool_id", "person_id"]), ("explanations", ["person_id"])):
+        pd.testing.assert_frame_equal(
+            _without_run(with_reuse[name], by), _without_run(rebuilt[name], by)
+        )
+    assert len(with_reuse["fairness"]) == len(rebuilt["fairness"])
+
+    stricter = tmp_path / "stricter.yaml"
+    stricter.write_text(
+        config.read_text(encoding="utf-8") + "features:\n  proxy: {threshold: 0.7}\n"
+    )
+    assert nightly(as_of=NIGHT, config=str(stricter))["features_reused"] is False
+    assert nightly(as_of=NIGHT, config=str(config))["features_reused"] is False  # 0.65 again
+
+
 def _snapshot_of_night(config: Path) -> tuple[str, int, str]:
     run = _db(config).run(NIGHT)
     assert run is not None
