@@ -3,16 +3,10 @@ that says what it had to leave out."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from features.catalog import DIMENSIONS
 from pipelines.report.frames import (
@@ -24,9 +18,9 @@ from pipelines.report.frames import (
     _reason_items,
     _records,
 )
+from pipelines.report.xlsx import write_workbook
 
 EXCEL_MAX_ROWS = 1_048_576  # Excel's hard limit per sheet, header row included
-_EXCEL_CARE = re.compile(ILLEGAL_CHARACTERS_RE.pattern + r"|^=", re.MULTILINE)
 
 
 def write_excel(path: Path, manifest: dict[str, Any], frames: dict[str, pd.DataFrame]) -> None:
@@ -39,31 +33,11 @@ def write_excel(path: Path, manifest: dict[str, Any], frames: dict[str, pd.DataF
         for name, frame in sheets.items()
         if len(frame) > limit
     ]
-    workbook = Workbook(write_only=True)
-    try:
-        _write_sheet(workbook, "summary", _summary_sheet(manifest, notes))
-        for name, frame in sheets.items():
-            _write_sheet(workbook, name, frame.head(limit))
-        workbook.save(path)
-    except BaseException:
-        _discard(workbook)
-        raise
-
-
-def _discard(workbook: Workbook) -> None:
-    """Close the sheets of a workbook that was not saved (a full disk, a crash mid-write) and
-    remove their temporary files. Left to the garbage collector, a write-only sheet's row writer
-    ends after its file was closed and raises where nobody catches it, and its temporary file
-    stays until the process exits (a worker runs for weeks)."""
-    for sheet in workbook.worksheets:
-        try:
-            if not sheet.closed:
-                sheet.close()
-        except Exception:  # a sheet half written: its file is removed below
-            pass
-        out = getattr(getattr(sheet, "_writer", None), "out", None)
-        if isinstance(out, str):
-            Path(out).unlink(missing_ok=True)
+    write_workbook(
+        path,
+        {"summary": _summary_sheet(manifest, notes)}
+        | {name: frame.head(limit) for name, frame in sheets.items()},
+    )
 
 
 def _excel_sheets(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -144,43 +118,3 @@ def _truncation_note(name: str, *, total: int, limit: int, manifest: dict[str, A
         f"{total - limit:,} of {total:,} rows left out (Excel holds {limit:,} rows per sheet); "
         f"the full data is in the application DB ({where})."
     )
-
-
-def _write_sheet(workbook: Workbook, name: str, frame: pd.DataFrame) -> None:
-    sheet = workbook.create_sheet(name)
-    sheet.freeze_panes = "A2"
-    for i, column in enumerate(frame.columns, 1):
-        sample = frame[column].head(500).dropna().astype(str).str.len()
-        width = max(len(str(column)), int(sample.max()) if len(sample) else 0) + 2
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 60)
-    bold = Font(bold=True)
-    header = []
-    for column in frame.columns:
-        cell = WriteOnlyCell(sheet, value=str(column))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    values = frame.astype(object).where(frame.notna(), None)
-    for column in frame.select_dtypes(include=["object", "string"]).columns:
-        values[column] = _excel_safe(values[column], sheet)
-    for row in values.to_numpy().tolist():
-        sheet.append(row)
-
-
-def _excel_safe(column: pd.Series, sheet: Any) -> pd.Series:
-    """Drop characters Excel refuses; keep text that starts with '=' as text, not a formula."""
-    strings = [v for v in column if isinstance(v, str)]
-    if not _EXCEL_CARE.search("\n".join(strings)):
-        return column
-
-    def safe(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if not value.startswith("="):
-            return value
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-
-    return column.map(safe)

@@ -20,7 +20,6 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from hientai.settings import load_settings
@@ -111,7 +110,7 @@ def _disk_full_at(monkeypatch: pytest.MonkeyPatch, name: str, folder: str) -> No
         Path.write_text,
         Path.write_bytes,
     )
-    copyfile, save = shutil.copyfile, Workbook.save
+    copyfile = shutil.copyfile
 
     def parquet(self: pd.DataFrame, path: object, *args: Any, **kwargs: Any) -> Any:
         _full(path, name, folder)
@@ -129,15 +128,10 @@ def _disk_full_at(monkeypatch: pytest.MonkeyPatch, name: str, folder: str) -> No
         _full(dst, name, folder)
         return copyfile(src, dst, *args, **kwargs)
 
-    def workbook(self: Workbook, path: Any) -> None:
-        _full(path, name, folder)
-        save(self, path)
-
     monkeypatch.setattr(pd.DataFrame, "to_parquet", parquet)
     monkeypatch.setattr(Path, "write_text", text)
     monkeypatch.setattr(Path, "write_bytes", data)
     monkeypatch.setattr(shutil, "copyfile", copy)
-    monkeypatch.setattr(Workbook, "save", workbook)
 
 
 WRITE_POINTS = {

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import base64
 import errno
-import gc
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
 import pytest
-from openpyxl import Workbook
-from openpyxl.worksheet import _writer
 
 from pipelines import report
+from pipelines.report import xlsx
 
 SCRIPT_NAME = "<script>alert(1)</script>"
 FORMULA_NAME = "=1+1"
@@ -401,25 +398,46 @@ def test_empty_fairness_warnings_and_diff(tmp_path: Path) -> None:
     assert list(sheets["fairness"].columns) == list(frames["fairness"].columns)
 
 
-def test_excel_that_cannot_be_saved_leaves_no_open_sheet_or_temporary_file(
+def test_excel_that_cannot_be_written_raises_and_leaves_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A full disk at the save: the error reaches the caller, and the unsaved workbook's sheets
-    are closed and their temporary files removed (left to the garbage collector they raised
-    "I/O operation on closed file" in whatever ran next)."""
+    """A full disk at the write: the error reaches the caller and no workbook file is left (the
+    workbook is assembled in memory and written in one call)."""
+    path = tmp_path / "report.xlsx"
 
-    def full(self: Workbook, path: object) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    def full(self: Path, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
 
-    monkeypatch.setattr(Workbook, "save", full)
-    unraisable: list[object] = []
-    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
-    before = set(_writer.ALL_TEMP_FILES)
+    monkeypatch.setattr(Path, "write_bytes", full)
     with pytest.raises(OSError, match="No space left on device"):
-        report.write_excel(tmp_path / "report.xlsx", _manifest(), _frames())
-    gc.collect()
-    assert unraisable == []
-    created = set(_writer.ALL_TEMP_FILES) - before
-    assert len(created) == 7  # one per sheet
-    assert [f for f in created if Path(f).exists()] == []
-    assert not (tmp_path / "report.xlsx").exists()
+        report.write_excel(path, _manifest(), _frames())
+    assert not path.exists()
+
+
+def test_excel_cells_keep_their_types(tmp_path: Path) -> None:
+    """Every kind of value a frame holds lands as Excel reads it back: numbers (integers
+    exact, floats to the last digit), booleans, dates, text with XML's special and refused
+    characters, missing values as empty cells."""
+    frame = pd.DataFrame(
+        {
+            "n": pd.array([1, None, 3], dtype="Int64"),
+            "x": [0.1, float("nan"), 1e-300],
+            "flag": [True, False, True],
+            "mixed": ["a<b & c>", None, 2.5],
+            "when": pd.to_datetime(["2026-01-01 08:30:00", None, "1999-12-31 00:00:00"]),
+            "text": ["tab\there", "bell\x07gone", "  spaced  "],
+        }
+    )
+    path = tmp_path / "types.xlsx"
+    xlsx.write_workbook(path, {"one": frame, "empty": frame.iloc[0:0]})
+    book = openpyxl.load_workbook(path)
+    sheet = book["one"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert rows[0][:4] == [1, 0.1, True, "a<b & c>"]
+    assert rows[0][4].isoformat() == "2026-01-01T08:30:00"
+    assert rows[1] == [None, None, False, None, None, "bellgone"]
+    assert rows[2][1] == 1e-300 and rows[2][3] == 2.5 and rows[2][5] == "  spaced  "
+    assert rows[0][5] == "tab\there"
+    assert [c.value for c in next(book["empty"].iter_rows())] == list(frame.columns)
+    assert xlsx.column_letter(1) == "A" and xlsx.column_letter(28) == "AB"
+    assert xlsx.column_letter(16384) == "XFD"
