@@ -82,8 +82,10 @@ def _value_cell(ref: str, value: Any) -> str:
         return f'<c r="{ref}"><v>{float(value)!r}</v></c>' if math.isfinite(value) else ""
     if isinstance(value, dt.datetime | dt.date | np.datetime64):
         stamp = pd.Timestamp(value)
-        if stamp.tzinfo is not None:
-            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        if stamp is pd.NaT:
+            return ""
+        if stamp.tzinfo is not None:  # Excel has no time zones: the offset stays, as text
+            return _text_cell(ref, stamp.isoformat())
         days = (stamp.to_pydatetime() - _EXCEL_EPOCH).total_seconds() / 86400
         return f'<c r="{ref}" s="{DATE}"><v>{days!r}</v></c>'
     return _text_cell(ref, str(value))

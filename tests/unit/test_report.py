@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -426,6 +427,10 @@ def test_excel_cells_keep_their_types(tmp_path: Path) -> None:
             "mixed": ["a<b & c>", None, 2.5],
             "when": pd.to_datetime(["2026-01-01 08:30:00", None, "1999-12-31 00:00:00"]),
             "text": ["tab\there", "bell\x07gone", "  spaced  "],
+            "zoned": pd.Series(
+                [pd.Timestamp("2026-01-01 08:00", tz="Asia/Ho_Chi_Minh"), np.datetime64("NaT"), 7],
+                dtype=object,
+            ),
         }
     )
     path = tmp_path / "types.xlsx"
@@ -435,7 +440,8 @@ def test_excel_cells_keep_their_types(tmp_path: Path) -> None:
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
     assert rows[0][:4] == [1, 0.1, True, "a<b & c>"]
     assert rows[0][4].isoformat() == "2026-01-01T08:30:00"
-    assert rows[1] == [None, None, False, None, None, "bellgone"]
+    assert rows[1] == [None, None, False, None, None, "bellgone", None]
+    assert rows[0][6] == "2026-01-01T08:00:00+07:00"  # Excel has no time zones: kept as text
     assert rows[2][1] == 1e-300 and rows[2][3] == 2.5 and rows[2][5] == "  spaced  "
     assert rows[0][5] == "tab\there"
     assert [c.value for c in next(book["empty"].iter_rows())] == list(frame.columns)
