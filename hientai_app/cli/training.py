@@ -74,7 +74,13 @@ def features(
         f"  snapshot {result['snapshot_id']}, as of {result['as_of']}, {result['rows']:,} rows, "
         f"{len(result['features'])} features (version {result['feature_set_version']})\n"
         f"  proxy audit: {result['path']}/proxy_audit.md; flagged at AUC >= "
-        f"{result['proxy_threshold']}: {', '.join(result['proxy_flagged']) or 'none'}",
+        f"{result['proxy_threshold']}: {', '.join(result['proxy_flagged']) or 'none'}"
+        + (
+            f"\n  reused: built at {result['built_at']} from the same snapshot, date, code and "
+            "settings (features.reuse: false in the settings rebuilds it)"
+            if result.get("reused")
+            else ""
+        ),
         highlight=False,
         soft_wrap=True,
     )
