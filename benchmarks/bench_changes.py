@@ -59,9 +59,7 @@ def changed_extract(source: Path, target: Path, share: float, seed: int) -> np.n
     chosen = rng.choice(np.asarray(rated), size=min(n, len(rated)), replace=False)
     hit = evaluations["person_id"].isin(chosen) & (evaluations["year"] == last_year)
     evaluations["rating"] = evaluations["rating"].astype("string")
-    evaluations.loc[hit, "rating"] = evaluations.loc[hit, "rating"].map(
-        lambda r: STEP_UP.get(r, r)
-    )
+    evaluations.loc[hit, "rating"] = evaluations.loc[hit, "rating"].replace(STEP_UP)
     evaluations.to_parquet(target / "evaluations.parquet", index=False)
     outputs = pd.read_parquet(target / "outputs.parquet")
     end = pd.to_datetime(outputs["period_end"])
@@ -97,8 +95,6 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, classifier) -> dict:  # t
     raw_b = classifier.ranking_raw(b.reset_index(drop=True))
     return {
         "people": len(both),
-        "only_before": len(before.index.difference(after.index)),
-        "only_after": len(after.index.difference(before.index)),
         "rows_changed": int(rows.sum()),
         "scores_changed": int((raw_a != raw_b).sum()),
         "top_features": per_feature[per_feature > 0].head(8).to_dict(),
@@ -136,6 +132,11 @@ def main() -> None:
     chosen = changed_extract(args.extract, changed_dir, args.share, args.seed)
     ingest = measure("ingest", [hientai, "ingest", str(changed_dir), "--json"], env)
     new_snapshot = str(json.loads(str(ingest["stdout"]))["snapshot_id"])
+    if new_snapshot == original:  # a second run: the latest snapshot was the changed extract
+        raise SystemExit(
+            f"the latest snapshot {original} already is the changed extract; run "
+            "bench_ingest.py (or ingest the original extract again) before this script"
+        )
     night = measure("nightly", [hientai, "nightly", "--as-of", args.as_of, "--json"], env)
     result = json.loads(str(night["stdout"]))
     assert result["snapshot_id"] == new_snapshot, (result["snapshot_id"], new_snapshot)

@@ -69,7 +69,8 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
     A table of the same snapshot, date, code and settings already published is used as it is
     (``features.reuse``): a night on an extract that has not changed builds nothing."""
     settings = load_settings(Path(config) if config else None)
-    snapshot_id = SnapshotStore(settings.snapshots_dir).open(snapshot_id).id
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    snapshot_id = snapshot.id
     when = pd.Timestamp(as_of)
     version = feature_set_version(list(FEATURE_NAMES), hientai.__version__)
     key = build_key(settings)
@@ -83,14 +84,13 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
             found.manifest["built_at"],
         )
         return {**found.manifest, "path": str(found.path), "reused": True}
-    snapshot_id, tables = snapshot_tables(settings, snapshot_id)
+    _, tables = snapshot_tables(settings, snapshot_id)
     features = compute_features(
         tables,
         when,
         org_levels=tuple(settings.contract.org_levels),
         engine=settings.features.engine,
     )
-    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
     groups = protected_groups(features, snapshot.read_protected(purpose="fairness_audit"))
     threshold = settings.features.proxy.threshold
     audit = proxy_audit(features, groups, list(FEATURE_NAMES), threshold=threshold)

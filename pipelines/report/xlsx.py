@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # what XML 1.0 cannot hold
 
-# Characters XML 1.0 cannot hold (the control characters but tab, newline, carriage return).
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 BOLD, DATE = 1, 2  # cell style indexes in styles.xml
 
@@ -59,7 +57,7 @@ def column_letter(index: int) -> str:
 
 def clean_text(value: str) -> str:
     """Text as a cell can hold it: without the characters XML 1.0 refuses."""
-    return _ILLEGAL.sub("", value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
 def _text_cell(ref: str, value: str, style: int = 0) -> str:
