@@ -160,8 +160,11 @@ def pooled_merit(score: np.ndarray, potential: np.ndarray, high_cut: float) -> d
 
 def _calibration_rows(train: pd.DataFrame, config: ExperimentConfig) -> np.ndarray:
     """Rows the isotonic calibration is fitted on: the latest training date, or (people
-    hold-out) every row of a seeded fifth of the training people."""
-    if config.split == "people":  # by person, as the hold-out: no one on both sides
+    hold-out, or a time split left with one training date: an extract of two usable dates)
+    every row of a seeded fifth of the training people."""
+    if config.split == "people" or train["as_of"].nunique() < 2:
+        # By person, as the hold-out: no one on both sides. With one training date, the latest
+        # date would be every training row and leave the trees nothing to fit on.
         people = np.sort(train["person_id"].astype(str).unique())
         rng = np.random.default_rng(config.seed)
         chosen = rng.permutation(people)[: max(len(people) // 5, 1)]

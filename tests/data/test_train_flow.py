@@ -128,3 +128,25 @@ def test_the_training_flow_runs_on_a_postgresql_store(
     settings = load_settings(on_postgres)
     classifier, version = tracking.load_champion(settings)
     assert str(version.version) == "1" and len(classifier.feature_names_) > 30
+
+
+def test_two_usable_dates_train_with_one_training_date(trained_world: tuple[Path, Path]) -> None:
+    """An extract of two usable dates (a short history): the latest validates, the other
+    trains, and calibration takes a fifth of its people instead of every training row (which
+    left the trees nothing to fit on: "Input data must be 2 dimensional and non empty")."""
+    from models.experiment import ExperimentConfig, _calibration_rows, run_experiment
+    from pipelines.train import prepare_training
+
+    config, _ = trained_world
+    inputs = prepare_training(load_settings(config), None)
+    last2 = inputs.frame["as_of"].isin(inputs.dates[-2:]).to_numpy()
+    frame = inputs.frame.loc[last2].reset_index(drop=True)
+    groups = inputs.groups.loc[last2].reset_index(drop=True)
+    experiment = ExperimentConfig(params={"n_estimators": 40}, bootstrap_draws=10, seed=5)
+    train_rows, _ = experiment.split_rows(frame)
+    calibrate = _calibration_rows(frame.iloc[train_rows].reset_index(drop=True), experiment)
+    assert 0.15 < calibrate.mean() < 0.25  # a fifth of the people, all their rows
+    result = run_experiment(frame, groups, config=experiment)
+    valid = frame.loc[frame["as_of"] == pd.Timestamp(inputs.dates[-1])]
+    assert result.model.metrics["roc_auc"] > 0.6
+    assert np.unique(result.classifier.predict_proba(valid)).size > 10
