@@ -11,7 +11,7 @@ cut off, not negative).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -102,14 +102,17 @@ def training_frame(
     definition: LabelDefinition | ResultsDefinition,
     *,
     build: Callable[[dict[str, pd.DataFrame], pd.Timestamp], pd.DataFrame],
+    labels_of: Mapping[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Feature rows of internal people at each as_of, with their label (stacked).
 
     With the promotion label, someone not promoted is a 0; with the results label, someone
-    without enough evidence in the horizon has no label and is left out."""
+    without enough evidence in the horizon has no label and is left out. ``labels_of``: labels
+    already computed (``outcome_labels``), by as_of as YYYY-MM-DD; the others are computed."""
     frames = []
     for as_of in sorted(pd.Timestamp(d) for d in as_of_dates):
-        labels = outcome_labels(tables, as_of, definition)
+        known = (labels_of or {}).get(f"{as_of:%Y-%m-%d}")
+        labels = outcome_labels(tables, as_of, definition) if known is None else known
         rows = build(tables, as_of)
         rows = rows.loc[rows["population"] == "internal"]
         rows = rows.merge(

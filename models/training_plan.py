@@ -11,7 +11,7 @@ error says what is missing and what can still be done.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
@@ -61,7 +61,11 @@ class NoUsableLabel(ValueError):
 class TrainingPlan:
     dates: list[pd.Timestamp]
     split: Split
-    positives: dict[str, int]  # as_of -> people with a positive label, for every fitting date
+    # as_of -> people with a positive label, for each fitting date looked at (latest first,
+    # until max_dates usable ones were found)
+    positives: dict[str, int]
+    # as_of -> the labels of each usable date (person_id, label), so they are computed once
+    labels: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
 
 def candidate_dates(
@@ -112,10 +116,19 @@ def plan_training(
                 horizon=definition.horizon_years,
             )
         )
-    positives = {
-        f"{d:%Y-%m-%d}": int(outcome_labels(tables, d, definition)["label"].sum()) for d in fitting
-    }
-    usable = [d for d in fitting if positives[f"{d:%Y-%m-%d}"] > 0][-max_dates:]
+    # Latest first, until max_dates usable dates are found: an earlier date would not be used,
+    # and each date's labels are a pass over the whole extract (kept for the training frame).
+    positives: dict[str, int] = {}
+    labels: dict[str, pd.DataFrame] = {}
+    usable: list[pd.Timestamp] = []
+    for day in reversed(fitting):
+        if len(usable) == max_dates:
+            break
+        key, found = f"{day:%Y-%m-%d}", outcome_labels(tables, day, definition)
+        positives[key] = int(found["label"].sum())
+        if positives[key] > 0:
+            usable.insert(0, day)
+            labels[key] = found
     if not usable:
         raise NoUsableLabel(_no_label_message(tables, definition, fitting))
     if split == "time" and len(usable) <= n_valid_dates:
@@ -124,7 +137,7 @@ def plan_training(
     chosen: Split = "time" if split == "time" else "people"
     if split == "auto" and len(usable) > n_valid_dates:
         chosen = "time"
-    return TrainingPlan(usable, chosen, positives)
+    return TrainingPlan(usable, chosen, positives, labels)
 
 
 def _no_label_message(

@@ -100,7 +100,9 @@ def prepare_training(settings: Settings, snapshot_id: str | None) -> TrainingInp
         raise ValueError(f"snapshot {snapshot_id} has no dated records: nothing to train on")
     plan = training_plan(tables, snapshot.date_range, settings)
     dates = plan.dates
-    frame = training_frame(tables, dates, label_definition(settings), build=build_features)
+    frame = training_frame(
+        tables, dates, label_definition(settings), build=build_features, labels_of=plan.labels
+    )
     del tables
     groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
     audit = proxy_audit(

@@ -101,3 +101,21 @@ def test_training_frame_stacks_internal_rows_of_each_as_of() -> None:
         )
         positives = set(expected.loc[expected["label"] == 1, "person_id"])
         assert set(rows.loc[rows["label"] == 1, "person_id"]) == positives & set(rows["person_id"])
+
+
+def test_training_frame_uses_the_labels_it_is_given_and_computes_the_others() -> None:
+    tables = random_extract(4)
+    definition = LabelDefinition(horizon_years=2, leadership_only=False)
+    dates = ["2019-01-01", "2020-01-01"]
+    computed = training_frame(tables, dates, definition, build=build_features)
+    given = {"2020-01-01": promotion_labels(tables, pd.Timestamp("2020-01-01"), definition)}
+    reused = training_frame(tables, dates, definition, build=build_features, labels_of=given)
+    pd.testing.assert_frame_equal(reused, computed)
+    # The given labels are the ones used: everyone labelled 1 means every labelled row is a 1.
+    people = tables["people"]["person_id"].astype(str)
+    everyone = {"2020-01-01": pd.DataFrame({"person_id": people, "label": 1})}
+    ones = training_frame(tables, dates, definition, build=build_features, labels_of=everyone)
+    in_2020 = (ones["as_of"] == pd.Timestamp("2020-01-01")).to_numpy()
+    assert in_2020.sum() > 0 and (ones.loc[in_2020, "label"] == 1).all()
+    assert computed.loc[in_2020, "label"].sum() < in_2020.sum()
+    pd.testing.assert_frame_equal(ones.loc[~in_2020], computed.loc[~in_2020])

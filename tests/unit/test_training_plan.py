@@ -38,6 +38,18 @@ def test_a_history_with_promotions_every_year_is_split_by_time() -> None:
     plan = plan_training(tables, RANGE, ONE_YEAR, max_dates=6)
     assert plan.split == "time"
     assert [f"{d:%Y}" for d in plan.dates] == ["2013", "2014", "2015", "2016", "2017", "2018"]
+    assert sorted(plan.labels) == [f"{d:%Y-%m-%d}" for d in plan.dates]
+
+
+def test_only_the_latest_usable_dates_are_labelled() -> None:
+    # Each date's labels are a pass over the extract: dates older than the max_dates latest
+    # usable ones are not looked at, and the labels of the chosen ones are kept for the frame.
+    tables = _assignments([(f"P{y - 2013}", f"{y}-06-01", True) for y in range(2013, 2019)])
+    plan = plan_training(tables, RANGE, ONE_YEAR, max_dates=2)
+    assert [f"{d:%Y}" for d in plan.dates] == ["2017", "2018"]
+    assert sorted(plan.positives) == ["2017-01-01", "2018-01-01"]
+    labels = plan.labels["2018-01-01"]
+    assert labels.loc[labels["label"] == 1, "person_id"].tolist() == ["P5"]
 
 
 def test_a_one_date_extract_holds_out_people_at_that_date() -> None:
