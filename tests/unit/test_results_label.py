@@ -91,8 +91,8 @@ def test_lenient_raters_of_a_unit_do_not_count_as_merit() -> None:
                 "leadership_capacity"]:  # fmt: skip
         lenient.loc[in_unit, dim] = lenient.loc[in_unit, dim] + 1
     end = AS_OF + pd.DateOffset(years=2)
-    before = _surveys(tables, AS_OF, end)["value"]
-    after = _surveys({**tables, "surveys_360": lenient}, AS_OF, end)["value"]
+    before = _surveys(tables, AS_OF, end, unit)["value"]
+    after = _surveys({**tables, "surveys_360": lenient}, AS_OF, end, unit)["value"]
     pd.testing.assert_series_equal(before, after, atol=1e-9)
 
 
