@@ -238,7 +238,7 @@ def _surveys(
     # Each record's unit: the ids' codes looked up once, not every record's id as a string.
     codes, ids = pd.factorize(window["person_id"])
     units = unit.reindex(pd.Index(np.asarray(ids, dtype=object))).to_numpy(dtype=object)
-    units = np.append(units, None)  # code -1 (no id) reads the last entry: no unit
+    units = np.concatenate([units, np.array([None], dtype=object)])  # code -1 (no id): no unit
     of_record = pd.Series(units[codes], index=window.index).fillna("(none)")
     role = window["rater_role"].astype(str)
     lenient = score.groupby([of_record, role]).transform("mean")

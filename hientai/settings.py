@@ -202,7 +202,14 @@ def _default_standing_pools() -> list[StandingPoolSettings]:
     ]
 
 
-def _default_intersections() -> list[list[Auditable]]:
+# The coarse views of two attributes (models/shortlist.py VIEWS): audited beside their
+# attribute, and usable in an intersection (ethnicity_majority x gender: a few groups per pool
+# where ethnicity x gender has one per recorded ethnicity and gender).
+AuditView = Literal["nationality_vn", "ethnicity_majority"]
+VIEW_OF: dict[str, str] = {"nationality_vn": "nationality", "ethnicity_majority": "ethnicity"}
+
+
+def _default_intersections() -> list[list[Auditable | AuditView]]:
     return [["party_member", "gender"], ["ethnicity", "gender"]]
 
 
@@ -227,7 +234,30 @@ class AuditSettings(BaseModel):
     min_group: int = Field(5, ge=1)
     confidence: float = Field(0.95, gt=0, lt=1)
     attributes: list[Auditable] = Field(default_factory=lambda: list(get_args(Auditable)))
-    intersections: list[list[Auditable]] = Field(default_factory=_default_intersections)
+    intersections: list[list[Auditable | AuditView]] = Field(
+        default_factory=_default_intersections
+    )
+
+    @model_validator(mode="after")
+    def _intersections_of_audited(self) -> AuditSettings:
+        for parts in self.intersections:
+            where = f"nightly.audit.intersections {parts}"
+            if len(parts) < 2 or len(set(parts)) < len(parts):
+                raise ValueError(
+                    f"{where}: an intersection needs two or more different attributes"
+                )
+            if "hometown" in parts:
+                raise ValueError(
+                    f"{where}: hometown locality is relative to each pool's province, so it "
+                    "cannot be part of an intersection"
+                )
+            missing = sorted({VIEW_OF.get(p, p) for p in parts} - set(self.attributes))
+            if missing:
+                raise ValueError(
+                    f"{where}: {missing} not in nightly.audit.attributes; an intersection "
+                    "(or a view such as ethnicity_majority) needs its attributes audited"
+                )
+        return self
 
 
 class RerankSettings(BaseModel):

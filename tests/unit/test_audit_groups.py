@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 from fairlearn.metrics import MetricFrame, selection_rate
 
+from hientai.settings import AuditSettings
 from models.eligibility import PoolSpec, ScopeIndex, build_candidates
 from models.shortlist import (
     ShortlistOptions,
@@ -272,3 +273,49 @@ def test_reranking_uses_the_coarse_views_and_small_groups_do_not_break_it() -> N
     assert sorted(entries["rank_fair"]) == list(range(1, 61))
     listed = entries.loc[entries["in_shortlist"]]
     assert len(listed) == 20 and sorted(listed["rank"]) == list(range(1, 21))
+
+
+def test_the_majority_view_crossed_with_gender_has_few_groups_per_pool() -> None:
+    """``nightly.audit.intersections: [[ethnicity_majority, gender]]``: the coarse
+    intersection (a few groups a pool) the settings now accept, with the same counts as
+    crossing by hand; a view needs its attribute audited, and hometown cannot be crossed."""
+    n = 300
+    rng = np.random.default_rng(8)
+    race = rng.choice(np.array(["Kinh", "Tay", "Thai", "Muong", None], dtype=object), n)
+    frame = _frame(n, ethnicity=race)
+    audit = AuditSettings(intersections=[["ethnicity_majority", "gender"]])
+    candidates = build_candidates(frame, frame, frame)
+    groups = audit_groups(candidates, frame)
+    context = group_context(
+        candidates,
+        groups,
+        attributes=list(audit.attributes),
+        intersections=[tuple(x) for x in audit.intersections],
+        rerank=("gender",),
+    )
+    scores = rng.normal(size=n)
+    result = rank_pools(
+        [POOL], candidates, ScopeIndex(candidates, ORGS), scores, context,
+        options=ShortlistOptions(rerank_attributes=("gender",)),
+    )  # fmt: skip
+    pool = _rows(result.fairness, "ethnicity_majority×gender", "share_pool")
+    majority = groups["ethnicity_majority"].to_numpy()
+    gender = groups["gender"].to_numpy()
+    expected = {
+        f"{m}×{g}": int(((majority == m) & (gender == g)).sum())
+        for m in ("majority", "minority")
+        for g in ("female", "male")
+    }
+    assert pool["n_pool"].to_dict() == expected | {"unknown": int(pd.isna(majority).sum())}
+    assert "ethnicity×gender" not in set(result.fairness["attribute"])
+    with pytest.raises(ValueError, match=r"\['ethnicity'\] not in nightly.audit.attributes"):
+        AuditSettings(attributes=["gender"], intersections=[["ethnicity_majority", "gender"]])
+    with pytest.raises(ValueError, match="hometown locality is relative to each pool"):
+        AuditSettings(intersections=[["hometown", "gender"]])
+
+
+def test_the_settings_know_the_views_the_audit_computes() -> None:
+    from hientai.settings import VIEW_OF
+    from models.shortlist import VIEWS
+
+    assert {view: attribute for attribute, view in VIEWS.items()} == VIEW_OF
