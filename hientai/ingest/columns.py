@@ -125,18 +125,26 @@ def _check_range(values: pd.Series, column: Column, issues: Issues) -> None:
 def _check_calendar(
     values: pd.Series, column: Column, issues: Issues, today: pd.Timestamp
 ) -> None:
+    # The texts quote the value: built for the rows that fail only (strftime over a
+    # ten-million-row column was a tenth of an ingest).
     if column.kind == "year":
         years = values.astype("float64")
         future = (years > today.year).fillna(False).to_numpy(dtype=bool)
         ancient = (years < EARLIEST.year).fillna(False).to_numpy(dtype=bool)
-        shown = years.astype(object).where(future | ancient, 0).astype(int).astype(str)
+
+        def shown(at: np.ndarray) -> pd.Series:
+            return years.iloc[at].astype(int).astype(str).astype(object)
     else:
         future = (values > today).fillna(False).to_numpy(dtype=bool)
         ancient = (values < EARLIEST).fillna(False).to_numpy(dtype=bool)
-        shown = values.dt.strftime("%Y-%m-%d").astype(object).where(future | ancient, "")
+
+        def shown(at: np.ndarray) -> pd.Series:
+            return values.iloc[at].dt.strftime("%Y-%m-%d").astype(object)
+
     if column.future_allowed:
         future = np.zeros_like(future)
+    in_future = f" is in the future (today is {today:%Y-%m-%d})"
+    issues.add(future, column.name, "future", lambda at: (shown(at) + in_future).to_numpy())
     issues.add(
-        future, column.name, "future", shown + f" is in the future (today is {today:%Y-%m-%d})"
+        ancient, column.name, "too_early", lambda at: (shown(at) + " is before 1900").to_numpy()
     )
-    issues.add(ancient, column.name, "too_early", shown + " is before 1900")

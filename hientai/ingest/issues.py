@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -18,11 +18,18 @@ class Issues:
         self._parts: list[pd.DataFrame] = []
         self._bad_by_column: dict[str, np.ndarray] = {}
 
-    def add(self, mask: np.ndarray, column: str, rule: str, reason: str | pd.Series) -> None:
+    def add(
+        self,
+        mask: np.ndarray,
+        column: str,
+        rule: str,
+        reason: str | pd.Series | Callable[[np.ndarray], np.ndarray],
+    ) -> None:
         """Record a problem for every row where ``mask`` is True.
 
-        ``reason`` is one text for all rows, or a Series aligned with the frame (only the
-        masked rows are read).
+        ``reason`` is one text for all rows, a Series aligned with the frame (only the masked
+        rows are read), or a function of the masked rows' positions returning their texts
+        (so a text that quotes a value is built for the few bad rows, not for millions).
         """
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
@@ -30,6 +37,8 @@ class Issues:
         positions = np.flatnonzero(mask)
         if isinstance(reason, pd.Series):
             reasons = reason.to_numpy(dtype=object)[positions]
+        elif callable(reason):
+            reasons = np.asarray(reason(positions), dtype=object)
         else:
             reasons = np.full(len(positions), reason, dtype=object)
         self._parts.append(

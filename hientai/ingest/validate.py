@@ -7,6 +7,7 @@ too, and says why.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,15 +121,18 @@ def _check_after_birth(
         else:
             before = (values < births).fillna(False)
         before_mask = before.to_numpy(dtype=bool) & ~issues.bad_in([column.name])
-        shown = values.astype(str).where(before, "")
-        issues.add(
-            before_mask,
-            column.name,
-            "before_birth",
-            shown
-            + " is before the person's birth date "
-            + births.dt.strftime("%Y-%m-%d").astype(str),
-        )
+        issues.add(before_mask, column.name, "before_birth", _before_birth(values, births))
+
+
+def _before_birth(values: pd.Series, births: pd.Series) -> Callable[[np.ndarray], np.ndarray]:
+    """The texts of the rows at some positions (built for the failing rows only)."""
+
+    def texts(at: np.ndarray) -> np.ndarray:
+        born = births.iloc[at].dt.strftime("%Y-%m-%d").astype(str)
+        shown = values.iloc[at].astype(str) + " is before the person's birth date " + born
+        return shown.to_numpy(dtype=object)
+
+    return texts
 
 
 def _check_hierarchy(typed: pd.DataFrame, issues: Issues, org_levels: tuple[str, ...]) -> None:

@@ -51,6 +51,9 @@ def _ingest_with(
         ("evaluations", 7, "person_id", "P999", "people.person_id 'P999' does not exist"),
         ("people", 8, "hire_date", "2031-01-01", "2031-01-01 is in the future"),
         ("people", 9, "hire_date", "1970-01-01", "is before the person's birth date"),
+        ("people", 7, "hire_date", "1890-05-01", "1890-05-01 is before 1900"),
+        ("evaluations", 4, "year", "2031", "2031 is in the future (today is "),
+        ("evaluations", 6, "year", "1899", "1899 is before 1900"),
         ("trainings", 2, "level", "C7", "level is not a valid level for this training category"),
         ("organizations", 2, "level", "hamlet", "unknown value 'hamlet'"),
     ],
@@ -291,3 +294,17 @@ def test_legacy_xls_is_refused_with_advice(tmp_path: Path, settings: Settings) -
     )
     with pytest.raises(IngestError, match=r"people\.xls: legacy \.xls workbooks are not read"):
         run_batch(folder, mapping=load_mapping(mapping_file), settings=settings)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value", "shown"),
+    [("people", "hire_date", "1970-01-01", "1970-01-01"), ("evaluations", "year", "1950", "1950")],
+)
+def test_a_date_before_birth_quotes_the_value_and_the_birth_date(
+    tmp_path: Path, settings: Settings, table: str, column: str, value: str, shown: str
+) -> None:
+    born = pd.Timestamp(tiny_tables()["people"].set_index("person_id").loc["P009", "birth_date"])
+    row = int((tiny_tables()[table]["person_id"] == "P009").to_numpy().argmax())
+    quarantined = _quarantine(_ingest_with(tmp_path, settings, table, row, column, value), table)
+    hit = quarantined.loc[quarantined["source_row"] == str(row + 2), "reason"].item()
+    assert hit == f"{column}: {shown} is before the person's birth date {born:%Y-%m-%d}"
