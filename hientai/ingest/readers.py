@@ -209,9 +209,11 @@ def to_nfc(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     non_ascii = pc.invert(pc.fill_null(pc.string_is_ascii(values), True))
     if not pc.any(non_ascii).as_py():
         return values
-    texts = pc.filter(values, non_ascii).to_pylist()
-    composed = pa.array([unicodedata.normalize("NFC", t) for t in texts], type=values.type)
-    return pc.replace_with_mask(values, non_ascii, composed)
+    # Each distinct text once (a title or unit name recurs on millions of rows).
+    encoded = pc.filter(values, non_ascii).dictionary_encode()
+    distinct = encoded.dictionary.to_pylist()
+    normal = pa.array([unicodedata.normalize("NFC", t) for t in distinct], type=values.type)
+    return pc.replace_with_mask(values, non_ascii, normal.take(encoded.indices))
 
 
 def _read_csv(path: Path, *, encoding: str | None, na_values: list[str]) -> RawFrame:

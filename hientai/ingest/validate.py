@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hientai.contract import Table
 from hientai.ingest.issues import Issues
@@ -79,15 +81,32 @@ def _check_foreign_keys(
             continue
         values = typed[column.name]
         present = values.notna().to_numpy()
-        unknown = present & (target.get_indexer(values.astype(object)) < 0)
-        issues.add(
-            unknown,
-            column.name,
-            "foreign_key",
-            f"{target_table}.{target_column} '"
-            + values.astype(object).where(unknown, "").astype(str)
-            + f"' does not exist (or was rejected) in {target_table}",
-        )
+        unknown = present & (positions_in(target, values) < 0)
+        missing = f"' does not exist (or was rejected) in {target_table}"
+        texts = _quoting(values, f"{target_table}.{target_column} '", missing)
+        issues.add(unknown, column.name, "foreign_key", texts)
+
+
+def _quoting(values: pd.Series, before: str, after: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The texts ``before + value + after`` of the rows at some positions (the failing ones)."""
+
+    def texts(at: np.ndarray) -> np.ndarray:
+        return (before + values.iloc[at].astype(object).astype(str) + after).to_numpy()
+
+    return texts
+
+
+def positions_in(target: pd.Index, values: pd.Series) -> np.ndarray:
+    """Each value's position in ``target`` (unique keys), -1 where absent or missing. Text
+    keys are matched by Arrow, without a Python string per row (the people's ids are looked up
+    for every row of every person table); other keys by pandas."""
+    try:
+        needles = pa.array(values, type=pa.string(), from_pandas=True)
+        haystack = pa.array(target.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except pa.ArrowException:  # not text (numbers, categories): pandas matches them
+        return np.asarray(target.get_indexer(values.astype(object)), dtype=np.intp)
+    found = pc.index_in(needles, value_set=haystack)
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.intp)
 
 
 def _birth_dates_for(
@@ -98,7 +117,7 @@ def _birth_dates_for(
     if table.person_column is None or ctx.birth_dates is None:
         return None
     births = ctx.birth_dates
-    positions = births.index.get_indexer(typed[table.person_column].astype(object))
+    positions = positions_in(births.index, typed[table.person_column])
     looked_up = births.to_numpy()[np.clip(positions, 0, None)] if len(births) else None
     if looked_up is None:
         return None

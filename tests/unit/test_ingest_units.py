@@ -139,3 +139,38 @@ def test_deep_hierarchy_is_not_mistaken_for_a_cycle() -> None:
     issues = Issues(n)
     _check_hierarchy(orgs, issues, ("central", "province", "commune"))
     assert issues.frame().empty
+
+
+def test_nfc_composes_each_distinct_text_and_keeps_order_nulls_and_ascii() -> None:
+    import unicodedata
+
+    import pyarrow as pa
+
+    from hientai.ingest.readers import to_nfc
+
+    decomposed = unicodedata.normalize("NFD", "Nguyễn Thị Hằng")
+    values = pa.chunked_array(
+        [[decomposed, "Kinh", None], [decomposed, "Lào Cai", unicodedata.normalize("NFD", "Ủy")]]
+    )
+    composed = to_nfc(values).to_pylist()
+    expected = [unicodedata.normalize("NFC", v) if v else v for v in values.to_pylist()]
+    assert composed == expected
+    assert composed[0] == composed[3] == "Nguyễn Thị Hằng" and composed[2] is None
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["P2", None, "P9", "P1", "P2"], dtype="string[pyarrow]"),
+        pd.Series(["P2", None, "P9", "P1", "P2"], dtype=object),
+        pd.Series(["P2", None, "P9", "P1", "P2"], dtype="category"),
+        pd.Series([2, None, 9, 1, 2], dtype="Int64"),
+    ],
+    ids=["arrow text", "object", "category", "numbers"],
+)
+def test_key_positions_match_pandas_for_text_and_other_keys(values: pd.Series) -> None:
+    from hientai.ingest.validate import positions_in
+
+    keys = ["P1", "P2", "P3"] if values.dtype != "Int64" else [1, 2, 3]
+    target = pd.Index(pd.Series(keys, dtype=object))
+    assert positions_in(target, values).tolist() == [1, -1, -1, 0, 1]
