@@ -13,7 +13,7 @@ import pandas as pd
 
 from hientai.contract import Column, Table
 from hientai.ingest.coerce import as_text, coerce, expected_text
-from hientai.ingest.issues import Issues
+from hientai.ingest.issues import Issues, quoting
 
 EARLIEST = pd.Timestamp("1900-01-01")
 
@@ -85,10 +85,7 @@ def _check_column(
         unknown = present & ~values.isin(allowed).to_numpy()
         shown = ", ".join(allowed)
         issues.add(
-            unknown,
-            name,
-            "category",
-            "unknown value '" + values.astype(object).where(unknown, "") + f"'; allowed: {shown}",
+            unknown, name, "category", quoting(values, "unknown value '", f"'; allowed: {shown}")
         )
         return pd.Series(
             pd.Categorical(values.where(~unknown), categories=allowed), index=values.index
@@ -97,13 +94,8 @@ def _check_column(
         _check_range(values, column, issues)
     if column.pattern is not None:
         matches = values.str.fullmatch(column.pattern).fillna(False).to_numpy(dtype=bool)
-        issues.add(
-            present & ~matches,
-            name,
-            "pattern",
-            "'" + values.astype(object).where(present & ~matches, "") + "' does not match the "
-            f"expected format {column.pattern}",
-        )
+        expected = f"' does not match the expected format {column.pattern}"
+        issues.add(present & ~matches, name, "pattern", quoting(values, "'", expected))
     if column.kind in ("date", "year"):
         _check_calendar(values, column, issues, today)
     return values
@@ -115,10 +107,7 @@ def _check_range(values: pd.Series, column: Column, issues: Issues) -> None:
     high = column.max_value if column.max_value is not None else np.inf
     outside = (numbers.notna() & ((numbers < low) | (numbers > high))).to_numpy()
     issues.add(
-        outside,
-        column.name,
-        "range",
-        numbers.astype(object).where(outside, "").astype(str) + f" is outside [{low:g}, {high:g}]",
+        outside, column.name, "range", quoting(numbers, "", f" is outside [{low:g}, {high:g}]")
     )
 
 

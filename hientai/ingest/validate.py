@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hientai.contract import Table
-from hientai.ingest.issues import Issues
+from hientai.ingest.issues import Issues, quoting
 
 MAX_ORG_DEPTH = 64
 CYCLE_ROUNDS = 20
@@ -83,17 +83,8 @@ def _check_foreign_keys(
         present = values.notna().to_numpy()
         unknown = present & (positions_in(target, values) < 0)
         missing = f"' does not exist (or was rejected) in {target_table}"
-        texts = _quoting(values, f"{target_table}.{target_column} '", missing)
+        texts = quoting(values, f"{target_table}.{target_column} '", missing)
         issues.add(unknown, column.name, "foreign_key", texts)
-
-
-def _quoting(values: pd.Series, before: str, after: str) -> Callable[[np.ndarray], np.ndarray]:
-    """The texts ``before + value + after`` of the rows at some positions (the failing ones)."""
-
-    def texts(at: np.ndarray) -> np.ndarray:
-        return (before + values.iloc[at].astype(object).astype(str) + after).to_numpy()
-
-    return texts
 
 
 def positions_in(target: pd.Index, values: pd.Series) -> np.ndarray:

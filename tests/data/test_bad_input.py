@@ -54,6 +54,8 @@ def _ingest_with(
         ("people", 7, "hire_date", "1890-05-01", "1890-05-01 is before 1900"),
         ("evaluations", 4, "year", "2031", "2031 is in the future (today is "),
         ("evaluations", 6, "year", "1899", "1899 is before 1900"),
+        ("people", 5, "years_experience", "-2", "-2.0 is outside [0, 70]"),
+        ("people", 3, "nationality", "Viet Nam", "'Viet Nam' does not match the expected format"),
         ("trainings", 2, "level", "C7", "level is not a valid level for this training category"),
         ("organizations", 2, "level", "hamlet", "unknown value 'hamlet'"),
     ],
