@@ -61,6 +61,10 @@ class ExperimentConfig:
     # selects some cohorts' people far more often, and any group concentrated in the small
     # ones looks favoured (docs/model-selection.md section 7).
     fairness_share: float | None = 0.1
+    # Train and score the LambdaRank ranker beside the classifier, as a comparison (the
+    # classifier is the model registered and served). On the national extract the ranker was
+    # 6.3 of a training's 15.8 minutes (docs/benchmarks.md).
+    compare_ranker: bool = True
 
     def split_rows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         if self.split == "people":
@@ -89,7 +93,7 @@ class ExperimentResult:
     config: ExperimentConfig
     features: list[str]
     classifier: PotentialClassifier
-    ranker: PotentialRanker
+    ranker: PotentialRanker | None  # None: config.compare_ranker was off
     scored: dict[str, ScoredModel]
     train_dates: list[pd.Timestamp]
     valid_dates: list[pd.Timestamp]
@@ -212,9 +216,11 @@ def run_experiment(
     classifier.external_ = fit_external_profile(
         X, y, classifier, calibrate_on=latest, sample_weight=weights
     )
-    ranker = PotentialRanker(config.params, config.seed, config.threads).fit(
-        X, y, cohort_ids(split.train), sample_weight=weights
-    )
+    ranker = None
+    if config.compare_ranker:
+        ranker = PotentialRanker(config.params, config.seed, config.threads).fit(
+            X, y, cohort_ids(split.train), sample_weight=weights
+        )
     logistic = LogisticBaseline(config.seed).fit(X, y, sample_weight=weights)
     valid = split.valid
     merit = potential[valid_rows] if potential is not None else None
@@ -231,15 +237,6 @@ def run_experiment(
             valid_groups,
             config=config,
             probability=probability,
-            potential=merit,
-            high_cut=high_cut,
-        ),
-        "lightgbm_ranker": evaluate_scores(
-            "lightgbm_ranker",
-            ranker.score(valid),
-            valid,
-            valid_groups,
-            config=config,
             potential=merit,
             high_cut=high_cut,
         ),
@@ -263,6 +260,21 @@ def run_experiment(
             high_cut=high_cut,
         ),
     }
+    if ranker is not None:
+        ranked = evaluate_scores(
+            "lightgbm_ranker",
+            ranker.score(valid),
+            valid,
+            valid_groups,
+            config=config,
+            potential=merit,
+            high_cut=high_cut,
+        )
+        scored = {
+            "lightgbm_classifier": scored.pop("lightgbm_classifier"),
+            "lightgbm_ranker": ranked,
+            **scored,
+        }
     return ExperimentResult(
         config,
         names,

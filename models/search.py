@@ -48,7 +48,10 @@ def search_params(
     def objective(trial: optuna.Trial) -> float:
         params = {**config.params, **_suggest(trial)}
         started = time.perf_counter()
-        trial_config = dataclasses.replace(config, params=params, bootstrap_draws=0)
+        # A trial is judged on the classifier alone: no ranker to compare, no bootstrap.
+        trial_config = dataclasses.replace(
+            config, params=params, bootstrap_draws=0, compare_ranker=False
+        )
         result = run_experiment(
             inner, inner_groups, config=trial_config, flagged_proxies=flagged_proxies
         )

@@ -249,6 +249,7 @@ def train_stage(
         split=frame_info["split"],
         holdout_share=cfg.holdout_share,
         fairness_share=cfg.gate.selection_share,
+        compare_ranker=cfg.compare_ranker,
     )
     searched = None
     if trials > 0:

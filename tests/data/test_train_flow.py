@@ -150,3 +150,29 @@ def test_two_usable_dates_train_with_one_training_date(trained_world: tuple[Path
     valid = frame.loc[frame["as_of"] == pd.Timestamp(inputs.dates[-1])]
     assert result.model.metrics["roc_auc"] > 0.6
     assert np.unique(result.classifier.predict_proba(valid)).size > 10
+
+
+def test_the_ranker_comparison_can_be_left_out(trained_world: tuple[Path, Path]) -> None:
+    """training.compare_ranker: false trains no ranker and changes nothing else (the
+    classifier, its measures and the baselines are the same)."""
+    from models.experiment import ExperimentConfig, run_experiment
+    from pipelines.train import prepare_training
+
+    config, _ = trained_world
+    inputs = prepare_training(load_settings(config), None)
+    last3 = inputs.frame["as_of"].isin(inputs.dates[-3:]).to_numpy()
+    frame = inputs.frame.loc[last3].reset_index(drop=True)
+    groups = inputs.groups.loc[last3].reset_index(drop=True)
+    both = ExperimentConfig(params={"n_estimators": 40}, bootstrap_draws=10, seed=5)
+    alone = ExperimentConfig(
+        params={"n_estimators": 40}, bootstrap_draws=10, seed=5, compare_ranker=False
+    )
+    a, b = run_experiment(frame, groups, config=both), run_experiment(frame, groups, config=alone)
+    assert list(a.scored) == [
+        "lightgbm_classifier", "lightgbm_ranker", "logistic_regression",
+        "seniority_plus_last_rating",
+    ]  # fmt: skip
+    assert b.ranker is None and list(b.scored) == [n for n in a.scored if n != "lightgbm_ranker"]
+    for name in b.scored:
+        assert b.scored[name].metrics == a.scored[name].metrics
+    assert load_settings(config).training.compare_ranker is True

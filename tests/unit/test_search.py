@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
+import pytest
 
 from features.build import build_features
 from features.labels import LabelDefinition, training_frame
@@ -30,3 +33,20 @@ def test_search_is_budgeted_and_ignores_the_held_out_period() -> None:
     scrambled = frame.assign(label=frame["label"].where(~held_out, 1 - frame["label"]))
     again, _ = search_params(scrambled, groups, config=config, flagged_proxies=[], trials=3)
     assert again == best
+
+
+def test_trials_are_judged_on_the_classifier_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models import potential
+
+    frame, groups = _frame()
+    fits: list[int] = []
+    original = potential.PotentialRanker.fit
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        fits.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(potential.PotentialRanker, "fit", counted)
+    config = ExperimentConfig(k=3, params={"n_estimators": 20}, seed=1)
+    search_params(frame, groups, config=config, flagged_proxies=[], trials=2)
+    assert fits == []  # no trial trains the comparison ranker
