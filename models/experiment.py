@@ -62,8 +62,8 @@ class ExperimentConfig:
     # ones looks favoured (docs/model-selection.md section 7).
     fairness_share: float | None = 0.1
     # Train and score the LambdaRank ranker beside the classifier, as a comparison (the
-    # classifier is the model registered and served). On the national extract the ranker was
-    # 6.3 of a training's 15.8 minutes (docs/benchmarks.md).
+    # classifier is the model registered and served). A national training took 15 min 46 s
+    # with it, 6 min 20 s without (docs/benchmarks.md).
     compare_ranker: bool = True
 
     def split_rows(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
