@@ -57,12 +57,15 @@ def main() -> None:
     snapshot_id, tables = snapshot_tables(settings, None)
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
     assert snapshot.date_range is not None
-    dates = training_plan(tables, snapshot.date_range, settings).dates
+    plan = training_plan(tables, snapshot.date_range, settings)
+    dates = plan.dates
     cache = args.data.parent / f"train-frame-{snapshot_id}-{dates[0]:%Y}-{dates[-1]:%Y}.parquet"
     if cache.exists():  # the frame is not what this benchmark times; reuse it between runs
         frame = pd.read_parquet(cache)
     else:
-        frame = training_frame(tables, dates, label_definition(settings), build=build_features)
+        frame = training_frame(
+            tables, dates, label_definition(settings), build=build_features, labels_of=plan.labels
+        )
         frame.to_parquet(cache, index=False)
     del tables
     frame_s = time.perf_counter() - started
@@ -96,6 +99,7 @@ def main() -> None:
         exclude_proxies=settings.features.proxy.exclude_flagged,
         params=dict(settings.training.params),
         seed=settings.training.seed,
+        compare_ranker=settings.training.compare_ranker,
     )
     result = exp.run_experiment(
         frame, groups, config=config, flagged_proxies=flagged_features(audit)

@@ -244,11 +244,22 @@ class AuditSettings(BaseModel):
 
     @model_validator(mode="after")
     def _intersections_of_audited(self) -> AuditSettings:
+        if "intersections" not in self.model_fields_set:
+            # The default intersections follow the attributes: narrowing the attributes drops
+            # the default intersections of those left out instead of refusing the settings.
+            audited = set(self.attributes)
+            self.intersections = [
+                parts
+                for parts in self.intersections
+                if {VIEW_OF.get(p, p) for p in parts} <= audited
+            ]
+            return self
         for parts in self.intersections:
             where = f"nightly.audit.intersections {parts}"
-            if len(parts) < 2 or len(set(parts)) < len(parts):
+            if len(parts) < 2 or len({VIEW_OF.get(p, p) for p in parts}) < len(parts):
                 raise ValueError(
-                    f"{where}: an intersection needs two or more different attributes"
+                    f"{where}: an intersection needs two or more different attributes (a view "
+                    "such as ethnicity_majority counts as its attribute)"
                 )
             if "hometown" in parts:
                 raise ValueError(

@@ -99,6 +99,8 @@ def plan_training(
     """The dates and split of a training run (see the module docstring)."""
     if split not in ("auto", "time", "people"):
         raise ValueError(f"split must be 'auto', 'time' or 'people', got {split!r}")
+    if max_dates < 1:
+        raise ValueError(f"max_dates must be at least 1, got {max_dates}")
     fitting = candidate_dates(
         date_range,
         month_day=month_day,

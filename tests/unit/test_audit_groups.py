@@ -319,3 +319,13 @@ def test_the_settings_know_the_views_the_audit_computes() -> None:
     from models.shortlist import VIEWS
 
     assert {view: attribute for attribute, view in VIEWS.items()} == VIEW_OF
+
+
+def test_intersections_need_different_attributes_and_the_defaults_follow_the_attributes() -> None:
+    for parts in (["gender"], ["gender", "gender"], ["ethnicity", "ethnicity_majority"]):
+        with pytest.raises(ValueError, match="two or more different attributes"):
+            AuditSettings(intersections=[parts])
+    # Narrowing the attributes without writing intersections keeps the defaults that apply.
+    narrowed = AuditSettings(attributes=["gender", "party_member"])
+    assert narrowed.intersections == [["party_member", "gender"]]
+    assert AuditSettings(attributes=["gender"]).intersections == []

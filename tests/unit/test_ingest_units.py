@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from hientai.contract import get_table
@@ -165,8 +166,12 @@ def test_nfc_composes_each_distinct_text_and_keeps_order_nulls_and_ascii() -> No
         pd.Series(["P2", None, "P9", "P1", "P2"], dtype=object),
         pd.Series(["P2", None, "P9", "P1", "P2"], dtype="category"),
         pd.Series([2, None, 9, 1, 2], dtype="Int64"),
+        pd.Series(["P2", None, "P9", "P1", "P2"], dtype=pd.ArrowDtype(pa.large_string())),
+        pd.Series(
+            pd.arrays.ArrowExtensionArray(pa.chunked_array([["P2", None], ["P9", "P1", "P2"]]))
+        ),
     ],
-    ids=["arrow text", "object", "category", "numbers"],
+    ids=["arrow text", "object", "category", "numbers", "large text", "chunked"],
 )
 def test_key_positions_match_pandas_for_text_and_other_keys(values: pd.Series) -> None:
     from hientai.ingest.validate import positions_in

@@ -103,3 +103,9 @@ def test_people_split_keeps_each_person_on_one_side_and_stratifies() -> None:
     assert abs(held_people["label"].mean() - overall) <= 0.02
     with pytest.raises(ValueError, match="promoted and not-promoted"):
         people_split_rows(frame.assign(label=0), share=0.25)
+
+
+def test_max_dates_below_one_is_refused() -> None:
+    tables = _assignments([("P1", "2018-06-01", True)])
+    with pytest.raises(ValueError, match="max_dates must be at least 1, got 0"):
+        plan_training(tables, RANGE, ONE_YEAR, max_dates=0)
