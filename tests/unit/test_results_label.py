@@ -135,3 +135,27 @@ def test_training_frame_keeps_only_labelled_people() -> None:
     expected = labels.set_index("person_id")["label"]
     got = frame.set_index(frame["person_id"].astype(str))["label"]
     assert (got == expected.reindex(got.index)).all()
+
+
+@pytest.mark.parametrize("dtype", ["string[pyarrow]", "object", "category"])
+def test_scores_and_labels_do_not_depend_on_how_ids_are_stored(dtype: str) -> None:
+    """People are grouped by their ids' sorted codes: text, Python strings and categories give
+    the same scores and labels, value for value (and in the same order)."""
+    tables = random_extract(11, n_people=80)
+    recast = {
+        name: frame.assign(
+            **{c: frame[c].astype(dtype) for c in ("person_id", "org_id") if c in frame}
+        )
+        for name, frame in tables.items()
+    }
+    for as_of in (AS_OF, pd.Timestamp("2020-01-01")):
+        pd.testing.assert_frame_equal(
+            results_scores(recast, as_of, DEFINITION),
+            results_scores(tables, as_of, DEFINITION),
+            check_exact=True,
+        )
+        pd.testing.assert_frame_equal(
+            results_labels(recast, as_of, DEFINITION),
+            results_labels(tables, as_of, DEFINITION),
+            check_exact=True,
+        )
