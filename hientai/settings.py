@@ -256,7 +256,8 @@ class AuditSettings(BaseModel):
             return self
         for parts in self.intersections:
             where = f"nightly.audit.intersections {parts}"
-            if len(parts) < 2 or len({VIEW_OF.get(p, p) for p in parts}) < len(parts):
+            bases = {VIEW_OF.get(p, p) for p in parts}  # a view counts as its attribute
+            if len(parts) < 2 or len(bases) < len(parts):
                 raise ValueError(
                     f"{where}: an intersection needs two or more different attributes (a view "
                     "such as ethnicity_majority counts as its attribute)"
@@ -266,7 +267,7 @@ class AuditSettings(BaseModel):
                     f"{where}: hometown locality is relative to each pool's province, so it "
                     "cannot be part of an intersection"
                 )
-            missing = sorted({VIEW_OF.get(p, p) for p in parts} - set(self.attributes))
+            missing = sorted(bases - set(self.attributes))
             if missing:
                 raise ValueError(
                     f"{where}: {missing} not in nightly.audit.attributes; an intersection "

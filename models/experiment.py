@@ -240,6 +240,18 @@ def run_experiment(
             potential=merit,
             high_cut=high_cut,
         ),
+    }
+    if ranker is not None:
+        scored["lightgbm_ranker"] = evaluate_scores(
+            "lightgbm_ranker",
+            ranker.score(valid),
+            valid,
+            valid_groups,
+            config=config,
+            potential=merit,
+            high_cut=high_cut,
+        )
+    scored |= {
         "logistic_regression": evaluate_scores(
             "logistic_regression",
             logistic.predict_proba(valid),
@@ -260,21 +272,6 @@ def run_experiment(
             high_cut=high_cut,
         ),
     }
-    if ranker is not None:
-        ranked = evaluate_scores(
-            "lightgbm_ranker",
-            ranker.score(valid),
-            valid,
-            valid_groups,
-            config=config,
-            potential=merit,
-            high_cut=high_cut,
-        )
-        scored = {
-            "lightgbm_classifier": scored.pop("lightgbm_classifier"),
-            "lightgbm_ranker": ranked,
-            **scored,
-        }
     return ExperimentResult(
         config,
         names,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from hientai.settings import Settings, load_settings
+from hientai.settings import load_settings
 from tests.conftest import training_config_text
+
+if TYPE_CHECKING:
+    from pipelines.train import TrainingInputs
 
 pytestmark = pytest.mark.xdist_group("prefect")
 
@@ -80,16 +84,21 @@ def test_champion_serves_the_evaluated_scores(
     )
 
 
-def test_training_is_reproducible(trained_world: tuple[Path, Path]) -> None:
-    from models.experiment import ExperimentConfig, run_experiment
+def _latest_dates(config: Path, n: int) -> tuple[TrainingInputs, pd.DataFrame, pd.DataFrame]:
+    """The world's training inputs and the frame and groups of its ``n`` latest dates."""
     from pipelines.train import prepare_training
 
+    inputs = prepare_training(load_settings(config), None)
+    latest = inputs.frame["as_of"].isin(inputs.dates[-n:]).to_numpy()
+    frame = inputs.frame.loc[latest].reset_index(drop=True)
+    return inputs, frame, inputs.groups.loc[latest].reset_index(drop=True)
+
+
+def test_training_is_reproducible(trained_world: tuple[Path, Path]) -> None:
+    from models.experiment import ExperimentConfig, run_experiment
+
     config, _ = trained_world
-    settings: Settings = load_settings(config)
-    inputs = prepare_training(settings, None)
-    last3 = inputs.frame["as_of"].isin(inputs.dates[-3:]).to_numpy()
-    frame = inputs.frame.loc[last3].reset_index(drop=True)
-    groups = inputs.groups.loc[last3].reset_index(drop=True)
+    inputs, frame, groups = _latest_dates(config, 3)
     dates = inputs.dates
     experiment = ExperimentConfig(params={"n_estimators": 60}, bootstrap_draws=10, seed=5)
     a = run_experiment(frame, groups, config=experiment)
@@ -135,13 +144,9 @@ def test_two_usable_dates_train_with_one_training_date(trained_world: tuple[Path
     trains, and calibration takes a fifth of its people instead of every training row (which
     left the trees nothing to fit on: "Input data must be 2 dimensional and non empty")."""
     from models.experiment import ExperimentConfig, _calibration_rows, run_experiment
-    from pipelines.train import prepare_training
 
     config, _ = trained_world
-    inputs = prepare_training(load_settings(config), None)
-    last2 = inputs.frame["as_of"].isin(inputs.dates[-2:]).to_numpy()
-    frame = inputs.frame.loc[last2].reset_index(drop=True)
-    groups = inputs.groups.loc[last2].reset_index(drop=True)
+    inputs, frame, groups = _latest_dates(config, 2)
     experiment = ExperimentConfig(params={"n_estimators": 40}, bootstrap_draws=10, seed=5)
     train_rows, _ = experiment.split_rows(frame)
     calibrate = _calibration_rows(frame.iloc[train_rows].reset_index(drop=True), experiment)
@@ -156,13 +161,9 @@ def test_the_ranker_comparison_can_be_left_out(trained_world: tuple[Path, Path])
     """training.compare_ranker: false trains no ranker and changes nothing else (the
     classifier, its measures and the baselines are the same)."""
     from models.experiment import ExperimentConfig, run_experiment
-    from pipelines.train import prepare_training
 
     config, _ = trained_world
-    inputs = prepare_training(load_settings(config), None)
-    last3 = inputs.frame["as_of"].isin(inputs.dates[-3:]).to_numpy()
-    frame = inputs.frame.loc[last3].reset_index(drop=True)
-    groups = inputs.groups.loc[last3].reset_index(drop=True)
+    _, frame, groups = _latest_dates(config, 3)
     both = ExperimentConfig(params={"n_estimators": 40}, bootstrap_draws=10, seed=5)
     alone = ExperimentConfig(
         params={"n_estimators": 40}, bootstrap_draws=10, seed=5, compare_ranker=False
