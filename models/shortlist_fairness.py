@@ -73,6 +73,10 @@ AUDIT_COLUMNS = [
 ]
 RUN_COLUMNS = [*AUDIT_COLUMNS, "shortlists", "share_warn", "share_fail"]
 VERDICTS = ("pass", "warn", "fail")
+# Reported, never checked, and per shortlist a function of the counts every row carries
+# (``per_shortlist_checks``): a night does not store them per shortlist. (The scoring rate
+# stays: the number of people above the median is on no other row.)
+DERIVED = ("share_pool", "share_selected", "selection_rate")
 
 BAD_TOTAL = (
     "counts hold {got} selections for attribute {attribute!r}, expected min(k, pool) = {want}."
@@ -315,6 +319,49 @@ def audit_with_counts(
     rows = _ndkl_columns(np.asarray(list(groups.codes)), ndkls, totals, note, thresholds)
     audit = pd.DataFrame({c: np.concatenate([metrics[c], rows[c]]) for c in AUDIT_COLUMNS})
     return audit, pd.DataFrame(counts)
+
+
+def per_shortlist_checks(audit: pd.DataFrame) -> pd.DataFrame:
+    """The rows of per-shortlist audits that a night stores: all but the ``DERIVED`` ones
+    (about three rows in eight). ``derived_rows`` gives those back, equal to the audit's."""
+    return audit.loc[~audit["metric"].isin(DERIVED)].reset_index(drop=True)
+
+
+def derived_rows(checks: pd.DataFrame, *, confidence: float) -> pd.DataFrame:
+    """The ``DERIVED`` rows of stored per-shortlist rows (``pool_id`` and ``AUDIT_COLUMNS``),
+    from each group's ``skew_at_k`` row: with ``P`` and ``S`` the sums of ``n_pool`` and
+    ``n_selected`` over an attribute's ``skew_at_k`` rows in a pool, share_pool = n_pool / P,
+    share_selected = n_selected / S (Wilson interval of n_selected in S) and selection_rate =
+    n_selected / n_pool (Wilson interval of n_selected in n_pool), at the audit's
+    ``confidence``. Rows come per pool, attribute, group, in ``DERIVED`` order."""
+    skew = checks.loc[checks["metric"] == "skew_at_k"].reset_index(drop=True)
+    by = skew.groupby(["pool_id", "attribute"], sort=False, dropna=False)
+    pool_total = by["n_pool"].transform("sum").to_numpy(dtype=float)
+    selected_total = by["n_selected"].transform("sum").to_numpy(dtype=float)
+    n_pool = skew["n_pool"].to_numpy(dtype=float)
+    n_selected = skew["n_selected"].to_numpy(dtype=float)
+    nan = np.full(len(skew), np.nan)
+    small = skew["small"].to_numpy(dtype=bool)
+    note = _notes(small, np.asarray([f"small group (n={n:.0f})" for n in n_pool], dtype=object))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = {
+            "share_pool": (n_pool / pool_total, nan, nan),
+            "share_selected": (
+                n_selected / selected_total,
+                *wilson_interval(n_selected, selected_total, confidence=confidence),
+            ),
+            "selection_rate": (
+                n_selected / n_pool,
+                *wilson_interval(n_selected, n_pool, confidence=confidence),
+            ),
+        }
+    fixed = {"threshold": np.nan, "verdict": "pass", "note": note}
+    parts = [
+        skew.assign(metric=metric, value=value, ci_low=low, ci_high=high, **fixed)
+        for metric, (value, low, high) in values.items()
+    ]
+    order = np.argsort(np.tile(np.arange(len(skew)), len(parts)), kind="stable")
+    return pd.concat(parts, ignore_index=True).iloc[order].reset_index(drop=True)
 
 
 def _per_shortlist_stats(

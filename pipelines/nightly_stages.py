@@ -54,7 +54,7 @@ from models.shortlist import (
     rank_pools,
     run_audit,
 )
-from models.shortlist_fairness import AuditThresholds
+from models.shortlist_fairness import AuditThresholds, per_shortlist_checks
 from pipelines.results_db import FRAME_COLUMNS, ResultsDB
 
 WARNING_FEATURES = [
@@ -175,7 +175,11 @@ def shortlists(
     result = _rank(settings, pools, candidates, index, protected, scores)
     entries = _entries(result, candidates, people, scores)
     entries.to_parquet(workdir / "entries.parquet", index=False)
-    result.fairness.to_parquet(workdir / "fairness_pools.parquet", index=False)
+    # Shares and selection rates per shortlist follow from the stored rows' counts
+    # (models.shortlist_fairness.derived_rows): about three rows in eight, not stored.
+    per_shortlist_checks(result.fairness).to_parquet(
+        workdir / "fairness_pools.parquet", index=False
+    )
     result.counts.to_parquet(workdir / "counts.parquet", index=False)
     pools_frame(
         pools, result.n_eligible, result.n_qualified, empty_notes=result.empty_notes

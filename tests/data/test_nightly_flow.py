@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from hientai.settings import load_settings
+from models.shortlist_fairness import DERIVED, derived_rows
 from pipelines.results_db import ResultsDB
 from tests.conftest import FIRST_NIGHT
 
@@ -52,6 +53,25 @@ def test_every_recommendation_has_its_explanation_and_fairness_context(
     assert set(listed.loc[listed["pool_id"] == "external-talent", "population"]) == {"external"}
     assert Path(first_night["report"]).read_text(encoding="utf-8").count("<html") == 1
     assert Path(first_night["excel"]).stat().st_size > 0
+
+
+def test_per_shortlist_fairness_keeps_the_checks_and_the_counts_that_give_the_rest(
+    first_night: dict, trained_world: tuple[Path, Path]
+) -> None:
+    config, _ = trained_world
+    fairness = _published(config)["fairness"]
+    per_pool = fairness.loc[fairness["pool_id"].notna()]
+    whole_run = fairness.loc[fairness["pool_id"].isna()]
+    assert not per_pool["metric"].isin(DERIVED).any()
+    assert set(DERIVED) <= set(whole_run["metric"])  # the whole run keeps every metric
+    assert first_night["counts"]["fairness_checks"] == len(fairness)
+    derived = derived_rows(per_pool, confidence=load_settings(config).nightly.audit.confidence)
+    assert set(derived["pool_id"]) == set(per_pool["pool_id"])
+    shares = derived.loc[derived["metric"] == "share_pool"].groupby(["pool_id", "attribute"])
+    assert np.allclose(shares["value"].sum(), 1.0)
+    rates = derived.loc[derived["metric"] == "selection_rate"]
+    assert np.allclose(rates["value"] * rates["n_pool"], rates["n_selected"])
+    assert rates["ci_low"].le(rates["value"]).all() and rates["ci_high"].ge(rates["value"]).all()
 
 
 def test_every_stored_explanation_adds_up_to_the_models_raw_score(

@@ -112,7 +112,7 @@ def test_blank_and_unmapped_attributes_are_counted_as_unknown(
     unknown = fairness.loc[
         (fairness["attribute"] == "nationality")
         & (fairness["group"] == "unknown")
-        & (fairness["metric"] == "share_selected")
+        & (fairness["metric"] == "skew_at_k")
         & fairness["pool_id"].notna()
     ].set_index("pool_id")["n_selected"]
     by_hand = places.sum().astype(int)

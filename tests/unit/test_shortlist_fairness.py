@@ -11,13 +11,16 @@ from fairlearn.metrics import MetricFrame, demographic_parity_ratio, selection_r
 from scipy.stats import binomtest
 
 from models.shortlist_fairness import (
+    DERIVED,
     AuditThresholds,
     GroupCodes,
     audit_metrics,
     audit_run,
     audit_shortlist,
+    derived_rows,
     encode_groups,
     ndkl,
+    per_shortlist_checks,
     shortlist_counts,
     shortlist_ndkl,
     verdict_summary,
@@ -282,3 +285,34 @@ def test_bad_inputs_raise_actionable_errors() -> None:
     counts = shortlist_counts(codes, SCORES, RANKED, k=K)
     with pytest.raises(ValueError, match="expected min"):
         audit_metrics(counts, thresholds=TH, k=K + 1)
+
+
+def test_the_rows_a_night_leaves_out_come_back_equal_from_the_rows_it_keeps() -> None:
+    """Two shortlists, one with small groups: the stored checks give back every share and
+    selection rate of the full audit, value, interval, verdict and note."""
+    subset = np.flatnonzero(REGION != "south")[:90]
+    strict = AuditThresholds(min_group=30)
+    full = pd.concat(
+        [
+            audit_shortlist(encode_groups(GROUPS), SCORES, RANKED, k=K, thresholds=TH).assign(
+                pool_id="a"
+            ),
+            audit_shortlist(
+                encode_groups(GROUPS.iloc[subset].reset_index(drop=True)),
+                SCORES[subset],
+                np.argsort(-SCORES[subset], kind="stable"),
+                k=7,
+                thresholds=strict,
+            ).assign(pool_id="b"),
+        ],
+        ignore_index=True,
+    )
+    assert full["small"].any() and set(DERIVED) <= set(full["metric"])
+    kept = per_shortlist_checks(full)
+    assert not kept["metric"].isin(DERIVED).any()
+    assert len(kept) == (~full["metric"].isin(DERIVED)).sum()
+    rebuilt = derived_rows(kept, confidence=TH.confidence)
+    key = ["pool_id", "attribute", "group", "metric"]
+    expected = full.loc[full["metric"].isin(DERIVED)].sort_values(key).reset_index(drop=True)
+    got = rebuilt[expected.columns].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
