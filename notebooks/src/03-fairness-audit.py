@@ -17,6 +17,7 @@ import json
 import matplotlib.pyplot as plt
 
 from hientai.settings import load_settings
+from models.shortlist_fairness import derived_rows
 from pipelines.results_db import ResultsDB
 
 settings = load_settings()
@@ -94,6 +95,17 @@ print(pools.set_index("pool_id").loc[worst, ["title", "scope", "n_eligible", "k"
 per_pool.loc[
     per_pool["pool_id"] == worst, ["attribute", "group", "metric", "value", "verdict", "note"]
 ]
+
+# %% [markdown]
+# Per shortlist, the database keeps the checks. The shares and selection rates behind them
+# follow from each group's counts (`n_pool`, `n_selected`): `derived_rows` gives them back,
+# with their Wilson intervals, exactly as the audit computed them.
+
+# %%
+shares = derived_rows(
+    per_pool.loc[per_pool["pool_id"] == worst], confidence=settings.nightly.audit.confidence
+)
+shares.pivot_table(index=["attribute", "group"], columns="metric", values="value").round(3)
 
 # %%
 listed = entries.loc[(entries["pool_id"] == worst) & entries["in_shortlist"].astype(bool)]
