@@ -323,7 +323,8 @@ def audit_with_counts(
 
 def per_shortlist_checks(audit: pd.DataFrame) -> pd.DataFrame:
     """The rows of per-shortlist audits that a night stores: all but the ``DERIVED`` ones
-    (about three rows in eight). ``derived_rows`` gives those back, equal to the audit's."""
+    (on the national benchmark extract, 1,096,629 of 2,972,511 rows). ``derived_rows`` gives
+    those back, equal to the audit's."""
     return audit.loc[~audit["metric"].isin(DERIVED)].reset_index(drop=True)
 
 
