@@ -23,7 +23,12 @@ from models.shortlist import (
     recorded_groups,
     run_audit,
 )
-from models.shortlist_fairness import AuditThresholds
+from models.shortlist_fairness import (
+    DERIVED,
+    AuditThresholds,
+    derived_rows,
+    per_shortlist_checks,
+)
 
 ORGS = pd.DataFrame(
     {"org_id": ["P1"], "level": ["province"], "parent_id": [None], "province_code": ["HN"]}
@@ -329,3 +334,29 @@ def test_intersections_need_different_attributes_and_the_defaults_follow_the_att
     narrowed = AuditSettings(attributes=["gender", "party_member"])
     assert narrowed.intersections == [["party_member", "gender"]]
     assert AuditSettings(attributes=["gender"]).intersections == []
+
+
+def test_a_pools_shares_and_selection_rates_come_back_from_its_stored_checks() -> None:
+    """Unknowns, each recorded ethnicity, the views, an intersection and small groups: what a
+    night stores per shortlist gives back the audit's shares and selection rates, equal."""
+    n = 400
+    rng = np.random.default_rng(21)
+    frame = _frame(
+        n,
+        ethnicity=rng.choice(
+            np.array(["Kinh", "Tay", "Thai", "Hmong", None], dtype=object),
+            n,
+            p=[0.6, 0.15, 0.13, 0.02, 0.1],
+        ),
+        nationality=rng.choice(np.array(["VN", "LA", "KH", None], dtype=object), n),
+        party_member=rng.choice(np.array([True, False, None], dtype=object), n),
+    )
+    result, _ = _rank(frame, rng.normal(size=n))
+    full = result.fairness
+    assert full["small"].any() and "ethnicity×gender" in set(full["attribute"])
+    assert {"nationality_vn", "ethnicity_majority"} <= set(full["attribute"])
+    rebuilt = derived_rows(per_shortlist_checks(full), confidence=AuditThresholds().confidence)
+    key = ["pool_id", "attribute", "group", "metric"]
+    expected = full.loc[full["metric"].isin(DERIVED)].sort_values(key).reset_index(drop=True)
+    got = rebuilt[expected.columns].sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
