@@ -123,6 +123,11 @@ def _notes(mask: np.ndarray, texts: np.ndarray | str) -> np.ndarray:
     return np.where(mask, np.asarray(texts, dtype=object), "").astype(object)
 
 
+def _small_notes(small: np.ndarray, n_pool: np.ndarray) -> np.ndarray:
+    """The note of a small group's rows ("" for the others)."""
+    return _notes(small, np.asarray([f"small group (n={n:.0f})" for n in n_pool], dtype=object))
+
+
 def _ratio(
     t: _Table, rate: np.ndarray, low: np.ndarray, high: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -225,7 +230,6 @@ def _long_columns(t: _Table, blocks: list[_Block]) -> dict[str, np.ndarray]:
     rows = np.concatenate([b.rows for b in blocks])
     order = np.lexsort((np.repeat(np.arange(len(blocks)), [len(b.rows) for b in blocks]), rows))
     small = t.small[rows]
-    small_note = np.asarray([f"small group (n={n:.0f})" for n in t.n_pool[rows]], dtype=object)
     frame = {
         "attribute": t.attribute[rows],
         "group": t.group[rows],
@@ -238,7 +242,9 @@ def _long_columns(t: _Table, blocks: list[_Block]) -> dict[str, np.ndarray]:
         "small": small,
         "threshold": np.repeat([b.threshold for b in blocks], [len(b.rows) for b in blocks]),
         "verdict": np.concatenate([_verdicts(b, t.small[b.rows]) for b in blocks]),
-        "note": _join(_notes(small, small_note), np.concatenate([b.note for b in blocks])),
+        "note": _join(
+            _small_notes(small, t.n_pool[rows]), np.concatenate([b.note for b in blocks])
+        ),
     }
     return {c: v[order] for c, v in frame.items()}
 
@@ -342,8 +348,6 @@ def derived_rows(checks: pd.DataFrame, *, confidence: float) -> pd.DataFrame:
     n_pool = skew["n_pool"].to_numpy(dtype=float)
     n_selected = skew["n_selected"].to_numpy(dtype=float)
     nan = np.full(len(skew), np.nan)
-    small = skew["small"].to_numpy(dtype=bool)
-    note = _notes(small, np.asarray([f"small group (n={n:.0f})" for n in n_pool], dtype=object))
     with np.errstate(invalid="ignore", divide="ignore"):
         values = {
             "share_pool": (n_pool / pool_total, nan, nan),
@@ -356,6 +360,7 @@ def derived_rows(checks: pd.DataFrame, *, confidence: float) -> pd.DataFrame:
                 *wilson_interval(n_selected, n_pool, confidence=confidence),
             ),
         }
+    note = _small_notes(skew["small"].to_numpy(dtype=bool), n_pool)
     fixed = {"threshold": np.nan, "verdict": "pass", "note": note}
     parts = [
         skew.assign(metric=metric, value=value, ci_low=low, ci_high=high, **fixed)
