@@ -3,10 +3,13 @@
 A night is published in one transaction (see docs/nightly-frames.md for the frames): the
 previous run of that night and its rows go, the new run and all its rows come, and the
 caller's ``before_commit`` hook runs last. Any failure rolls everything back, so readers see
-the old night or the new one, never a mix. Planners' decisions are the review app's
-(``review_decisions``, keyed by night, in ``hientai_app.review.db``), so re-publishing a night
-never erases them. Databases created before that may still hold an old, empty ``decisions``
-table; nothing reads it and it may be dropped.
+the old night or the new one, never a mix. Pools with the same standards, scope and k have the
+same fairness checks: such a pool stores none of its own, ``fairness_shared`` names the pool
+that holds them, and ``read`` gives every pool its rows back (``share_pool_checks``).
+Planners' decisions are the review app's (``review_decisions``, keyed by night, in
+``hientai_app.review.db``), so re-publishing a night never erases them. Databases created
+before that may still hold an old, empty ``decisions`` table; nothing reads it and it may be
+dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -25,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from pipelines.flowruns import flow_runs_table
 
 CHUNK_ROWS = 10_000
+SHARED_CHECKS_TABLE = "fairness_shared"
 POLICIES = ("audit_only", "rerank")
 MANIFEST_JSON_FIELDS = ("counts", "party_rules", "stage_seconds")
 MANIFEST_TEXT_FIELDS = (
@@ -156,6 +161,22 @@ def _frame_table(metadata: sa.MetaData, frame: str) -> sa.Table:
     )
 
 
+def _shared_checks_table(metadata: sa.MetaData) -> sa.Table:
+    """A pool whose per-pool fairness rows equal another pool's of the same run: its rows are
+    that pool's, with its own pool id, at row numbers ``row_no``, ``row_no + 1``, ..."""
+    return sa.Table(
+        SHARED_CHECKS_TABLE,
+        metadata,
+        sa.Column(
+            "run_id", sa.String(64), sa.ForeignKey("runs.run_id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("pool_id", sa.Text, primary_key=True),
+        sa.Column("checks_pool_id", sa.Text, nullable=False),
+        sa.Column("row_no", sa.Integer, nullable=False),
+    )  # fmt: skip
+
+
 def _metadata() -> tuple[sa.MetaData, sa.Table, dict[str, sa.Table]]:
     metadata, keys = sa.MetaData(), ("run_id", "night")
     runs = sa.Table(
@@ -172,6 +193,7 @@ def _metadata() -> tuple[sa.MetaData, sa.Table, dict[str, sa.Table]]:
         _in_check("runs", "policy", POLICIES),
     )
     frames = {frame: _frame_table(metadata, frame) for frame in FRAME_SPECS}
+    _shared_checks_table(metadata)
     return metadata, runs, frames
 
 
@@ -241,16 +263,16 @@ def _prepare_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {name: prepare_frame(name, frames[name]) for name in FRAME_SPECS}
 
 
-def _row_chunks(frame: pd.DataFrame, run_id: str) -> Iterator[tuple[int, list[tuple]]]:
-    """(first row number, rows as tuples of plain Python values with None for missing)."""
+def _row_chunks(frame: pd.DataFrame, run_id: str, numbers: np.ndarray) -> Iterator[list[tuple]]:
+    """Rows as tuples of plain Python values with None for missing, row number first."""
     for start in range(0, len(frame), CHUNK_ROWS):
         part = frame.iloc[start : start + CHUNK_ROWS]
         columns = [part[name].to_numpy(dtype=object, na_value=None) for name in part.columns]
-        numbers = range(start, start + len(part))
-        rows = [
-            (run_id, number, *values) for number, *values in zip(numbers, *columns, strict=True)
+        part_numbers = numbers[start : start + len(part)].tolist()
+        yield [
+            (run_id, number, *values)
+            for number, *values in zip(part_numbers, *columns, strict=True)
         ]
-        yield start, rows
 
 
 def _copy_rows(conn: Connection, table: sa.Table, rows: list[tuple]) -> None:
@@ -264,10 +286,18 @@ def _copy_rows(conn: Connection, table: sa.Table, rows: list[tuple]) -> None:
             copy.write_row(row)
 
 
-def _insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame, run_id: str) -> None:
+def _insert_frame(
+    conn: Connection,
+    table: sa.Table,
+    frame: pd.DataFrame,
+    run_id: str,
+    numbers: np.ndarray | None = None,
+) -> None:
+    """The frame's rows, numbered 0, 1, ... or by ``numbers`` (the rows' places in the frame)."""
     # Both bypass SQLAlchemy's per-row parameter processing (half the time on a large night).
     insert_sql = str(table.insert().compile(dialect=conn.dialect))
-    for start, rows in _row_chunks(frame, run_id):
+    numbers = np.arange(len(frame)) if numbers is None else numbers
+    for rows in _row_chunks(frame, run_id, numbers):
         try:
             if conn.dialect.name == "postgresql":
                 _copy_rows(conn, table, rows)
@@ -275,9 +305,64 @@ def _insert_frame(conn: Connection, table: sa.Table, frame: pd.DataFrame, run_id
                 conn.exec_driver_sql(insert_sql, rows)
         except (sa.exc.DBAPIError, conn.dialect.loaded_dbapi.Error) as exc:
             raise ValueError(
-                f"the database refused table {table.name!r} rows {start}-{start + len(rows) - 1}"
+                f"the database refused table {table.name!r} rows {rows[0][1]}-{rows[-1][1]}"
                 f" of run {run_id}; nothing was published: {getattr(exc, 'orig', exc)}"
             ) from exc
+
+
+def share_pool_checks(fairness: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """The rows of a prepared fairness frame to store, and the pools that share another's.
+
+    Pools with the same standards, scope and k (the deputy posts of a province) have the same
+    eligible people, shortlist and checks (``models.shortlist.rank_pools``): a national night
+    repeats each distinct pool's rows about eight times. A pool whose rows (contiguous, and
+    equal to an earlier pool's in every column but ``pool_id``, in the same order) repeat an
+    earlier pool's stores none of them; the returned frame (``pool_id``, ``checks_pool_id``,
+    ``row_no``: the row number of its first row) lets ``ResultsDB.read`` give them back. Rows are
+    compared exactly (``_row_words``); if any pool's rows are not contiguous, every row is
+    stored.
+    """
+    none = pd.DataFrame({"pool_id": [], "checks_pool_id": [], "row_no": []})
+    everything = np.arange(len(fairness))
+    if len(fairness) == 0:
+        return everything, none
+    codes, pool_ids = pd.factorize(fairness["pool_id"])  # the whole run's rows: -1
+    starts = np.flatnonzero(np.diff(codes, prepend=-2))  # where a run of equal codes starts
+    ends = np.r_[starts[1:], len(codes)].astype(np.int64)
+    pools = codes[starts] >= 0
+    starts, ends = starts[pools], ends[pools]
+    if len(starts) != len(pool_ids) or len(starts) < 2:  # not contiguous, or nothing to share
+        return everything, none
+    words = _row_words(fairness.drop(columns="pool_id"))
+    holder: dict[bytes, int] = {}
+    copies: list[tuple[int, int, int]] = []  # (start, holder's start, length)
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        first = holder.setdefault(words[start:end].tobytes(), start)
+        if first != start:
+            copies.append((start, first, end - start))
+    if not copies:
+        return everything, none
+    at, held, lengths = (np.asarray(column) for column in zip(*copies, strict=True))
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    copy_rows = np.repeat(at, lengths) + offsets
+    keep = np.ones(len(fairness), dtype=bool)
+    keep[copy_rows] = False
+    ids = fairness["pool_id"].to_numpy(dtype=object)
+    shared = pd.DataFrame({"pool_id": ids[at], "checks_pool_id": ids[held], "row_no": at})
+    return np.flatnonzero(keep), shared
+
+
+def _row_words(frame: pd.DataFrame) -> np.ndarray:
+    """Each row as int64 words, equal only where the values are: a text (or flag) by its code in
+    the column, a number by the bits of its float64 (counts are far below 2**53; missing: NaN)."""
+    words = [
+        frame[name].to_numpy(dtype="float64", na_value=np.nan).view(np.int64)
+        if pd.api.types.is_numeric_dtype(frame[name])
+        and not pd.api.types.is_bool_dtype(frame[name])
+        else pd.factorize(frame[name])[0].astype(np.int64)  # missing: -1
+        for name in frame.columns
+    ]
+    return np.ascontiguousarray(np.column_stack(words))
 
 
 class ResultsDB:
@@ -300,6 +385,8 @@ class ResultsDB:
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.metadata, self.runs_table, self.tables = _metadata()
+        self.shared_checks = self.metadata.tables[SHARED_CHECKS_TABLE]
+        self._sharing = False  # known to have the shared-checks table
         self.flow_runs_table = flow_runs_table(self.metadata)
 
     def create_schema(self) -> None:
@@ -324,8 +411,18 @@ class ResultsDB:
             with self.engine.begin() as conn:
                 self._delete_night(conn, manifest["night"])
                 conn.execute(self.runs_table.insert(), [row | {"published_at": _utc_now()}])
+                run_id = manifest["run_id"]
+                kept, shared = share_pool_checks(prepared["fairness"])
                 for name, frame in prepared.items():
-                    _insert_frame(conn, self.tables[name], frame, manifest["run_id"])
+                    if name == "fairness":
+                        _insert_frame(conn, self.tables[name], frame.iloc[kept], run_id, kept)
+                    else:
+                        _insert_frame(conn, self.tables[name], frame, run_id)
+                if len(shared):
+                    conn.execute(
+                        self.shared_checks.insert(),
+                        shared.assign(run_id=run_id).to_dict("records"),
+                    )
                 if before_commit is not None:
                     before_commit()
         except (sa.exc.DBAPIError, self.engine.dialect.loaded_dbapi.Error) as exc:
@@ -341,7 +438,7 @@ class ResultsDB:
     def _delete_night(self, conn: Connection, night: str) -> None:
         runs = self.runs_table
         old = sa.select(runs.c.run_id).where(runs.c.night == night).scalar_subquery()
-        for table in self.tables.values():
+        for table in (*self.tables.values(), self.shared_checks):
             conn.execute(table.delete().where(table.c.run_id == old))
         conn.execute(runs.delete().where(runs.c.night == night))
 
@@ -384,7 +481,10 @@ class ResultsDB:
             )
         source = self.tables[frame]
         spec = FRAME_SPECS[frame]
-        query = sa.select(*(source.c[col.name] for col in spec)).where(source.c.run_id == run_id)
+        names = [col.name for col in spec]
+        if frame == "fairness":
+            return self._read_fairness(run_id, pool_id)
+        query = sa.select(*(source.c[name] for name in names)).where(source.c.run_id == run_id)
         for key, value in (("pool_id", pool_id), ("person_id", person_id)):
             if value is None:
                 continue
@@ -393,8 +493,52 @@ class ResultsDB:
             query = query.where(source.c[key] == value)
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(source.c.row_no)).all()
-        result = pd.DataFrame([tuple(row) for row in rows], columns=[col.name for col in spec])
-        return result.astype({col.name: _READ_DTYPES[col.kind] for col in spec})
+        return _typed(frame, pd.DataFrame([tuple(row) for row in rows], columns=names))
+
+    def _read_fairness(self, run_id: str, pool_id: str | None) -> pd.DataFrame:
+        """Every pool's fairness rows, those stored once for pools that share them included."""
+        source, shared = self.tables["fairness"], self.shared_checks
+        names = list(FRAME_COLUMNS["fairness"])
+        query = sa.select(source.c.row_no, *(source.c[name] for name in names))
+        query = query.where(source.c.run_id == run_id)
+        links = sa.select(shared.c.pool_id, shared.c.checks_pool_id, shared.c.row_no).where(
+            shared.c.run_id == run_id
+        )
+        with self.engine.connect() as conn:
+            # A database no night has been published into since the table came has no shares.
+            sharing = self._sharing or sa.inspect(conn).has_table(SHARED_CHECKS_TABLE)
+            self._sharing = sharing
+            if pool_id is not None and sharing:  # its own rows, or the pool's holding them
+                holder = sa.select(shared.c.checks_pool_id).where(
+                    shared.c.run_id == run_id, shared.c.pool_id == pool_id
+                )
+                query = query.where(
+                    source.c.pool_id == sa.func.coalesce(holder.scalar_subquery(), pool_id)
+                )
+            elif pool_id is not None:
+                query = query.where(source.c.pool_id == pool_id)
+            rows = conn.execute(query.order_by(source.c.row_no)).all()
+            shares = conn.execute(links).all() if pool_id is None and sharing else []
+        stored = pd.DataFrame([tuple(row) for row in rows], columns=["row_no", *names])
+        if pool_id is not None:
+            stored["pool_id"] = pool_id
+            return _typed("fairness", stored[names])
+        groups = stored.groupby("pool_id", sort=False).indices
+        at = [groups.get(holder, np.empty(0, dtype=np.int64)) for _, holder, _ in shares]
+        lengths = np.asarray([len(rows_at) for rows_at in at], dtype=np.int64)
+        firsts = np.asarray([first for *_, first in shares], dtype=np.int64)
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        copies = stored.iloc[np.concatenate([np.empty(0, dtype=np.int64), *at])].assign(
+            pool_id=np.repeat(np.asarray([pool for pool, *_ in shares], dtype=object), lengths),
+            row_no=np.repeat(firsts, lengths) + offsets,
+        )
+        whole = pd.concat([stored, copies], ignore_index=True) if len(copies) else stored
+        whole = whole.sort_values("row_no", kind="stable").reset_index(drop=True)
+        return _typed("fairness", whole[names])
+
+
+def _typed(frame: str, result: pd.DataFrame) -> pd.DataFrame:
+    return result.astype({col.name: _READ_DTYPES[col.kind] for col in FRAME_SPECS[frame]})
 
 
 def _decode_run(row: Any) -> dict[str, Any]:

@@ -137,9 +137,15 @@ class Published:
             known = verdicts.get(row["pool_id"], "info")
             if VERDICT_ORDER[row["verdict"]] > VERDICT_ORDER[known]:
                 verdicts[row["pool_id"]] = row["verdict"]
+        shared = self.db.results.shared_checks  # pools whose checks another pool holds
+        holders = sa.select(shared.c.pool_id, shared.c.checks_pool_id)
+        holder = {
+            row["pool_id"]: row["checks_pool_id"]
+            for row in _rows(self.db, holders.where(shared.c.run_id == run_id))
+        }
         listed = self._shortlist_lengths(run_id)
         for row in rows:
-            row["verdict"] = verdicts.get(row["pool_id"], "info")
+            row["verdict"] = verdicts.get(holder.get(row["pool_id"], row["pool_id"]), "info")
             row["rules"] = decode(row["rules"], [])
             row["n_shortlisted"] = listed.get(row["pool_id"], 0)
         return rows
@@ -258,15 +264,20 @@ class Published:
         return found
 
     def fairness(self, run_id: str, pool_id: str) -> list[dict[str, Any]]:
-        """The pool's impact ratios (selection and scoring) with their intervals."""
-        table = self.db.frames["fairness"]
-        return _in_order(
+        """The pool's impact ratios (selection and scoring) with their intervals (the rows of
+        the pool holding them when it shares another pool's checks)."""
+        table, shared = self.db.frames["fairness"], self.db.results.shared_checks
+        holder = sa.select(shared.c.checks_pool_id).where(
+            shared.c.run_id == run_id, shared.c.pool_id == pool_id
+        )
+        rows = _in_order(
             self.db,
             table,
             table.c.run_id == run_id,
-            table.c.pool_id == pool_id,
+            table.c.pool_id == sa.func.coalesce(holder.scalar_subquery(), pool_id),
             table.c.metric.in_(IMPACT_METRICS),
         )
+        return [row | {"pool_id": pool_id} for row in rows]
 
     def run_fairness(self, run_id: str) -> list[dict[str, Any]]:
         table = self.db.frames["fairness"]

@@ -342,3 +342,77 @@ def test_a_bad_manifest_is_refused(tmp_path: Path, changes: dict, message: str) 
     with pytest.raises(ValueError, match=r"missing \['diff'\]"):
         db.publish_night(manifest("2026-01-15"), frames)
     db.engine.dispose()
+
+
+def sharing_frames() -> dict[str, pd.DataFrame]:
+    """Pools A-E: C repeats A's checks, E repeats B's, D differs from A in one note only."""
+    frames = night_frames()
+    fairness = frames["fairness"]  # POOL-A's two rows, POOL-B's one, the whole run's one
+    a = fairness.iloc[[0, 1]]
+    b = fairness.iloc[[2]]
+    run_rows = fairness.iloc[[3]]
+    d = a.assign(pool_id="POOL-D", note=["", "too few selected to judge, D"])
+    blocks = [a, b, a.assign(pool_id="POOL-C"), run_rows, d, b.assign(pool_id="POOL-E")]
+    extra = frames["pools"].iloc[[1, 1, 1]].assign(pool_id=["POOL-C", "POOL-D", "POOL-E"])
+    return frames | {
+        "fairness": pd.concat(blocks, ignore_index=True),
+        "pools": pd.concat([frames["pools"], extra], ignore_index=True),
+    }
+
+
+def shared_links(db: ResultsDB) -> list[tuple]:
+    table = db.shared_checks
+    query = sa.select(table.c.pool_id, table.c.checks_pool_id, table.c.row_no)
+    with db.engine.connect() as conn:
+        return sorted(tuple(row) for row in conn.execute(query.order_by(table.c.pool_id)))
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_pools_with_the_same_checks_store_them_once_and_read_back_whole(db: ResultsDB) -> None:
+    frames, run = sharing_frames(), manifest("2026-01-15")
+    db.publish_night(run, frames)
+    assert_night_reads_back(db, run["run_id"], frames)
+    fairness = frames["fairness"]
+    for pool in ("POOL-A", "POOL-B", "POOL-C", "POOL-D", "POOL-E"):
+        expected = fairness.loc[fairness["pool_id"] == pool].reset_index(drop=True)
+        pd.testing.assert_frame_equal(db.read("fairness", run["run_id"], pool_id=pool), expected)
+    assert db.read("fairness", run["run_id"], pool_id="POOL-Z").empty
+    # 9 rows: A (2), B (1), the whole run (1) and D (2) stored; C and E point at A and B.
+    assert row_counts(db)["fairness"] == 6
+    assert shared_links(db) == [("POOL-C", "POOL-A", 3), ("POOL-E", "POOL-B", 8)]
+    # A re-publish of the night with nothing shared leaves no link behind.
+    db.publish_night(manifest("2026-01-15"), night_frames())
+    assert shared_links(db) == []
+    assert row_counts(db)["fairness"] == len(night_frames()["fairness"])
+
+
+def test_pools_whose_rows_are_not_together_are_stored_whole() -> None:
+    fairness = results_db.prepare_frame("fairness", sharing_frames()["fairness"])
+    kept, shared = results_db.share_pool_checks(fairness)
+    assert kept.tolist() == [0, 1, 2, 5, 6, 7] and shared["pool_id"].tolist() == [
+        "POOL-C",
+        "POOL-E",
+    ]
+    apart = fairness.iloc[[0, 2, 1, 3, 4, 5, 6, 7, 8]].reset_index(drop=True)  # A, B, A
+    kept, shared = results_db.share_pool_checks(apart)
+    assert kept.tolist() == list(range(9)) and shared.empty
+    kept, shared = results_db.share_pool_checks(fairness.iloc[0:0])
+    assert len(kept) == 0 and shared.empty
+
+
+def test_a_database_from_before_shared_checks_reads_as_before(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    db, run = ResultsDB(url), manifest("2026-01-15")
+    db.create_schema()
+    db.publish_night(run, night_frames())
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(f"DROP TABLE {results_db.SHARED_CHECKS_TABLE}"))
+    reader = ResultsDB(url)
+    assert_night_reads_back(reader, run["run_id"], night_frames())
+    pool_a = reader.read("fairness", run["run_id"], pool_id="POOL-A")
+    assert pool_a["metric"].tolist() == ["share_selected", "selection_impact_ratio"]
+    reader.create_schema()  # what the next night or the review app does first
+    reader.publish_night(manifest("2026-01-16"), sharing_frames())
+    assert_night_reads_back(reader, run["run_id"], night_frames())
+    db.engine.dispose()
+    reader.engine.dispose()
