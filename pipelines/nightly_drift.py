@@ -102,7 +102,8 @@ def drift(
     training = DriftProfile.from_dict(reference) if reference else None
     scores = pd.read_parquet(workdir / "scores.parquet", columns=["score"])
     names = list(dict.fromkeys([*classifier.feature_names_, "is_external"]))
-    current = feature_frame(features_path, names).assign(score=scores["score"].to_numpy())
+    current = feature_frame(features_path, names)
+    current["score"] = scores["score"].to_numpy()  # a column added, the frame not copied
     # Internal cadres only: the trees' training rows are theirs; external candidates (no
     # tenure, no grade) would read as missing values against training every night.
     current = current.loc[~classifier.external_rows(current)]

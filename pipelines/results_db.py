@@ -319,8 +319,8 @@ def share_pool_checks(fairness: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]
     equal to an earlier pool's in every column but ``pool_id``, in the same order) repeat an
     earlier pool's stores none of them; the returned frame (``pool_id``, ``checks_pool_id``,
     ``row_no``: the row number of its first row) lets ``ResultsDB.read`` give them back. Rows are
-    compared exactly (``_row_words``); if any pool's rows are not contiguous, every row is
-    stored.
+    compared exactly: numbers by their bits, texts and flags value by value. If any pool's rows
+    are not contiguous, every row is stored.
     """
     none = pd.DataFrame({"pool_id": [], "checks_pool_id": [], "row_no": []})
     everything = np.arange(len(fairness))
@@ -333,7 +333,16 @@ def share_pool_checks(fairness: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]
     starts, ends = starts[pools], ends[pools]
     if len(starts) != len(pool_ids) or len(starts) < 2:  # not contiguous, or nothing to share
         return everything, none
-    words = _row_words(fairness.drop(columns="pool_id"))
+    rest = fairness.drop(columns="pool_id")
+    numbers = [name for name in rest.columns if _is_number(rest[name])]
+    words = np.ascontiguousarray(  # each row's numbers as int64 words: equal bits, equal values
+        np.column_stack(
+            [
+                rest[name].to_numpy(dtype="float64", na_value=np.nan).view(np.int64)
+                for name in numbers
+            ]
+        )
+    )
     holder: dict[bytes, int] = {}
     copies: list[tuple[int, int, int]] = []  # (start, holder's start, length)
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
@@ -344,25 +353,23 @@ def share_pool_checks(fairness: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]
         return everything, none
     at, held, lengths = (np.asarray(column) for column in zip(*copies, strict=True))
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    copy_rows = np.repeat(at, lengths) + offsets
+    copy_rows, held_rows = np.repeat(at, lengths) + offsets, np.repeat(held, lengths) + offsets
+    differs = np.zeros(len(copy_rows), dtype=bool)  # the texts and flags, compared one by one
+    for name in rest.columns.difference(numbers):
+        values = rest[name].to_numpy(dtype=object, na_value=None)
+        differs |= values[copy_rows] != values[held_rows]
+    same = np.add.reduceat(differs, np.r_[0, np.cumsum(lengths)[:-1]]) == 0
+    at, held = at[same], held[same]
     keep = np.ones(len(fairness), dtype=bool)
-    keep[copy_rows] = False
+    keep[copy_rows[np.repeat(same, lengths)]] = False
     ids = fairness["pool_id"].to_numpy(dtype=object)
     shared = pd.DataFrame({"pool_id": ids[at], "checks_pool_id": ids[held], "row_no": at})
     return np.flatnonzero(keep), shared
 
 
-def _row_words(frame: pd.DataFrame) -> np.ndarray:
-    """Each row as int64 words, equal only where the values are: a text (or flag) by its code in
-    the column, a number by the bits of its float64 (counts are far below 2**53; missing: NaN)."""
-    words = [
-        frame[name].to_numpy(dtype="float64", na_value=np.nan).view(np.int64)
-        if pd.api.types.is_numeric_dtype(frame[name])
-        and not pd.api.types.is_bool_dtype(frame[name])
-        else pd.factorize(frame[name])[0].astype(np.int64)  # missing: -1
-        for name in frame.columns
-    ]
-    return np.ascontiguousarray(np.column_stack(words))
+def _is_number(column: pd.Series) -> bool:
+    """Counts, measures and thresholds (a float64 holds the counts exactly: far below 2**53)."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 class ResultsDB:
