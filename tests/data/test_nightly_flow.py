@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from hientai.settings import load_settings
+from hientai.storage import SnapshotStore
 from models.shortlist_fairness import DERIVED, derived_rows
+from pipelines.nightly_stages import leader_warnings
 from pipelines.results_db import ResultsDB
 from tests.conftest import FIRST_NIGHT
 
@@ -112,6 +114,30 @@ def test_every_stored_explanation_adds_up_to_the_models_raw_score(
     for _, row in explanations.iterrows():
         assert all(r["contribution"] > 0 for r in json.loads(row["reasons_positive"]))
         assert all(r["contribution"] < 0 for r in json.loads(row["reasons_negative"]))
+
+
+def test_the_published_warnings_are_those_computed_from_everyones_records(
+    first_night: dict, trained_world: tuple[Path, Path]
+) -> None:
+    """The audit stage reads only the leaders' KPI and rating rows; computed from every row of
+    the snapshot, the warnings are the same."""
+    config, _ = trained_world
+    settings = load_settings(config)
+    snapshot = SnapshotStore(settings.snapshots_dir).open(first_night["snapshot_id"])
+    everyone = leader_warnings(
+        settings,
+        snapshot,
+        first_night["features_path"],
+        pd.Timestamp(first_night["as_of"]),
+        leaders_rows_only=False,
+    )
+    published = _published(config)["warnings"]
+    assert len(published) == first_night["counts"]["warnings"] > 0
+    assert set(json.loads(published["signals"].iloc[0])) and (published["severity"] != "").all()
+    pd.testing.assert_frame_equal(
+        published.astype(object).where(published.notna(), None),
+        everyone.astype(object).where(everyone.notna(), None),
+    )
 
 
 def test_rerunning_a_night_replaces_it(
