@@ -365,11 +365,11 @@ def _spread(
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     picks = which[used]
     take = np.concatenate([np.arange(starts[w], starts[w] + lengths[w]) for w in picks])
-    return (
-        stacked.iloc[take]
-        .assign(pool_id=np.repeat(ids[used], lengths[picks]))
-        .reset_index(drop=True)
-    )
+    spread = stacked.take(take)
+    spread.index = pd.RangeIndex(len(take))
+    # Inserted, not assigned: assign would copy every column of the spread rows once more.
+    spread.insert(len(spread.columns), "pool_id", np.repeat(ids[used], lengths[picks]))
+    return spread
 
 
 def run_audit(
