@@ -13,6 +13,7 @@ from hientai.settings import SettingsError
 from hientai.storage import SnapshotNotFound, SnapshotStore
 from hientai_app.cli.common import (
     ConfigOption,
+    EarlyPrefectServer,
     app,
     fail,
     one_line_errors,
@@ -40,18 +41,23 @@ def nightly(
     config: ConfigOption = None,
 ) -> None:
     """Run one night locally: ingest?, features, score, shortlists, explain, audit, publish."""
-    from pipelines.ingest import BatchRejected
-    from pipelines.nightly import nightly as nightly_flow
-
     settings = settings_for(config)
     if extract is None:
         try:
             snapshot = snapshot or SnapshotStore(settings.snapshots_dir).open(None).id
         except SnapshotNotFound as exc:
             raise fail(str(exc)) from None
+    server = EarlyPrefectServer()  # starts while the flow's modules import
+    from pipelines.ingest import BatchRejected
+    from pipelines.nightly import nightly as nightly_flow
+
     expected = (SnapshotNotFound, SettingsError, LookupError, ValueError, IngestError)
     try:
-        with one_line_errors(*expected, BatchRejected), progress_bar() as progress:
+        with (
+            server.ready(),
+            one_line_errors(*expected, BatchRejected),
+            progress_bar() as progress,
+        ):
             progress.add_task("nightly run", total=None)
             result = nightly_flow(
                 str(extract) if extract else None,

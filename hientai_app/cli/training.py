@@ -13,6 +13,7 @@ from hientai.settings import SettingsError
 from hientai.storage import SnapshotNotFound, SnapshotStore
 from hientai_app.cli.common import (
     ConfigOption,
+    EarlyPrefectServer,
     app,
     connect_tracking,
     err,
@@ -46,7 +47,6 @@ def features(
 
     from features.inputs import AsOfError, check_as_of
     from pipelines.as_of import features_date, night_of, stale_note
-    from pipelines.build_features import build_features
 
     try:
         night = night_of(as_of)
@@ -55,8 +55,12 @@ def features(
         check_as_of(chosen.date_range, pd.Timestamp(when))  # before Prefect: fail plainly
     except (AsOfError, SnapshotNotFound, ValueError) as exc:
         raise fail(str(exc)) from None
+    server = EarlyPrefectServer()  # starts while the flow's modules import
+    from pipelines.build_features import build_features
+
     try:
         with (
+            server.ready(),
             one_line_errors(AsOfError, SnapshotNotFound, SettingsError),
             progress_bar() as progress,
         ):
@@ -103,14 +107,16 @@ def train(
     config: ConfigOption = None,
 ) -> None:
     """Retrain, compare with baselines, register a challenger; promote it if the gate allows."""
-    from pipelines.train import train as train_flow
-
     if truth is not None and not truth.exists():
         raise fail(f"{truth}: truth file not found")
     try:
         settings = settings_for(config)
         SnapshotStore(settings.snapshots_dir).open(snapshot)
+        server = EarlyPrefectServer()  # starts while the flow's modules import
+        from pipelines.train import train as train_flow
+
         with (
+            server.ready(),
             one_line_errors(SnapshotNotFound, SettingsError, ValueError),
             progress_bar() as progress,
         ):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 pytestmark = [pytest.mark.xdist_group("prefect"), pytest.mark.slow]
@@ -39,6 +41,13 @@ def test_a_flow_from_the_cli_starts_on_a_busy_machine_with_a_new_prefect_home(
             burner.wait()
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Timed out while attempting to connect" not in done.stderr
+    # The server the command started before importing the flow is the one the flow used, and
+    # it is gone with the command.
+    used = re.search(r"Using the temporary server on (http://127\.0\.0\.1:\d+)/api", done.stderr)
+    assert used, done.stderr[-3000:]
+    assert "Starting temporary server" not in done.stderr
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{used.group(1)}/api/health", timeout=2)
     manifest = json.loads(done.stdout)
     assert manifest["as_of"] == "2025-01-01" and manifest["rows"] > 0
     assert (tmp_path / "new-prefect-home" / "prefect.db").exists()
