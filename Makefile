@@ -25,7 +25,11 @@ help: ## List the targets
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	@# Compiled at install: otherwise every process compiles what it imports (prefect, mlflow,
+	@# sklearn...) until it can write the bytecode itself, and never where it cannot
+	@# (PYTHONDONTWRITEBYTECODE, a read-only install): a night's imports took 12-13.5 s so, 5.5 s
+	@# compiled (docs/benchmarks.md).
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 

@@ -6,7 +6,19 @@ Pure: frames in, profiles and numbers out; the nightly flow decides what to comp
 A *profile* of a numeric column is its reference bins and the share of reference rows in each:
 cut points are the reference's deciles (duplicates removed, so a column with few distinct
 values gets fewer bins), bins are closed on the right, ``(-inf, c1], (c1, c2], ..., (ck, inf)``,
-and one more bin holds the missing values. The population stability index of a new column
+and one more bin holds the missing values.
+
+A cut point never lies inside a cluster of near-equal values. A percentile of a tied rating
+within a field takes one value per field, and those values move by hundredths with each
+field's make-up: on the national extract, 53% of the cadres sat between 48.37 and 48.62 on a
+0-100 scale, six deciles fell inside that band, and the same people read as a PSI of 1.68. A
+cut point is *fragile* when more than ``CLUSTER_SHARE`` of the reference rows lie within
+``RESOLUTION`` times the reference's 1st-99th percentile spread of it, not counting rows
+exactly on it (exact ties stay on their side of a right-closed bin). A fragile decile moves to
+the nearest sturdy cut point (nearest in the reference's cumulative share): a midpoint between
+two consecutive distinct reference values that is not fragile. Smooth columns keep their
+deciles (near the mode of a normal distribution 0.4% of rows lie that close), and a column of
+exact levels keeps cut points on its levels. The population stability index of a new column
 against a profile is
 
     PSI = sum over bins of (a - e) * ln(a / e)
@@ -41,6 +53,10 @@ __all__ = [
 
 SHARE_FLOOR = 1e-4
 DEFAULT_QUANTILES = tuple(np.round(np.arange(0.1, 1.0, 0.1), 1))
+# Near-equal values: within this share of the reference's 1st-99th percentile spread.
+RESOLUTION = 1e-3
+# A cut point with more than this share of reference rows near it (not on it) is fragile.
+CLUSTER_SHARE = 0.02
 
 
 @dataclass(frozen=True)
@@ -107,10 +123,37 @@ def column_profile(
 ) -> ColumnProfile:
     """The reference bins of a column (see the module docstring)."""
     x = _numeric(values)
-    present = x[~np.isnan(x)]
-    edges = tuple(np.unique(np.quantile(present, quantiles))) if len(present) else ()
-    edges = tuple(float(e) for e in edges)
+    present = np.sort(x[~np.isnan(x)])
+    edges = _sturdy_edges(present, quantiles) if len(present) else ()
     return ColumnProfile(edges, tuple(float(s) for s in bin_shares(x, edges)))
+
+
+def _near_share(present: np.ndarray, points: np.ndarray, width: float) -> np.ndarray:
+    """Share of the sorted ``present`` values within ``width`` of each point, not on it."""
+    around = np.searchsorted(present, points + width, side="right") - np.searchsorted(
+        present, points - width, side="left"
+    )
+    on = np.searchsorted(present, points, side="right") - np.searchsorted(
+        present, points, side="left"
+    )
+    return (around - on) / len(present)
+
+
+def _sturdy_edges(present: np.ndarray, quantiles: tuple[float, ...]) -> tuple[float, ...]:
+    """The deciles of the sorted ``present`` values, each fragile one moved to the nearest
+    sturdy midpoint between distinct values (the module docstring)."""
+    deciles = np.quantile(present, quantiles)
+    low, high = np.quantile(present, [0.01, 0.99])
+    width = RESOLUTION * float(high - low)
+    fragile = _near_share(present, deciles, width) > CLUSTER_SHARE
+    if fragile.any():
+        distinct = np.unique(present)
+        mids = (distinct[:-1] + distinct[1:]) / 2
+        mids = mids[_near_share(present, mids, width) <= CLUSTER_SHARE]
+        below = np.searchsorted(present, mids, side="right") / len(present)
+        for i in np.flatnonzero(fragile):
+            deciles[i] = mids[np.argmin(np.abs(below - quantiles[i]))] if len(mids) else np.nan
+    return tuple(float(e) for e in np.unique(deciles[~np.isnan(deciles)]))
 
 
 def psi_of_shares(actual: np.ndarray, expected: np.ndarray) -> float:

@@ -12,7 +12,9 @@ import pytest
 
 from models.drift import (
     SHARE_FLOOR,
+    ColumnProfile,
     DriftProfile,
+    bin_shares,
     column_profile,
     drift_profile,
     drift_summary,
@@ -98,6 +100,42 @@ def test_all_missing_columns() -> None:
         sum(term(0.0, e) for e in present.shares[:-1]) + term(1.0, 0.0)
     )
     assert math.isnan(psi([], present))
+
+
+def _tied_percentiles(rng: np.random.Generator, fields: int, jitter: float) -> np.ndarray:
+    """A percentile of a rating with three levels within each field: one value per field and
+    level, a field's value moving by ``jitter`` with its make-up (as in features/peers.py)."""
+    level = rng.choice(3, size=60_000, p=[0.1, 0.6, 0.3])
+    field = rng.integers(0, fields, size=60_000)
+    centre = np.array([5.0, 40.0, 85.0])[level]
+    return (
+        centre + rng.normal(0.0, 0.05, size=fields)[field] + rng.normal(0.0, jitter, fields)[field]
+    )
+
+
+def test_cut_points_never_split_a_cluster_of_near_equal_values() -> None:
+    reference = _tied_percentiles(np.random.default_rng(3), fields=40, jitter=0.0)
+    tonight = _tied_percentiles(np.random.default_rng(4), fields=40, jitter=0.05)
+    profile = column_profile(reference)
+    # Each level's values lie within 0.3 of its centre; no cut point falls in those bands.
+    for centre in (5.0, 40.0, 85.0):
+        assert all(abs(e - centre) > 0.3 for e in profile.edges), profile.edges
+    assert psi(tonight, profile) < 0.01
+    # The plain deciles cut the 60% level six times: the same people read as a large drift.
+    plain = np.unique(np.quantile(reference, np.arange(0.1, 1.0, 0.1)))
+    fragile = ColumnProfile(tuple(plain), tuple(bin_shares(reference, tuple(plain))))
+    assert psi(tonight, fragile) > 0.25
+    # A real move of a level is still seen.
+    assert psi(np.where(tonight > 80, 30.0, tonight), profile) > 0.25
+
+
+def test_smooth_columns_keep_their_deciles() -> None:
+    for values in (
+        np.random.default_rng(5).normal(size=100_000),
+        np.random.default_rng(6).lognormal(sigma=1.0, size=100_000),
+    ):
+        deciles = np.quantile(values, np.arange(0.1, 1.0, 0.1))
+        assert column_profile(values).edges == pytest.approx(tuple(deciles))
 
 
 def test_missing_shares_per_feature() -> None:
