@@ -136,14 +136,17 @@ def proxy_audit(
         "internal": population == "internal",
         "external": population == "external",
     }
+    # One sort per feature, shared by the scopes and attributes: a scope's rows are the others'
+    # labels set to missing (a level with no row of the scope counts nothing).
+    ranked = {n: _RankedFeature(features[n].to_numpy(dtype="float64")) for n in feature_names}
     records = []
     for scope, rows in scopes.items():
-        targets = {a: groups[a].to_numpy(dtype="float64")[rows] for a in groups.columns}
+        targets = {
+            a: np.where(rows, groups[a].to_numpy(dtype="float64"), np.nan) for a in groups.columns
+        }
         for name in feature_names:
-            values = features[name].to_numpy(dtype="float64")[rows]
-            ranked = _RankedFeature(values)  # one sort per feature, shared by the attributes
             for attribute, target in targets.items():
-                auc, used = ranked.folded_auc(target)
+                auc, used = ranked[name].folded_auc(target)
                 records.append(
                     {
                         "scope": scope,
