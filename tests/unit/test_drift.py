@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from models.drift import (
+    CLUSTER_SHARE,
+    RESOLUTION,
     SHARE_FLOOR,
     ColumnProfile,
     DriftProfile,
@@ -127,6 +129,41 @@ def test_cut_points_never_split_a_cluster_of_near_equal_values() -> None:
     assert psi(tonight, fragile) > 0.25
     # A real move of a level is still seen.
     assert psi(np.where(tonight > 80, 30.0, tonight), profile) > 0.25
+
+
+def _rule_by_hand(values: np.ndarray) -> tuple[float, ...]:
+    """The module docstring's rule, computed the slow way."""
+    levels = np.arange(0.1, 1.0, 0.1)
+    low, high = np.quantile(values, [0.01, 0.99])
+    width = RESOLUTION * (high - low)
+
+    def crowded(point: float) -> bool:
+        near = (np.abs(values - point) <= width) & (values != point)
+        return near.mean() > CLUSTER_SHARE
+
+    distinct = np.unique(values)
+    sturdy = [m for m in (distinct[:-1] + distinct[1:]) / 2 if not crowded(m)]
+    edges = []
+    for level, decile in zip(levels, np.quantile(values, levels), strict=True):
+        if not crowded(decile):
+            edges.append(decile)
+        elif sturdy:
+            edges.append(min(sturdy, key=lambda m: abs((values <= m).mean() - level)))
+    return tuple(np.unique(edges))
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_cut_points_follow_the_rule_computed_by_hand(case: int) -> None:
+    rng = np.random.default_rng(10 + case)
+    values = [
+        _tied_percentiles(rng, fields=25, jitter=0.02)[:4000],
+        rng.integers(0, 5, size=3000).astype(float),
+        rng.normal(size=3000),
+        np.r_[np.zeros(2000), rng.exponential(size=1000)],
+        np.r_[rng.normal(0, 0.0005, size=1500), rng.normal(10, 3, size=1500)],
+        np.round(rng.normal(50, 10, size=3000), 2),
+    ][case]
+    assert column_profile(values).edges == pytest.approx(_rule_by_hand(values), abs=1e-12)
 
 
 def test_smooth_columns_keep_their_deciles() -> None:
