@@ -10,6 +10,7 @@ from features.build import build_features
 from features.labels import training_frame
 from features.results_label import (
     ResultsDefinition,
+    _aligned,
     _surveys,
     _unit_at,
     results_labels,
@@ -159,3 +160,20 @@ def test_scores_and_labels_do_not_depend_on_how_ids_are_stored(dtype: str) -> No
             results_labels(tables, as_of, DEFINITION),
             check_exact=True,
         )
+
+
+def test_the_parts_align_as_a_sorted_concat_would() -> None:
+    """Arrow's union and sort of the ids give pandas' order, non-ASCII and mixed-case ids too."""
+    rng = np.random.default_rng(8)
+    pool = np.array(["Đỗ-7", "do-7", "Z-1", "a-10", "a-9", "Ánh", "anh", "P-01", "P-1", "ß"])
+    parts = {}
+    for kind in ("outputs", "ratings", "unit"):
+        ids = rng.choice(pool, size=int(rng.integers(3, len(pool))), replace=False)
+        parts[kind] = pd.DataFrame({"value": rng.random(len(ids))}, index=pd.Index(ids))
+    ids, rows = _aligned(parts)
+    expected = pd.concat({k: v["value"] for k, v in parts.items()}, axis=1, sort=True)
+    assert list(ids) == list(expected.index)
+    for kind, part in parts.items():
+        got = pd.Series(np.nan, index=ids)
+        got.iloc[rows[kind]] = part["value"].to_numpy()
+        pd.testing.assert_series_equal(got, expected[kind], check_names=False)
