@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from models.drift import (
+    ATOM_SHARE,
     CLUSTER_SHARE,
     RESOLUTION,
     SHARE_FLOOR,
@@ -115,13 +116,22 @@ def _tied_percentiles(rng: np.random.Generator, fields: int, jitter: float) -> n
     )
 
 
-def test_cut_points_never_split_a_cluster_of_near_equal_values() -> None:
-    reference = _tied_percentiles(np.random.default_rng(3), fields=40, jitter=0.0)
-    tonight = _tied_percentiles(np.random.default_rng(4), fields=40, jitter=0.05)
+@pytest.mark.parametrize(
+    ("fields", "jitter", "band"),
+    [
+        (40, 0.05, 0.3),
+        (15, 0.4, 1.6),
+    ],  # a national extract; a small one (fields' values move more)
+)
+def test_cut_points_never_split_a_cluster_of_near_equal_values(
+    fields: int, jitter: float, band: float
+) -> None:
+    reference = _tied_percentiles(np.random.default_rng(3), fields=fields, jitter=0.0)
+    tonight = _tied_percentiles(np.random.default_rng(4), fields=fields, jitter=jitter)
     profile = column_profile(reference)
-    # Each level's values lie within 0.3 of its centre; no cut point falls in those bands.
+    # Each level's values lie within ``band`` of its centre; no cut point falls in those bands.
     for centre in (5.0, 40.0, 85.0):
-        assert all(abs(e - centre) > 0.3 for e in profile.edges), profile.edges
+        assert all(abs(e - centre) > band for e in profile.edges), profile.edges
     assert psi(tonight, profile) < 0.01
     # The plain deciles cut the 60% level six times: the same people read as a large drift.
     plain = np.unique(np.quantile(reference, np.arange(0.1, 1.0, 0.1)))
@@ -132,27 +142,29 @@ def test_cut_points_never_split_a_cluster_of_near_equal_values() -> None:
 
 
 def _rule_by_hand(values: np.ndarray) -> tuple[float, ...]:
-    """The module docstring's rule, computed the slow way."""
+    """The module docstring's rule, computed the slow way (under TIE_SAMPLE rows: no sample)."""
     levels = np.arange(0.1, 1.0, 0.1)
     low, high = np.quantile(values, [0.01, 0.99])
     width = RESOLUTION * (high - low)
+    distinct, counts = np.unique(values, return_counts=True)
+    ties = {v for v, c in zip(distinct, counts, strict=True) if c >= ATOM_SHARE * len(values)}
 
     def crowded(point: float) -> bool:
         near = (np.abs(values - point) <= width) & (values != point)
-        return near.mean() > CLUSTER_SHARE
+        on_ties = np.isin(values, list(ties))
+        return (near & on_ties).mean() > CLUSTER_SHARE
 
-    distinct = np.unique(values)
     sturdy = [m for m in (distinct[:-1] + distinct[1:]) / 2 if not crowded(m)]
     edges = []
     for level, decile in zip(levels, np.quantile(values, levels), strict=True):
-        if not crowded(decile):
-            edges.append(decile)
-        elif sturdy:
+        if crowded(decile) and sturdy:
             edges.append(min(sturdy, key=lambda m: abs((values <= m).mean() - level)))
+        else:
+            edges.append(decile)
     return tuple(np.unique(edges))
 
 
-@pytest.mark.parametrize("case", range(6))
+@pytest.mark.parametrize("case", range(7))
 def test_cut_points_follow_the_rule_computed_by_hand(case: int) -> None:
     rng = np.random.default_rng(10 + case)
     values = [
@@ -162,6 +174,7 @@ def test_cut_points_follow_the_rule_computed_by_hand(case: int) -> None:
         np.r_[np.zeros(2000), rng.exponential(size=1000)],
         np.r_[rng.normal(0, 0.0005, size=1500), rng.normal(10, 3, size=1500)],
         np.round(rng.normal(50, 10, size=3000), 2),
+        _tied_percentiles(rng, fields=30, jitter=0.3)[:5000],
     ][case]
     assert column_profile(values).edges == pytest.approx(_rule_by_hand(values), abs=1e-12)
 
