@@ -170,7 +170,7 @@ def point_in_time(tables: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> Point
     check_as_of(extract_date_range(tables), as_of)
     frames = {name: tables.get(name, empty_table(name)) for name in PERSON_TABLES}
     all_people = tables["people"]
-    universe = _arrow_ids(all_people["person_id"]).cast(pa.large_string())
+    universe = arrow_ids(all_people["person_id"]).cast(pa.large_string())
     visible = {name: _visible_rows(name, frame, as_of) for name, frame in frames.items()}
     codes = _codes_by_table({name: frame["person_id"] for name, frame in frames.items()}, universe)
     in_population = _in_population(all_people, frames["assignments"], visible, codes, as_of)
@@ -200,7 +200,7 @@ def _codes_by_table(ids: dict[str, pd.Series], universe: pa.Array) -> dict[str, 
     """
     heads, starts = [], {}
     for name, values in ids.items():
-        text = _arrow_ids(values).cast(pa.large_string())
+        text = arrow_ids(values).cast(pa.large_string())
         same = pc.equal(text[1:], text[:-1]).fill_null(False).to_numpy(zero_copy_only=False)
         starts[name] = np.flatnonzero(np.r_[True, ~same]) if len(text) else np.zeros(0, int)
         heads.append(text.take(starts[name]))
@@ -215,7 +215,8 @@ def _codes_by_table(ids: dict[str, pd.Series], universe: pa.Array) -> dict[str, 
     return out
 
 
-def _arrow_ids(ids: pd.Series) -> pa.Array:
+def arrow_ids(ids: pd.Series) -> pa.Array:
+    """Person ids as one Arrow string array, for lookups without Python strings."""
     values = pa.array(ids.astype("string[pyarrow]").array, type=pa.string())
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 

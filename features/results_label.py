@@ -41,7 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.inputs import empty_table
+from features.inputs import arrow_ids, empty_table
 from features.labels import HORIZON_PAST_END
 from features.performance import KPI_RATIO_CAP
 from features.ratings import RATING_POINTS
@@ -108,17 +108,13 @@ def results_scores(
     )  # fmt: skip
 
 
-def _strings(values: Any) -> pa.Array:
-    return pa.array(np.asarray(values, dtype=object), type=pa.large_string())
-
-
 def _aligned(parts: dict[str, pd.DataFrame]) -> tuple[pd.Index, dict[str, np.ndarray]]:
     """The sorted union of the parts' person ids, and each part's rows' places in it: what
     ``pd.concat(axis=1, sort=True)`` aligns, with Arrow's hashing and sorting of the ids
     instead of Python's (12 s of a national training's labels). UTF-8 bytes sort as Python
     sorts strings, by code point."""
-    ids = {kind: _strings(part.index) for kind, part in parts.items()}
-    union = pc.unique(pa.chunked_array(list(ids.values()), type=pa.large_string()))
+    ids = {kind: arrow_ids(part.index.to_series()) for kind, part in parts.items()}
+    union = pc.unique(pa.chunked_array(list(ids.values()), type=pa.string()))
     union = union.take(pc.sort_indices(union))
     rows = {
         kind: pc.index_in(values, value_set=union).to_numpy(zero_copy_only=False)
@@ -128,7 +124,8 @@ def _aligned(parts: dict[str, pd.DataFrame]) -> tuple[pd.Index, dict[str, np.nda
 
 
 def _among(ids: pa.Array, values: Any) -> np.ndarray:
-    return pc.is_in(ids, value_set=_strings(values)).to_numpy(zero_copy_only=False)
+    found = pc.is_in(ids, value_set=arrow_ids(pd.Series(values)))
+    return found.to_numpy(zero_copy_only=False)
 
 
 def results_labels(
@@ -139,7 +136,7 @@ def results_labels(
     scores = results_scores(tables, as_of, definition, unit=unit)
     enough = (scores["evidence"] >= definition.min_evidence) & scores["results"].notna()
     scores = scores.loc[enough]
-    ids = _strings(scores["person_id"])
+    ids = arrow_ids(scores["person_id"])
     labelled = _among(ids, unit.index) & _among(ids, _internal(tables))
     scores = scores.loc[labelled]
     if scores.empty:

@@ -20,8 +20,10 @@ stay on their side of a right-closed bin). A fragile decile moves to the nearest
 point (nearest in the reference's cumulative share): a midpoint between two consecutive
 distinct reference values that is not fragile. Columns without such ties (smooth values) keep
 their deciles, and so does a column of exact levels farther apart than the resolution.
-The population stability index of a new column
-against a profile is
+Whether a column of more than ``TIE_SAMPLE`` rows has ties at all is judged on an evenly
+spaced sample of that many.
+
+The population stability index of a new column against a profile is
 
     PSI = sum over bins of (a - e) * ln(a / e)
 
