@@ -11,6 +11,7 @@ cut off, not negative).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from features.inputs import empty_table
+from features.per_date import PerDate, Tables, per_date
 from features.ratings import RATING_POINTS
 from hientai.contract.tables import extract_date_range
 
@@ -97,7 +99,7 @@ def _disciplined(
 
 
 def training_frame(
-    tables: dict[str, pd.DataFrame],
+    tables: Tables | PerDate,
     as_of_dates: Sequence[pd.Timestamp | str],
     definition: LabelDefinition | ResultsDefinition,
     *,
@@ -108,20 +110,35 @@ def training_frame(
 
     With the promotion label, someone not promoted is a 0; with the results label, someone
     without enough evidence in the horizon has no label and is left out. ``labels_of``: labels
-    already computed (``outcome_labels``), by as_of as YYYY-MM-DD; the others are computed."""
-    frames = []
-    for as_of in sorted(pd.Timestamp(d) for d in as_of_dates):
-        known = (labels_of or {}).get(f"{as_of:%Y-%m-%d}")
-        labels = outcome_labels(tables, as_of, definition) if known is None else known
-        rows = build(tables, as_of)
-        rows = rows.loc[rows["population"] == "internal"]
-        rows = rows.merge(
-            labels.assign(person_id=labels["person_id"].astype("string[pyarrow]")),
-            on="person_id",
-            how="left" if isinstance(definition, LabelDefinition) else "inner",
-        )
-        frames.append(rows.assign(label=rows["label"].astype("float64").fillna(0).astype("int64")))
+    already computed (``outcome_labels``), by as_of as YYYY-MM-DD; the others are computed.
+    ``tables``: the extract's tables, or a ``PerDate`` holding them (the dates then build where
+    it runs them, e.g. one per core)."""
+    dates = sorted(pd.Timestamp(d) for d in as_of_dates)
+    job = functools.partial(labelled_rows, definition=definition, build=build)
+    items = [(as_of, (labels_of or {}).get(f"{as_of:%Y-%m-%d}")) for as_of in dates]
+    frames = per_date(tables).map(job, items)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def labelled_rows(
+    tables: Tables,
+    item: tuple[pd.Timestamp, pd.DataFrame | None],
+    *,
+    definition: LabelDefinition | ResultsDefinition,
+    build: Callable[[dict[str, pd.DataFrame], pd.Timestamp], pd.DataFrame],
+) -> pd.DataFrame:
+    """One date of a training frame: its internal people's feature rows with their label
+    (``item``: the date and its labels, None to compute them)."""
+    as_of, known = item
+    labels = outcome_labels(tables, as_of, definition) if known is None else known
+    rows = build(tables, as_of)
+    rows = rows.loc[rows["population"] == "internal"]
+    rows = rows.merge(
+        labels.assign(person_id=labels["person_id"].astype("string[pyarrow]")),
+        on="person_id",
+        how="left" if isinstance(definition, LabelDefinition) else "inner",
+    )
+    return rows.assign(label=rows["label"].astype("float64").fillna(0).astype("int64"))
 
 
 def outcome_labels(

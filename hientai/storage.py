@@ -56,6 +56,12 @@ class Snapshot:
     def has(self, table: str) -> bool:
         return table in self.tables
 
+    def rows(self, table: str) -> int:
+        """A table's published rows (0 if the extract lacked the table), from its file's footer."""
+        if not self.has(table):
+            return 0
+        return int(pq.read_metadata(self.path / "tables" / f"{table}.parquet").num_rows)
+
     def read(
         self,
         table: str,

@@ -11,6 +11,7 @@ error says what is missing and what can still be done.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,6 +19,7 @@ import pandas as pd
 
 from features.inputs import empty_table
 from features.labels import LabelDefinition, outcome_labels
+from features.per_date import PerDate, Tables, per_date
 from features.results_label import ResultsDefinition
 
 Split = Literal["time", "people"]
@@ -86,7 +88,7 @@ def candidate_dates(
 
 
 def plan_training(
-    tables: dict[str, pd.DataFrame],
+    tables: Tables | PerDate,
     date_range: tuple[pd.Timestamp, pd.Timestamp],
     definition: LabelDefinition | ResultsDefinition,
     *,
@@ -120,19 +122,26 @@ def plan_training(
         )
     # Latest first, until max_dates usable dates are found: an earlier date would not be used,
     # and each date's labels are a pass over the whole extract (kept for the training frame).
+    # The dates still needed are labelled together (where ``tables`` runs them, one per core):
+    # the dates looked at are the same as one at a time.
+    runner = per_date(tables)
+    label = functools.partial(_labels_at, definition=definition)
     positives: dict[str, int] = {}
     labels: dict[str, pd.DataFrame] = {}
     usable: list[pd.Timestamp] = []
-    for day in reversed(fitting):
-        if len(usable) == max_dates:
-            break
-        key, found = f"{day:%Y-%m-%d}", outcome_labels(tables, day, definition)
-        positives[key] = int(found["label"].sum())
-        if positives[key] > 0:
-            usable.insert(0, day)
-            labels[key] = found
+    waiting = list(reversed(fitting))
+    while waiting and len(usable) < max_dates:
+        wave, waiting = waiting[: max_dates - len(usable)], waiting[max_dates - len(usable) :]
+        for day, found in zip(wave, runner.map(label, wave), strict=True):
+            key = f"{day:%Y-%m-%d}"
+            positives[key] = int(found["label"].sum())
+            if positives[key] > 0:
+                usable.append(day)
+                labels[key] = found
+    usable.sort()
     if not usable:
-        raise NoUsableLabel(_no_label_message(tables, definition, fitting))
+        message = functools.partial(_no_label_message, definition=definition, dates=fitting)
+        raise NoUsableLabel(runner.call(message))
     if split == "time" and len(usable) <= n_valid_dates:
         listed = ", ".join(f"{d:%Y-%m-%d}" for d in usable)
         raise ValueError(TOO_FEW_DATES.format(n=len(usable), dates=listed, n_valid=n_valid_dates))
@@ -142,8 +151,15 @@ def plan_training(
     return TrainingPlan(usable, chosen, positives, labels)
 
 
+def _labels_at(
+    tables: Tables, as_of: pd.Timestamp, *, definition: LabelDefinition | ResultsDefinition
+) -> pd.DataFrame:
+    return outcome_labels(tables, as_of, definition)
+
+
 def _no_label_message(
-    tables: dict[str, pd.DataFrame],
+    tables: Tables,
+    *,
     definition: LabelDefinition | ResultsDefinition,
     dates: list[pd.Timestamp],
 ) -> str:

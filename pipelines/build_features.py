@@ -18,23 +18,19 @@ import features
 import hientai
 from features.build import build_features as compute_features
 from features.catalog import FEATURE_NAMES
-from features.inputs import FEATURE_INPUTS
 from features.proxy import audit_markdown, flagged_features, protected_groups, proxy_audit
 from hientai.featurestore import FeatureStore, feature_set_version
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
 from pipelines.as_of import features_date, night_of, stale_note
+from pipelines.frame_workers import read_feature_tables
 
 
 def snapshot_tables(
     settings: Settings, snapshot_id: str | None
 ) -> tuple[str, dict[str, pd.DataFrame]]:
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    return snapshot.id, {
-        name: snapshot.read(name, columns=list(FEATURE_INPUTS[name]))
-        for name in snapshot.tables
-        if name in FEATURE_INPUTS
-    }
+    return snapshot.id, read_feature_tables(snapshot)
 
 
 @functools.cache

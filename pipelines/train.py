@@ -25,6 +25,7 @@ from prefect.cache_policies import NONE
 from features.build import build_features
 from features.catalog import FULL_CATALOG
 from features.labels import LabelDefinition, training_frame
+from features.per_date import PerDate, Tables
 from features.proxy import flagged_features, protected_groups, proxy_audit
 from features.results_label import ResultsDefinition
 from hientai import tracking
@@ -39,7 +40,7 @@ from models.gate import FairnessThresholds, decide
 from models.search import search_params
 from models.training_plan import Split, TrainingPlan, plan_training
 from pipelines import run_log
-from pipelines.build_features import snapshot_tables
+from pipelines.frame_workers import frame_workers
 from pipelines.merit import latent_potential
 
 
@@ -60,7 +61,7 @@ def label_definition(settings: Settings) -> LabelDefinition | ResultsDefinition:
 
 
 def training_plan(
-    tables: dict[str, pd.DataFrame],
+    tables: Tables | PerDate,
     date_range: tuple[pd.Timestamp, pd.Timestamp],
     settings: Settings,
 ) -> TrainingPlan:
@@ -86,6 +87,7 @@ class TrainingInputs:
     split: Split  # how the experiment validates (time, or held-out people of one date)
     groups: pd.DataFrame  # protected groups, row-aligned with frame (fairness use only)
     audit: pd.DataFrame  # proxy audit of the frame
+    workers: int = 1  # processes that labelled and built the dates (training.frame_workers)
 
     @property
     def flagged(self) -> list[str]:
@@ -93,22 +95,23 @@ class TrainingInputs:
 
 
 def prepare_training(settings: Settings, snapshot_id: str | None) -> TrainingInputs:
-    """Training frame of a snapshot, its protected groups and its proxy audit."""
-    snapshot_id, tables = snapshot_tables(settings, snapshot_id)
+    """Training frame of a snapshot, its protected groups and its proxy audit. The dates are
+    labelled and built on ``training.frame_workers`` processes (pipelines.frame_workers)."""
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
     if snapshot.date_range is None:
-        raise ValueError(f"snapshot {snapshot_id} has no dated records: nothing to train on")
-    plan = training_plan(tables, snapshot.date_range, settings)
-    dates = plan.dates
-    frame = training_frame(
-        tables, dates, label_definition(settings), build=build_features, labels_of=plan.labels
-    )
-    del tables
+        raise ValueError(f"snapshot {snapshot.id} has no dated records: nothing to train on")
+    workers = frame_workers(settings.snapshots_dir, snapshot, settings.training.frame_workers)
+    with workers:
+        plan = training_plan(workers, snapshot.date_range, settings)
+        dates = plan.dates
+        frame = training_frame(
+            workers, dates, label_definition(settings), build=build_features, labels_of=plan.labels
+        )
     groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
     audit = proxy_audit(
         frame, groups, [f.name for f in FULL_CATALOG], threshold=settings.features.proxy.threshold
     )
-    return TrainingInputs(snapshot_id, dates, frame, plan.split, groups, audit)
+    return TrainingInputs(snapshot.id, dates, frame, plan.split, groups, audit, workers.workers)
 
 
 @task(name="training-frame", cache_policy=NONE)
@@ -121,6 +124,12 @@ def frame_stage(snapshot_id: str | None, config: str | None, workdir: str) -> di
     frame.to_parquet(folder / "frame.parquet", index=False)
     groups.to_parquet(folder / "groups.parquet", index=False)
     audit.to_csv(folder / "proxy_audit.csv", index=False)
+    get_run_logger().info(
+        "training frame: %d dates, %d rows, labelled and built on %d process(es)",
+        len(dates),
+        len(frame),
+        inputs.workers,
+    )
     return {
         "snapshot_id": snapshot_id,
         "as_of_dates": [f"{d:%Y-%m-%d}" for d in dates],
@@ -128,6 +137,7 @@ def frame_stage(snapshot_id: str | None, config: str | None, workdir: str) -> di
         "rows": len(frame),
         "positives": int(frame["label"].sum()),
         "flagged": flagged_features(audit),
+        "frame_workers": inputs.workers,
     }
 
 

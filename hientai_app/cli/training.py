@@ -24,6 +24,10 @@ from hientai_app.cli.common import (
     progress_bar,
     settings_for,
 )
+from pipelines.frame_workers import FrameWorkerLost
+
+# Errors `hientai train` reports in one line (the user's input or machine, not a bug).
+TRAIN_ERRORS = (SnapshotNotFound, SettingsError, ValueError, FrameWorkerLost)
 
 
 @app.command()
@@ -117,7 +121,7 @@ def train(
 
         with (
             server.ready(),
-            one_line_errors(SnapshotNotFound, SettingsError, ValueError),
+            one_line_errors(*TRAIN_ERRORS),
             progress_bar() as progress,
         ):
             progress.add_task("training", total=None)
@@ -127,7 +131,7 @@ def train(
                 str(truth) if truth else None,
                 search_trials,
             )
-    except (SnapshotNotFound, SettingsError, ValueError) as exc:
+    except TRAIN_ERRORS as exc:
         raise fail(str(exc)) from None
     if as_json:
         print(

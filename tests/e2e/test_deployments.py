@@ -77,7 +77,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     config = root / "hientai.yaml"
     config.write_text(
         f"data_dir: {root / 'data'}\ntoday: 2026-06-01\n"
-        "training:\n  params: {n_estimators: 120}\n  gate: {min_impact_ratio: null}\n",
+        # frame_workers: the retraining's dates on worker processes under a Prefect worker
+        "training:\n  params: {n_estimators: 120}\n  gate: {min_impact_ratio: null}\n"
+        "  frame_workers: 2\n",
         encoding="utf-8",
     )
     settings = load_settings(config)
@@ -205,6 +207,7 @@ def test_retrain_from_the_cli_registers_a_champion_in_the_workers_data_folder(
     run = client.get_run(client.get_model_version(name, champion).run_id)
     assert run.data.tags["snapshot_id"] == world.snapshot_id
     assert run.data.tags["gate"] == "promote"
+    assert run.data.params["frame_workers"] == "2"  # spawned from the flow run's process
     # the artifacts went to the data folder HIENTAI_CONFIG names, not the project folder
     assert run.info.artifact_uri.startswith(world.settings.data_dir.resolve().as_uri())
 
