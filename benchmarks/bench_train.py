@@ -27,7 +27,7 @@ from hientai.settings import load_settings
 from hientai.storage import SnapshotStore
 from models import experiment as exp
 from models import potential
-from pipelines.build_features import snapshot_tables
+from pipelines.frame_workers import frame_workers
 from pipelines.train import label_definition, training_plan
 
 TARGET_WALL_S, TARGET_OUTSIDE = 600.0, 0.20
@@ -54,20 +54,27 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings().model_copy(update={"data_dir": args.data})
     started = time.perf_counter()
-    snapshot_id, tables = snapshot_tables(settings, None)
-    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    snapshot = SnapshotStore(settings.snapshots_dir).open(None)
+    snapshot_id = snapshot.id
     assert snapshot.date_range is not None
-    plan = training_plan(tables, snapshot.date_range, settings)
-    dates = plan.dates
-    cache = args.data.parent / f"train-frame-{snapshot_id}-{dates[0]:%Y}-{dates[-1]:%Y}.parquet"
-    if cache.exists():  # the frame is not what this benchmark times; reuse it between runs
-        frame = pd.read_parquet(cache)
-    else:
-        frame = training_frame(
-            tables, dates, label_definition(settings), build=build_features, labels_of=plan.labels
-        )
-        frame.to_parquet(cache, index=False)
-    del tables
+    # As the training flow: the dates on training.frame_workers processes.
+    workers = frame_workers(settings.snapshots_dir, snapshot, settings.training.frame_workers)
+    with workers:
+        plan = training_plan(workers, snapshot.date_range, settings)
+        dates = plan.dates
+        years = f"{dates[0]:%Y}-{dates[-1]:%Y}"
+        cache = args.data.parent / f"train-frame-{snapshot_id}-{years}.parquet"
+        if cache.exists():  # the frame is not what this benchmark times; reuse it between runs
+            frame = pd.read_parquet(cache)
+        else:
+            frame = training_frame(
+                workers,
+                dates,
+                label_definition(settings),
+                build=build_features,
+                labels_of=plan.labels,
+            )
+            frame.to_parquet(cache, index=False)
     frame_s = time.perf_counter() - started
     started = time.perf_counter()
     groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
@@ -117,7 +124,8 @@ def main() -> None:
     print("| part | wall |")
     print("| --- | ---: |")
     print(
-        f"| training frame (features at {len(dates)} dates + labels, or its cache) "
+        f"| training frame (features at {len(dates)} dates + labels on {workers.workers} "
+        "process(es), or its cache) "
         f"| {frame_s:.1f} s |"
     )
     print(f"| protected groups + proxy audit | {audit_s:.1f} s |")
