@@ -139,7 +139,7 @@ class TrainingSettings(BaseModel):
     n_valid_dates: int = Field(1, ge=1)
     # Processes that label the dates and build their features, each holding the extract's
     # tables (about 4.6 GiB for 1,000,000 people): "auto" is 2 (or the machine's cores, if
-    # fewer) for an extract of 3,000,000 rows or more, else 1 (the training's own process).
+    # fewer) for an extract of 500,000 rows or more, else 1 (the training's own process).
     frame_workers: Annotated[int, Field(ge=1, le=64)] | Literal["auto"] = "auto"
     # How a model is validated: "time" holds out the latest n_valid_dates; "people" holds out
     # a stratified share of people at the same date (extracts of one date, such as WNS);
