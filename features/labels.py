@@ -113,10 +113,27 @@ def training_frame(
     already computed (``outcome_labels``), by as_of as YYYY-MM-DD; the others are computed.
     ``tables``: the extract's tables, or a ``PerDate`` holding them (the dates then build where
     it runs them, e.g. one per core)."""
+    dates = training_dates(tables, as_of_dates, definition, build=build, labels_of=labels_of)
+    return stack_dates(dates)
+
+
+def training_dates(
+    tables: Tables | PerDate,
+    as_of_dates: Sequence[pd.Timestamp | str],
+    definition: LabelDefinition | ResultsDefinition,
+    *,
+    build: Callable[[dict[str, pd.DataFrame], pd.Timestamp], pd.DataFrame],
+    labels_of: Mapping[str, pd.DataFrame] | None = None,
+) -> list[pd.DataFrame]:
+    """``training_frame``'s dates, each its own frame, in date order (``stack_dates`` stacks
+    them: a caller can let go of the tables, or the processes holding them, first)."""
     dates = sorted(pd.Timestamp(d) for d in as_of_dates)
     job = functools.partial(labelled_rows, definition=definition, build=build)
     items = [(as_of, (labels_of or {}).get(f"{as_of:%Y-%m-%d}")) for as_of in dates]
-    frames = per_date(tables).map(job, items)
+    return per_date(tables).map(job, items)
+
+
+def stack_dates(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

@@ -24,7 +24,7 @@ from prefect.cache_policies import NONE
 
 from features.build import build_features
 from features.catalog import FULL_CATALOG
-from features.labels import LabelDefinition, training_frame
+from features.labels import LabelDefinition, stack_dates, training_dates
 from features.per_date import PerDate, Tables
 from features.proxy import flagged_features, protected_groups, proxy_audit
 from features.results_label import ResultsDefinition
@@ -104,9 +104,12 @@ def prepare_training(settings: Settings, snapshot_id: str | None) -> TrainingInp
     with workers:
         plan = training_plan(workers, snapshot.date_range, settings)
         dates = plan.dates
-        frame = training_frame(
+        parts = training_dates(
             workers, dates, label_definition(settings), build=build_features, labels_of=plan.labels
         )
+    # Stacked once the workers and their tables are gone: the stacking copies every date.
+    frame = stack_dates(parts)
+    del parts
     groups = protected_groups(frame, snapshot.read_protected(purpose="fairness_audit"))
     audit = proxy_audit(
         frame, groups, [f.name for f in FULL_CATALOG], threshold=settings.features.proxy.threshold
