@@ -120,25 +120,9 @@ def plan_training(
                 horizon=definition.horizon_years,
             )
         )
-    # Latest first, until max_dates usable dates are found: an earlier date would not be used,
-    # and each date's labels are a pass over the whole extract (kept for the training frame).
-    # The dates still needed are labelled together (where ``tables`` runs them, one per core):
-    # the dates looked at are the same as one at a time.
     runner = per_date(tables)
-    label = functools.partial(_labels_at, definition=definition)
-    positives: dict[str, int] = {}
-    labels: dict[str, pd.DataFrame] = {}
-    usable: list[pd.Timestamp] = []
-    waiting = list(reversed(fitting))
-    while waiting and len(usable) < max_dates:
-        wave, waiting = waiting[: max_dates - len(usable)], waiting[max_dates - len(usable) :]
-        for day, found in zip(wave, runner.map(label, wave), strict=True):
-            key = f"{day:%Y-%m-%d}"
-            positives[key] = int(found["label"].sum())
-            if positives[key] > 0:
-                usable.append(day)
-                labels[key] = found
-    usable.sort()
+    plan = _usable_dates(runner, fitting, definition, max_dates)
+    usable = plan.dates
     if not usable:
         message = functools.partial(_no_label_message, definition=definition, dates=fitting)
         raise NoUsableLabel(runner.call(message))
@@ -148,13 +132,34 @@ def plan_training(
     chosen: Split = "time" if split == "time" else "people"
     if split == "auto" and len(usable) > n_valid_dates:
         chosen = "time"
-    return TrainingPlan(usable, chosen, positives, labels)
+    return TrainingPlan(usable, chosen, plan.positives, plan.labels)
 
 
-def _labels_at(
-    tables: Tables, as_of: pd.Timestamp, *, definition: LabelDefinition | ResultsDefinition
-) -> pd.DataFrame:
-    return outcome_labels(tables, as_of, definition)
+def _usable_dates(
+    runner: PerDate,
+    fitting: list[pd.Timestamp],
+    definition: LabelDefinition | ResultsDefinition,
+    max_dates: int,
+) -> TrainingPlan:
+    """The latest ``max_dates`` fitting dates with a positive label (the plan's dates, split
+    left to the caller). Latest first, until enough are found: an earlier date would not be
+    used, and each date's labels are a pass over the whole extract (kept for the training
+    frame). The dates still needed are labelled together (where ``runner`` runs them, one per
+    core): the dates looked at are the ones a date at a time would look at."""
+    label = functools.partial(outcome_labels, definition=definition)
+    plan = TrainingPlan([], "time", {}, {})
+    waiting = list(reversed(fitting))
+    while waiting and len(plan.dates) < max_dates:
+        needed = max_dates - len(plan.dates)
+        wave, waiting = waiting[:needed], waiting[needed:]
+        for day, found in zip(wave, runner.map(label, wave), strict=True):
+            key = f"{day:%Y-%m-%d}"
+            plan.positives[key] = int(found["label"].sum())
+            if plan.positives[key] > 0:
+                plan.dates.append(day)
+                plan.labels[key] = found
+    plan.dates.sort()
+    return plan
 
 
 def _no_label_message(

@@ -17,6 +17,7 @@ import functools
 import multiprocessing
 import os
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -38,15 +39,19 @@ WORKERS_FROM_ROWS = 500_000
 # national extract of 1,000,000 people), and a training frame has 6 dates by default.
 AUTO_MAX_WORKERS = 2
 WORKER_DIED = (
-    "a training-frame worker process ended abruptly ({error}): each of the {workers} workers "
-    "holds the extract's tables, so the usual cause is memory; a failure to read the snapshot "
-    "is logged above. Set training.frame_workers: 1 in the config to build the dates one after "
-    "the other in the training's own process"
+    "a training-frame worker process ended abruptly ({error}); each of the {workers} workers "
+    "holds the extract's tables, and a process ended this way was killed, most often by the "
+    "kernel for memory. Set training.frame_workers: 1 in the config to build the dates one "
+    "after the other in the training's own process"
 )
+UNREADABLE = "a training-frame worker could not read the snapshot's tables: {error}"
+# A worker waits this long for the others to start (so that all of them start while the main
+# module is hidden); past it, it goes on.
+START_TIMEOUT_S = 120.0
 
 
 class FrameWorkerLost(RuntimeError):
-    """A worker process of a training frame ended without finishing its dates."""
+    """A worker process of a training frame ended, or failed, without finishing its dates."""
 
 
 def read_feature_tables(snapshot: Snapshot) -> Tables:
@@ -62,6 +67,11 @@ def load_snapshot_tables(snapshots_dir: Path, snapshot_id: str) -> Tables:
     return read_feature_tables(SnapshotStore(snapshots_dir).open(snapshot_id))
 
 
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which containers and taskset limit)."""
+    return len(os.sched_getaffinity(0))
+
+
 def worker_count(setting: int | Literal["auto"], snapshot: Snapshot) -> int:
     """How many worker processes build a training frame (1: none, the dates run in-process)."""
     if setting != "auto":
@@ -69,26 +79,55 @@ def worker_count(setting: int | Literal["auto"], snapshot: Snapshot) -> int:
     rows = sum(snapshot.rows(name) for name in snapshot.tables if name in FEATURE_INPUTS)
     if rows < WORKERS_FROM_ROWS:
         return 1
-    return max(1, min(AUTO_MAX_WORKERS, os.cpu_count() or 1))
+    return max(1, min(AUTO_MAX_WORKERS, available_cores()))
 
 
+# A worker process's state: the tables it holds, or why it could not read them, and the
+# barrier its first job waits at until every worker has started.
 _HELD: Tables = {}
+_UNREADABLE: list[str] = []
+_ALL_STARTED: list[threading.Barrier] = []
 
 
-def _hold(load: Callable[[], Tables]) -> None:
-    _HELD.update(load())
+def _hold(load: Callable[[], Tables], started: threading.Barrier) -> None:
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    _ALL_STARTED.append(started)
+    try:
+        _HELD.update(load())
+    except Exception as error:  # reported by the first job, in the training's own log
+        _UNREADABLE.append(f"{type(error).__name__}: {error}")
 
 
-def _run_one(job: Callable[[Tables, Item], Result], item: Item) -> Result:
-    return job(_HELD, item)
-
-
-def _run_once(job: Callable[[Tables], Result]) -> Result:
-    return job(_HELD)
+def _exit_with_parent() -> None:
+    """A worker whose training process was killed (SIGKILL, the OOM killer) would otherwise
+    wait for jobs for ever, holding its copy of the tables."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()
+        os._exit(1)
 
 
 def _started() -> None:
-    return None
+    # A worker that did not start breaks the barrier: the pool is broken, the next job says so.
+    with contextlib.suppress(threading.BrokenBarrierError):
+        _ALL_STARTED[0].wait(timeout=START_TIMEOUT_S)
+
+
+def _tables() -> Tables:
+    if _UNREADABLE:
+        raise FrameWorkerLost(UNREADABLE.format(error=_UNREADABLE[0]))
+    return _HELD
+
+
+def _run_one(job: Callable[[Tables, Item], Result], item: Item) -> Result:
+    return job(_tables(), item)
+
+
+def _run_once(job: Callable[[Tables], Result]) -> Result:
+    return job(_tables())
+
+
+_MAIN_SWAP = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -97,12 +136,21 @@ def _main_module_hidden() -> Iterator[None]:
     script, ``hientai``'s entry point, Prefect's engine), which costs its imports and, in a
     script without a ``__main__`` guard, starts the whole run again. Jobs here live in modules
     of their own, so the children are told there is none."""
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
+    with _MAIN_SWAP:
+        main = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+
+@contextlib.contextmanager
+def _lost_workers_reported(workers: int) -> Iterator[None]:
     try:
         yield
-    finally:
-        sys.modules["__main__"] = main
+    except BrokenProcessPool as error:
+        raise FrameWorkerLost(WORKER_DIED.format(error=error, workers=workers)) from error
 
 
 class FrameWorkers:
@@ -120,13 +168,16 @@ class FrameWorkers:
 
     def __enter__(self) -> FrameWorkers:
         if self.workers > 1:
+            context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=context,
                 initializer=_hold,
-                initargs=(self._load,),
+                initargs=(self._load, context.Barrier(self.workers)),
             )
-            with _main_module_hidden():  # each submit starts a worker while none is idle
+            # Each submit starts a worker while none is idle, and no worker is idle before
+            # all have started (the barrier): all of them start here.
+            with _main_module_hidden():
                 for _ in range(self.workers):
                     self._pool.submit(_started)
         return self
@@ -152,9 +203,8 @@ class FrameWorkers:
             return self._in_process().map(job, items)
         futures = [self._pool.submit(_run_one, job, item) for item in items]
         try:
-            return [future.result() for future in futures]
-        except BrokenProcessPool as error:
-            raise FrameWorkerLost(WORKER_DIED.format(error=error, workers=self.workers)) from error
+            with _lost_workers_reported(self.workers):
+                return [future.result() for future in futures]
         finally:
             for future in futures:
                 future.cancel()
@@ -162,10 +212,8 @@ class FrameWorkers:
     def call(self, job: Callable[[Tables], Result]) -> Result:
         if self._pool is None:
             return self._in_process().call(job)
-        try:
+        with _lost_workers_reported(self.workers):
             return self._pool.submit(_run_once, job).result()
-        except BrokenProcessPool as error:
-            raise FrameWorkerLost(WORKER_DIED.format(error=error, workers=self.workers)) from error
 
 
 def frame_workers(

@@ -8,11 +8,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from features.inputs import FEATURE_INPUTS
+from features.per_date import Tables
 from hientai.ingest import run_batch
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
@@ -25,10 +28,12 @@ from pipelines.frame_workers import (
     worker_count,
 )
 from pipelines.train import TrainingInputs, prepare_training
+from tests.data import frame_jobs
 
 pytestmark = pytest.mark.slow
 
 HIENTAI = Path(sys.executable).parent / "hientai"  # the command `make setup` installs
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -96,38 +101,104 @@ def test_hientai_train_labels_and_builds_the_dates_on_two_workers(
     assert "labelled and built on 2 process(es)" in done.stderr
 
 
-def _exit_abruptly(tables: dict[str, pd.DataFrame], item: int) -> int:
-    if item == 1:
-        os._exit(3)  # as the kernel's OOM killer would end it: no exception, no cleanup
-    return item
-
-
-def _refuse(tables: dict[str, pd.DataFrame], item: int) -> int:
-    raise ValueError(f"item {item} refused with {len(tables)} tables held")
-
-
-def _loader(world: Path) -> functools.partial[dict[str, pd.DataFrame]]:
+def _loader(world: Path, snapshot_id: str | None = None) -> functools.partial[Tables]:
     settings = load_settings(world)
-    snapshot = SnapshotStore(settings.snapshots_dir).open(None)
-    return functools.partial(load_snapshot_tables, settings.snapshots_dir, snapshot.id)
+    found = snapshot_id or SnapshotStore(settings.snapshots_dir).open(None).id
+    return functools.partial(load_snapshot_tables, settings.snapshots_dir, found)
+
+
+def test_the_jobs_run_on_two_worker_processes(world: Path) -> None:
+    with FrameWorkers(_loader(world), 2) as workers:
+        pids = workers.map(frame_jobs.pid_after_a_pause, [0, 1])
+    assert len(set(pids)) == 2 and os.getpid() not in pids
 
 
 def test_a_worker_that_dies_is_reported_with_what_to_do(world: Path) -> None:
     with (
         FrameWorkers(_loader(world), 2) as workers,
-        pytest.raises(FrameWorkerLost, match=r"training\.frame_workers: 1"),
+        pytest.raises(FrameWorkerLost, match=r"killed.*training\.frame_workers: 1"),
     ):
-        workers.map(_exit_abruptly, [0, 1, 2])
+        workers.map(frame_jobs.exit_abruptly, [0, 1, 2])
 
 
-def test_a_job_error_comes_back_as_itself_and_call_runs_once(world: Path) -> None:
+def test_a_snapshot_a_worker_cannot_read_is_named(world: Path) -> None:
+    with (
+        FrameWorkers(_loader(world, "20990101T000000Z-gone"), 2) as workers,
+        pytest.raises(FrameWorkerLost, match="could not read the snapshot's tables: Snapshot"),
+    ):
+        workers.map(frame_jobs.refuse, [0])
+
+
+def test_a_job_error_comes_back_as_itself_and_call_runs_on_a_worker(world: Path) -> None:
     with FrameWorkers(_loader(world), 2) as workers:
         with pytest.raises(ValueError, match=r"item 2 refused with 1[0-9] tables held"):
-            workers.map(_refuse, [2])
+            workers.map(frame_jobs.refuse, [2])
+        assert workers.map(frame_jobs.exit_abruptly, [0, 2]) == [0, 2]  # the pool still works
         held = workers.call(len)
-        assert workers.map(_exit_abruptly, [0, 2]) == [0, 2]
     with FrameWorkers(_loader(world), 1) as here:
         assert here.call(len) == held >= 10
+
+
+SCRIPT = """
+import functools, os, sys, time
+from pathlib import Path
+from pipelines.frame_workers import FrameWorkers, load_snapshot_tables
+from tests.data import frame_jobs
+
+load = functools.partial(load_snapshot_tables, Path(sys.argv[1]), sys.argv[2])
+with FrameWorkers(load, 2) as workers:
+    print(workers.call(len), *workers.map(frame_jobs.pid_after_a_pause, [0, 1]), flush=True)
+    if sys.argv[3] == "stay":
+        time.sleep(600)
+"""
+
+
+def _script(world: Path, tmp_path: Path, then: str) -> subprocess.Popen[str]:
+    """A script without a ``__main__`` guard, as a data scientist writes one."""
+    settings = load_settings(world)
+    snapshot = SnapshotStore(settings.snapshots_dir).open(None)
+    script = tmp_path / "frame.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    return subprocess.Popen(
+        [sys.executable, str(script), str(settings.snapshots_dir), snapshot.id, then],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_script_without_a_main_guard_starts_its_workers_once(
+    world: Path, tmp_path: Path
+) -> None:
+    done = _script(world, tmp_path, "end")
+    out, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err[-3000:]
+    tables, *pids = out.split()
+    assert int(tables) >= 10 and len(set(pids)) == 2  # printed once: the script ran once
+
+
+def test_workers_end_when_the_training_process_is_killed(world: Path, tmp_path: Path) -> None:
+    running = _script(world, tmp_path, "stay")
+    assert running.stdout is not None
+    pids = [int(p) for p in running.stdout.readline().split()[1:]]
+    assert len(pids) == 2
+    running.kill()  # SIGKILL, as the OOM killer: no cleanup in the training process
+    running.communicate(timeout=60)  # reaps it and closes its pipes
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in pids)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"  # a zombie has ended and waits to be reaped
 
 
 def test_auto_uses_workers_only_for_a_large_extract(world: Path) -> None:
@@ -137,12 +208,22 @@ def test_auto_uses_workers_only_for_a_large_extract(world: Path) -> None:
     assert 10_000 < rows < WORKERS_FROM_ROWS  # this extract is small
     assert worker_count("auto", snapshot) == 1
     assert worker_count(3, snapshot) == 3
-    assert load_settings(world).training.frame_workers == 2
+    assert settings.training.frame_workers == 2
 
 
-def test_auto_uses_two_workers_from_the_threshold(
-    world: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("threshold_over_rows", "cores", "expected"),
+    [(0, 4, 2), (0, 2, 2), (0, 1, 1), (1, 4, 1)],
+)
+def test_auto_from_the_threshold_and_the_cores(
+    world: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    threshold_over_rows: int,
+    cores: int,
+    expected: int,
 ) -> None:
     snapshot = SnapshotStore(load_settings(world).snapshots_dir).open(None)
-    monkeypatch.setattr("pipelines.frame_workers.WORKERS_FROM_ROWS", snapshot.rows("people"))
-    assert worker_count("auto", snapshot) == min(2, os.cpu_count() or 1)
+    rows = sum(snapshot.rows(name) for name in snapshot.tables if name in FEATURE_INPUTS)
+    monkeypatch.setattr("pipelines.frame_workers.WORKERS_FROM_ROWS", rows + threshold_over_rows)
+    monkeypatch.setattr("pipelines.frame_workers.available_cores", lambda: cores)
+    assert worker_count("auto", snapshot) == expected
