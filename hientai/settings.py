@@ -152,7 +152,8 @@ class TrainingSettings(BaseModel):
     params: dict[str, float | int] = Field(default_factory=dict)
     # Train the LambdaRank ranker beside the classifier and print it as a comparison (the
     # classifier is what is registered and served). A national training took 15 min 46 s with
-    # it and 6 min 20 s without: off for routine retrains once the comparison is made.
+    # it (2026-12-03) and 3 min 17 s to 3 min 26 s without (2026-12-04): off for routine
+    # retrains once the comparison is made.
     compare_ranker: bool = True
     # Budgeted Optuna search of the LightGBM params before the final fit (0 = off).
     search_trials: int = Field(0, ge=0)

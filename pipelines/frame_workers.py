@@ -33,7 +33,7 @@ from hientai.storage import Snapshot, SnapshotStore
 # Below this many rows in the tables features read, a date takes about as long as starting a
 # worker, so the dates run in the training's own process ("auto"). Measured (prepare_training,
 # 1 / 2 workers): 637,655 rows (20,000 people) 3.1-3.5 / 2.9-3.1 s; 6,319,164 rows 20.3-21.5 /
-# 16.4-16.8 s; 31,539,824 rows 134.0 / 91.4 s.
+# 16.4-16.8 s; 31,539,824 rows 134.0 / 84.8 s.
 WORKERS_FROM_ROWS = 500_000
 # "auto" uses at most this many workers: each holds the extract's tables (about 4.6 GiB for the
 # national extract of 1,000,000 people), and a training frame has 6 dates by default.
