@@ -138,7 +138,7 @@ class TrainingSettings(BaseModel):
     max_as_of_dates: int = Field(6, ge=2, le=30)
     n_valid_dates: int = Field(1, ge=1)
     # Processes that label the dates and build their features, each holding the extract's
-    # tables (about 4.6 GiB for 1,000,000 people): "auto" is 2 (or the machine's cores, if
+    # tables (about 4.6 GiB for 1,000,000 people): "auto" is 2 (or the cores it may run on, if
     # fewer) for an extract of 500,000 rows or more, else 1 (the training's own process).
     frame_workers: Annotated[int, Field(ge=1, le=64)] | Literal["auto"] = "auto"
     # How a model is validated: "time" holds out the latest n_valid_dates; "people" holds out

@@ -40,9 +40,10 @@ WORKERS_FROM_ROWS = 500_000
 AUTO_MAX_WORKERS = 2
 WORKER_DIED = (
     "a training-frame worker process ended abruptly ({error}); each of the {workers} workers "
-    "holds the extract's tables, and a process ended this way was killed, most often by the "
-    "kernel for memory. Set training.frame_workers: 1 in the config to build the dates one "
-    "after the other in the training's own process"
+    "holds the extract's tables, so it was most likely killed by the kernel for memory (a "
+    "worker's own error, if it had one, is on standard error above). Set "
+    "training.frame_workers: 1 in the config to build the dates one after the other in the "
+    "training's own process"
 )
 UNREADABLE = "a training-frame worker could not read the snapshot's tables: {error}"
 # A worker waits this long for the others to start (so that all of them start while the main
@@ -68,7 +69,8 @@ def load_snapshot_tables(snapshots_dir: Path, snapshot_id: str) -> Tables:
 
 
 def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity, which containers and taskset limit)."""
+    """Cores this process may run on (its CPU affinity: what taskset or a container's cpuset
+    allows; a CPU quota such as Docker's --cpus does not change it)."""
     return len(os.sched_getaffinity(0))
 
 
@@ -94,6 +96,8 @@ def _hold(load: Callable[[], Tables], started: threading.Barrier) -> None:
     _ALL_STARTED.append(started)
     try:
         _HELD.update(load())
+    except MemoryError:
+        raise  # the worker ends and the pool breaks: WORKER_DIED says what to do
     except Exception as error:  # reported by the first job, in the training's own log
         _UNREADABLE.append(f"{type(error).__name__}: {error}")
 
@@ -108,7 +112,8 @@ def _exit_with_parent() -> None:
 
 
 def _started() -> None:
-    # A worker that did not start breaks the barrier: the pool is broken, the next job says so.
+    # Past the timeout the worker goes on (a worker that died has broken the pool already, and
+    # the next job says so).
     with contextlib.suppress(threading.BrokenBarrierError):
         _ALL_STARTED[0].wait(timeout=START_TIMEOUT_S)
 

@@ -22,5 +22,5 @@ def refuse(tables: Tables, item: int) -> int:
 
 
 def pid_after_a_pause(tables: Tables, item: int) -> int:
-    time.sleep(0.5)  # long enough for the other worker to take the next item
+    time.sleep(1.5)  # long enough for the other worker to take the next item
     return os.getpid()

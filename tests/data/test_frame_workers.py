@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import select
 import subprocess
 import sys
 import time
@@ -181,11 +182,15 @@ def test_a_script_without_a_main_guard_starts_its_workers_once(
 
 def test_workers_end_when_the_training_process_is_killed(world: Path, tmp_path: Path) -> None:
     running = _script(world, tmp_path, "stay")
-    assert running.stdout is not None
-    pids = [int(p) for p in running.stdout.readline().split()[1:]]
-    assert len(pids) == 2
-    running.kill()  # SIGKILL, as the OOM killer: no cleanup in the training process
-    running.communicate(timeout=60)  # reaps it and closes its pipes
+    try:
+        assert running.stdout is not None
+        ready, _, _ = select.select([running.stdout], [], [], 300)
+        assert ready, "the script printed nothing in 300 s"
+        pids = [int(p) for p in running.stdout.readline().split()[1:]]
+        assert len(pids) == 2
+    finally:
+        running.kill()  # SIGKILL, as the OOM killer: no cleanup in the training process
+        running.communicate(timeout=60)  # reaps it and closes its pipes
     deadline = time.monotonic() + 30
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
