@@ -18,28 +18,81 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 TARGETS = {"generate": (300.0, 8.0), "ingest": (180.0, 8.0)}  # seconds, GiB
 
 
 def measure(name: str, command: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Wall time and peak memory of ``command`` as its own process: ``peak_gib`` its largest
+    single process (``/usr/bin/time -v``), ``tree_peak_gib`` the largest sum over it and every
+    process it started (a training's frame workers, the temporary Prefect server), sampled
+    every 0.25 s."""
     print(f"$ {' '.join(command)}", flush=True)
-    run = subprocess.run(
-        ["/usr/bin/time", "-v", *command], env=env, capture_output=True, text=True, check=False
+    run = subprocess.Popen(
+        ["/usr/bin/time", "-v", *command],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    tree = TreePeak(run.pid)
+    tree.start()
+    stdout, stderr = run.communicate()
+    tree.stop()
     if run.returncode != 0:
-        sys.stderr.write(run.stdout[-4000:] + run.stderr[-4000:])
+        sys.stderr.write(stdout[-4000:] + stderr[-4000:])
         raise SystemExit(f"{name} failed with exit code {run.returncode}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", run.stderr)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr)
-    assert wall and rss, run.stderr[-2000:]
+    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    assert wall and rss, stderr[-2000:]
     hours, minutes, seconds = (float(g) if g else 0.0 for g in wall.groups())
     return {
         "wall_s": hours * 3600 + minutes * 60 + seconds,
         "peak_gib": int(rss.group(1)) / 1024**2,
-        "stdout": run.stdout,  # type: ignore[dict-item]
+        "tree_peak_gib": tree.peak / 1024**3,
+        "stdout": stdout,  # type: ignore[dict-item]
     }
+
+
+class TreePeak(threading.Thread):
+    """The largest resident memory summed over a process and its descendants (Linux /proc)."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.peak = root, 0
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(0.25):
+            self.peak = max(self.peak, _tree_rss(self.root))
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
+def _tree_rss(root: int) -> int:
+    page = os.sysconf("SC_PAGE_SIZE")
+    rss: dict[int, int] = {}
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        pid, parent = int(entry.name), int(fields[1])
+        rss[pid] = int(fields[21]) * page
+        children.setdefault(parent, []).append(pid)
+    total, waiting = 0, [root]
+    while waiting:
+        pid = waiting.pop()
+        total += rss.get(pid, 0)
+        waiting.extend(children.get(pid, []))
+    return total
 
 
 def main() -> None:
