@@ -251,14 +251,15 @@ def run_experiment(
             potential=merit,
             high_cut=high_cut,
         )
+    logistic_probability = logistic.predict_proba(valid)
     scored |= {
         "logistic_regression": evaluate_scores(
             "logistic_regression",
-            logistic.predict_proba(valid),
+            logistic_probability,
             valid,
             valid_groups,
             config=config,
-            probability=logistic.predict_proba(valid),
+            probability=logistic_probability,
             potential=merit,
             high_cut=high_cut,
         ),
