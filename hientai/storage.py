@@ -58,9 +58,10 @@ class Snapshot:
 
     def rows(self, table: str) -> int:
         """A table's published rows (0 if the extract lacked the table), from its file's footer."""
-        if not self.has(table):
-            return 0
-        return int(pq.read_metadata(self.path / "tables" / f"{table}.parquet").num_rows)
+        return int(pq.read_metadata(self._file(table)).num_rows) if self.has(table) else 0
+
+    def _file(self, table: str) -> Path:
+        return self.path / "tables" / f"{table}.parquet"
 
     def read(
         self,
@@ -82,7 +83,7 @@ class Snapshot:
             )
         if not self.has(table):
             return pd.DataFrame({c: pd.Series(dtype=object) for c in wanted})
-        path = self.path / "tables" / f"{table}.parquet"
+        path = self._file(table)
         # A snapshot published before a column joined the contract lacks it: missing values.
         present = set(pq.read_schema(path).names)
         frame = _pandas(

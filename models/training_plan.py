@@ -121,8 +121,7 @@ def plan_training(
             )
         )
     runner = per_date(tables)
-    plan = _usable_dates(runner, fitting, definition, max_dates)
-    usable = plan.dates
+    usable, positives, labels = _usable_dates(runner, fitting, definition, max_dates)
     if not usable:
         message = functools.partial(_no_label_message, definition=definition, dates=fitting)
         raise NoUsableLabel(runner.call(message))
@@ -132,7 +131,7 @@ def plan_training(
     chosen: Split = "time" if split == "time" else "people"
     if split == "auto" and len(usable) > n_valid_dates:
         chosen = "time"
-    return TrainingPlan(usable, chosen, plan.positives, plan.labels)
+    return TrainingPlan(usable, chosen, positives, labels)
 
 
 def _usable_dates(
@@ -140,26 +139,28 @@ def _usable_dates(
     fitting: list[pd.Timestamp],
     definition: LabelDefinition | ResultsDefinition,
     max_dates: int,
-) -> TrainingPlan:
-    """The latest ``max_dates`` fitting dates with a positive label (the plan's dates, split
-    left to the caller). Latest first, until enough are found: an earlier date would not be
-    used, and each date's labels are a pass over the whole extract (kept for the training
-    frame). The dates still needed are labelled together (where ``runner`` runs them, one per
-    core): the dates looked at are the ones a date at a time would look at."""
+) -> tuple[list[pd.Timestamp], dict[str, int], dict[str, pd.DataFrame]]:
+    """The latest ``max_dates`` fitting dates with a positive label, the positives of every
+    date looked at and the labels of the usable ones (``TrainingPlan``'s fields). Latest first,
+    until enough are found: an earlier date would not be used, and each date's labels are a
+    pass over the whole extract (kept for the training frame). The dates still needed are
+    labelled together (where ``runner`` runs them, one per core): the dates looked at are the
+    ones a date at a time would look at."""
     label = functools.partial(outcome_labels, definition=definition)
-    plan = TrainingPlan([], "time", {}, {})
+    usable: list[pd.Timestamp] = []
+    positives: dict[str, int] = {}
+    labels: dict[str, pd.DataFrame] = {}
     waiting = list(reversed(fitting))
-    while waiting and len(plan.dates) < max_dates:
-        needed = max_dates - len(plan.dates)
+    while waiting and len(usable) < max_dates:
+        needed = max_dates - len(usable)
         wave, waiting = waiting[:needed], waiting[needed:]
         for day, found in zip(wave, runner.map(label, wave), strict=True):
             key = f"{day:%Y-%m-%d}"
-            plan.positives[key] = int(found["label"].sum())
-            if plan.positives[key] > 0:
-                plan.dates.append(day)
-                plan.labels[key] = found
-    plan.dates.sort()
-    return plan
+            positives[key] = int(found["label"].sum())
+            if positives[key] > 0:
+                usable.append(day)
+                labels[key] = found
+    return sorted(usable), positives, labels
 
 
 def _no_label_message(

@@ -102,16 +102,23 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
+def ingested_world(root: Path, synth: SynthConfig, config_text: str) -> tuple[Path, str]:
+    """A generated extract in ``root / "extract"`` ingested with the settings ``config_text``
+    (written to ``root / "conf.yaml"``): the config file and the published snapshot's id."""
+    write_extract(generate_extract(synth), root / "extract")
+    config = root / "conf.yaml"
+    config.write_text(config_text, encoding="utf-8")
+    report = run_batch(root / "extract", mapping=None, settings=load_settings(config))
+    assert report.status == "published" and report.snapshot_id is not None
+    return config, report.snapshot_id
+
+
 @pytest.fixture(scope="session")
 def trained_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(config file, truth file) of an ingested 5,000-person extract."""
     root = tmp_path_factory.mktemp("train")
-    extract = generate_extract(SynthConfig(n_people=5000, n_external=200, years=10, seed=3))
-    write_extract(extract, root / "extract")
-    config = root / "conf.yaml"
-    config.write_text(training_config_text(root, floor=0.1), encoding="utf-8")
-    report = run_batch(root / "extract", mapping=None, settings=load_settings(config))
-    assert report.status == "published"
+    synth = SynthConfig(n_people=5000, n_external=200, years=10, seed=3)
+    config, _ = ingested_world(root, synth, training_config_text(root, floor=0.1))
     return config, root / "extract" / "truth" / "truth.parquet"
 
 

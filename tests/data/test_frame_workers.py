@@ -17,10 +17,9 @@ import pytest
 
 from features.inputs import FEATURE_INPUTS
 from features.per_date import Tables
-from hientai.ingest import run_batch
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
-from hientai.synth import SynthConfig, generate_extract, write_extract
+from hientai.synth import SynthConfig
 from pipelines.frame_workers import (
     WORKERS_FROM_ROWS,
     FrameWorkerLost,
@@ -29,6 +28,7 @@ from pipelines.frame_workers import (
     worker_count,
 )
 from pipelines.train import TrainingInputs, prepare_training
+from tests.conftest import ingested_world
 from tests.data import frame_jobs
 
 pytestmark = pytest.mark.slow
@@ -41,18 +41,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The config file of an ingested 2,000-person extract whose frame runs on 2 workers."""
     root = tmp_path_factory.mktemp("frame-workers")
-    write_extract(
-        generate_extract(SynthConfig(n_people=2000, n_external=100, years=8, seed=11)),
-        root / "extract",
-    )
-    config = root / "conf.yaml"
-    config.write_text(
+    config, _ = ingested_world(
+        root,
+        SynthConfig(n_people=2000, n_external=100, years=8, seed=11),
         f"data_dir: {root / 'data'}\ntoday: 2026-06-01\n"
         "training:\n  frame_workers: 2\n  compare_ranker: false\n  params: {n_estimators: 60}\n",
-        encoding="utf-8",
     )
-    report = run_batch(root / "extract", mapping=None, settings=load_settings(config))
-    assert report.status == "published"
     return config
 
 
@@ -144,6 +138,7 @@ SCRIPT = """
 import functools, os, sys, time
 from pathlib import Path
 from pipelines.frame_workers import FrameWorkers, load_snapshot_tables
+from tests.conftest import ingested_world
 from tests.data import frame_jobs
 
 load = functools.partial(load_snapshot_tables, Path(sys.argv[1]), sys.argv[2])

@@ -22,11 +22,11 @@ import pytest
 from mlflow import MlflowClient
 
 from hientai import tracking
-from hientai.ingest import run_batch
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
-from hientai.synth import SynthConfig, generate_extract, write_extract
+from hientai.synth import SynthConfig
 from pipelines.results_db import ResultsDB
+from tests.conftest import ingested_world
 from tests.e2e.prefect_stack import (
     PrefectStack,
     clean_environment,
@@ -70,22 +70,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     """An ingested 2,000-person extract in its own data folder; the first model trained on it
     becomes champion (no fairness floor)."""
     root = tmp_path_factory.mktemp("e2e-world")
-    write_extract(
-        generate_extract(SynthConfig(n_people=2000, n_external=100, years=10, seed=7)),
-        root / "extract",
-    )
-    config = root / "hientai.yaml"
-    config.write_text(
+    config, snapshot_id = ingested_world(
+        root,
+        SynthConfig(n_people=2000, n_external=100, years=10, seed=7),
         f"data_dir: {root / 'data'}\ntoday: 2026-06-01\n"
         # frame_workers: the retraining's dates on worker processes under a Prefect worker
         "training:\n  params: {n_estimators: 120}\n  gate: {min_impact_ratio: null}\n"
         "  frame_workers: 2\n",
-        encoding="utf-8",
     )
-    settings = load_settings(config)
-    report = run_batch(root / "extract", mapping=None, settings=settings)
-    assert report.status == "published" and report.snapshot_id is not None
-    return World(config, settings, report.snapshot_id)
+    return World(config, load_settings(config), snapshot_id)
 
 
 @pytest.fixture(scope="module")
