@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Literal, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
@@ -25,6 +27,7 @@ from features.surveys import survey_features, vote_features
 Engine = Literal["pandas", "duckdb"]
 KEY_COLUMNS = ("person_id", "as_of", "population", "org_id", "province")
 DEFAULT_ORG_LEVELS = ("central", "province", "commune")
+T = TypeVar("T")
 
 
 def build_features(
@@ -33,32 +36,39 @@ def build_features(
     *,
     org_levels: tuple[str, ...] = DEFAULT_ORG_LEVELS,
     engine: Engine = "pandas",
+    threads: int = 1,
 ) -> pd.DataFrame:
     """One row per person in the population at ``as_of``, one column per catalog feature.
 
     ``tables`` are a snapshot's non-protected tables (``people`` required, every other table
     optional). Only records dated before ``as_of`` are used. The inputs are not modified.
+    ``threads`` > 1 computes the dimensions on that many threads (they only read the
+    point-in-time view; NumPy and pandas release the GIL in much of their work): the same
+    features, sooner on a machine with spare cores.
     """
     if engine not in get_args(Engine):
         raise ValueError(f"engine must be one of {get_args(Engine)}, got {engine!r}")
     as_of = pd.Timestamp(as_of)
     pit = point_in_time(tables, as_of)
     placement = current_placement(pit, org_levels)
+    dimensions: list[Callable[[], dict[str, np.ndarray]]] = [
+        # The two largest first: with threads, the others fill in beside them.
+        lambda: (performance_features_duckdb if engine == "duckdb" else performance_features)(
+            pit, placement["province"]
+        ),
+        lambda: (rating_features_duckdb if engine == "duckdb" else rating_features)(pit),
+        lambda: rating_score_features(pit),
+        lambda: survey_features(pit, placement["org_id"]),
+        lambda: vote_features(pit),
+        lambda: development_features(pit),
+        lambda: assessment_features(pit),
+        lambda: career_features(pit, placement),
+        lambda: integrity_features(pit),
+        lambda: profile_features(pit),
+    ]
     values: dict[str, np.ndarray] = {}
-    if engine == "duckdb":
-        values |= performance_features_duckdb(pit, placement["province"])
-        values |= rating_features_duckdb(pit)
-    else:
-        values |= performance_features(pit, placement["province"])
-        values |= rating_features(pit)
-    values |= rating_score_features(pit)
-    values |= survey_features(pit, placement["org_id"])
-    values |= vote_features(pit)
-    values |= development_features(pit)
-    values |= assessment_features(pit)
-    values |= career_features(pit, placement)
-    values |= integrity_features(pit)
-    values |= profile_features(pit)
+    for part in _run_all(dimensions, threads):
+        values |= part
     values |= peer_features(values, peer_groups(pit, placement))
     values |= _missing_indicators(values)
     missing = set(FEATURE_NAMES) - set(values)
@@ -81,6 +91,14 @@ def build_features(
         block[i] = values[name]
     features = pd.DataFrame(block.T, columns=list(FEATURE_NAMES), copy=False)
     return pd.concat([keys, features], axis=1, copy=False)
+
+
+def _run_all(jobs: list[Callable[[], T]], threads: int) -> list[T]:
+    """Each job's result, in the jobs' order; on ``threads`` threads when more than one."""
+    if threads <= 1:
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="features") as pool:
+        return list(pool.map(lambda job: job(), jobs))
 
 
 def _missing_indicators(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -93,6 +93,9 @@ class FeatureSettings(BaseModel):
     engine: Literal["pandas", "duckdb"] = "pandas"
     # Use a feature table already built from the same snapshot, date, code and settings.
     reuse: bool = True
+    # Threads computing a night's (or `hientai features`') dimensions side by side: "auto" is
+    # the cores the process may run on, at most 4; 1: one after the other. Same features.
+    threads: Annotated[int, Field(ge=1, le=64)] | Literal["auto"] = "auto"
     proxy: ProxySettings = Field(default_factory=ProxySettings)
     labels: LabelSettings = Field(default_factory=LabelSettings)
 
@@ -345,6 +348,10 @@ class NightlySettings(BaseModel):
     rerank: RerankSettings = Field(default_factory=RerankSettings)
     warnings: WarningSettings = Field(default_factory=WarningSettings)
     drift: DriftSettings = Field(default_factory=DriftSettings)
+    # Early warnings, drift and explanations run beside the other stages in a process of their
+    # own (pipelines/side_process.py): "auto" on 2 cores or more for 100,000 people or more;
+    # false: on threads of the night's process.
+    side_process: bool | Literal["auto"] = "auto"
 
 
 # Engines of the night's per-person stages (pipelines/dask_engine.py).

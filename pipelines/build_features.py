@@ -7,7 +7,7 @@ import functools
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,11 @@ from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
 from pipelines.as_of import features_date, night_of, stale_note
 from pipelines.frame_workers import read_feature_tables
+from pipelines.spawned import available_cores
+
+# "auto" threads of a feature build: the dimensions' two largest take most of the time, so more
+# threads than this would mostly wait.
+AUTO_MAX_THREADS = 4
 
 
 def snapshot_tables(
@@ -59,6 +64,11 @@ def build_key(settings: Settings) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]
 
 
+def feature_threads(setting: int | Literal["auto"]) -> int:
+    """Threads of a feature build (``features.threads``)."""
+    return min(AUTO_MAX_THREADS, available_cores()) if setting == "auto" else setting
+
+
 @task(name="features", cache_policy=NONE)
 def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> dict[str, Any]:
     """Read the snapshot, compute features, audit proxies, publish; returns ids and paths.
@@ -86,6 +96,7 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
         when,
         org_levels=tuple(settings.contract.org_levels),
         engine=settings.features.engine,
+        threads=feature_threads(settings.features.threads),
     )
     groups = protected_groups(features, snapshot.read_protected(purpose="fairness_audit"))
     threshold = settings.features.proxy.threshold

@@ -4,10 +4,9 @@ Labelling a date and building its features are single-threaded passes over the w
 a national training frame spends most of its time in them, six dates one after the other. Here
 each worker process reads the snapshot's tables once and then takes dates as they come.
 
-Workers are spawned, not forked: the training runs inside a Prefect task, whose threads (its
-event loop, its log and event workers) a forked child would not have while holding their locks.
-A spawned worker starts a fresh interpreter, imports the job's modules (this one imports no
-Prefect) and reads the tables itself: about 5 s nationally, against 20-25 s a date.
+Workers are spawned, not forked (pipelines/spawned.py). A spawned worker starts a fresh
+interpreter, imports the job's modules (this one imports no Prefect) and reads the tables
+itself: about 5 s nationally, against 20-25 s a date.
 """
 
 from __future__ import annotations
@@ -15,10 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import multiprocessing
-import os
-import sys
 import threading
-import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +25,7 @@ from typing import Literal
 from features.inputs import FEATURE_INPUTS
 from features.per_date import InProcess, Item, Result, Tables
 from hientai.storage import Snapshot, SnapshotStore
+from pipelines.spawned import available_cores, main_module_hidden, watch_parent
 
 # Below this many rows in the tables features read, a date takes about as long as starting a
 # worker, so the dates run in the training's own process ("auto"). Measured (prepare_training,
@@ -68,12 +65,6 @@ def load_snapshot_tables(snapshots_dir: Path, snapshot_id: str) -> Tables:
     return read_feature_tables(SnapshotStore(snapshots_dir).open(snapshot_id))
 
 
-def available_cores() -> int:
-    """Cores this process may run on (its CPU affinity: what taskset or a container's cpuset
-    allows; a CPU quota such as Docker's --cpus does not change it)."""
-    return len(os.sched_getaffinity(0))
-
-
 def worker_count(setting: int | Literal["auto"], snapshot: Snapshot) -> int:
     """How many worker processes build a training frame (1: none, the dates run in-process)."""
     if setting != "auto":
@@ -92,7 +83,7 @@ _ALL_STARTED: list[threading.Barrier] = []
 
 
 def _hold(load: Callable[[], Tables], started: threading.Barrier) -> None:
-    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    watch_parent()
     _ALL_STARTED.append(started)
     try:
         _HELD.update(load())
@@ -100,15 +91,6 @@ def _hold(load: Callable[[], Tables], started: threading.Barrier) -> None:
         raise  # the worker ends and the pool breaks: WORKER_DIED says what to do
     except Exception as error:  # reported by the first job, in the training's own log
         _UNREADABLE.append(f"{type(error).__name__}: {error}")
-
-
-def _exit_with_parent() -> None:
-    """A worker whose training process was killed (SIGKILL, the OOM killer) would otherwise
-    wait for jobs for ever, holding its copy of the tables."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        parent.join()
-        os._exit(1)
 
 
 def _started() -> None:
@@ -130,24 +112,6 @@ def _run_one(job: Callable[[Tables, Item], Result], item: Item) -> Result:
 
 def _run_once(job: Callable[[Tables], Result]) -> Result:
     return job(_tables())
-
-
-_MAIN_SWAP = threading.Lock()
-
-
-@contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """While workers start: a spawned child runs the parent's main module again first (a
-    script, ``hientai``'s entry point, Prefect's engine), which costs its imports and, in a
-    script without a ``__main__`` guard, starts the whole run again. Jobs here live in modules
-    of their own, so the children are told there is none."""
-    with _MAIN_SWAP:
-        main = sys.modules["__main__"]
-        sys.modules["__main__"] = types.ModuleType("__main__")
-        try:
-            yield
-        finally:
-            sys.modules["__main__"] = main
 
 
 @contextlib.contextmanager
@@ -182,7 +146,7 @@ class FrameWorkers:
             )
             # Each submit starts a worker while none is idle, and no worker is idle before
             # all have started (the barrier): all of them start here.
-            with _main_module_hidden():
+            with main_module_hidden():
                 for _ in range(self.workers):
                     self._pool.submit(_started)
         return self

@@ -14,12 +14,13 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.futures import PrefectFuture, wait
 
 from hientai.housekeeping import sweep_leftovers, work_folder
 from hientai.privacy import apply_umask
@@ -33,6 +34,7 @@ from pipelines.dask_engine import DaskEngine, dask_engine
 from pipelines.ingest import ingest_stage
 from pipelines.night_lock import one_night_at_a_time
 from pipelines.nightly_publish import disk_full_says_so, publish
+from pipelines.side_process import SideProcess, side_process_wanted
 from pipelines.train import _config_hash, _git_commit
 
 
@@ -63,13 +65,19 @@ def _score(
 
 
 def _explain(
-    engine: DaskEngine | None, config: str | None, features_path: str, workdir: str
-) -> dict[str, Any]:
+    engine: DaskEngine | None,
+    helper: SideProcess,
+    config: str | None,
+    features_path: str,
+    workdir: str,
+) -> PrefectFuture[dict[str, Any]] | dict[str, Any]:
+    """The explanations: submitted beside the audit (local engine), or on the Dask engine."""
     if engine is None:
-        return explain_task(config, features_path, workdir)
+        return explain_task.submit(helper, config, features_path, workdir)
+    started = time.perf_counter()
     explained = engine.explain(features_path, Path(workdir))
     engine.release()  # the engine's last stage: its LocalCluster closes while the night goes on
-    return explained
+    return {**explained, "seconds": round(time.perf_counter() - started, 3)}
 
 
 @task(name="score", cache_policy=NONE)
@@ -87,22 +95,70 @@ def shortlists_task(
 
 
 @task(name="explain", cache_policy=NONE)
-def explain_task(config: str | None, features_path: str, workdir: str) -> dict[str, Any]:
-    return stages.explain(_settings(config), features_path, Path(workdir))
+def explain_task(
+    helper: SideProcess, config: str | None, features_path: str, workdir: str
+) -> dict[str, Any]:
+    return _own_seconds(
+        lambda: helper.run(stages.explain, _settings(config), features_path, Path(workdir))
+    )
 
 
 @task(name="audit", cache_policy=NONE)
-def audit_task(
-    config: str | None, snapshot_id: str, features_path: str, workdir: str, as_of: str
+def audit_task(config: str | None, workdir: str) -> dict[str, Any]:
+    return stages.audit(_settings(config), Path(workdir))
+
+
+def _own_seconds(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A side stage's result with the seconds it took on its thread (``seconds``)."""
+    started = time.perf_counter()
+    result = run()
+    return {**result, "seconds": round(time.perf_counter() - started, 3)}
+
+
+@task(name="warnings", cache_policy=NONE)
+def warnings_task(
+    helper: SideProcess,
+    config: str | None,
+    snapshot_id: str,
+    features_path: str,
+    workdir: str,
+    as_of: str,
 ) -> dict[str, Any]:
-    return stages.audit(_settings(config), snapshot_id, features_path, Path(workdir), as_of=as_of)
+    settings = _settings(config)
+    return _own_seconds(
+        lambda: helper.run(
+            stages.early_warnings_stage,
+            settings,
+            snapshot_id,
+            features_path,
+            Path(workdir),
+            as_of=as_of,
+        )
+    )
 
 
 @task(name="drift", cache_policy=NONE)
 def drift_task(
-    config: str | None, snapshot_id: str, features_path: str, workdir: str
+    helper: SideProcess, config: str | None, snapshot_id: str, features_path: str, workdir: str
 ) -> dict[str, Any]:
-    return nightly_drift.drift(_settings(config), snapshot_id, features_path, Path(workdir))
+    settings = _settings(config)
+    return _own_seconds(
+        lambda: helper.run(
+            nightly_drift.drift, settings, snapshot_id, features_path, Path(workdir)
+        )
+    )
+
+
+@contextmanager
+def _side_stages() -> Iterator[list[PrefectFuture[Any]]]:
+    """Stages submitted to run beside the others (on the flow's thread pool). Whatever
+    happens, the night leaves only once they have ended, so none writes into a work folder
+    being removed; a side stage's error is raised by its ``result()``."""
+    submitted: list[PrefectFuture[Any]] = []
+    try:
+        yield submitted
+    finally:
+        wait(submitted)
 
 
 @task(name="publish", cache_policy=NONE)
@@ -149,11 +205,17 @@ def nightly(
         disk_full_says_so(night, settings.data_dir),
         work_folder(settings.runs_dir) as workdir,
         _engine(settings, config) as engine,
+        ExitStack() as later,
     ):
+        stages_started = time.perf_counter()
         if extract is not None:
             report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
             snapshot = store.open(str(report["snapshot_id"]))
             snapshot_id = snapshot.id
+        # Started now, its imports done while the features are built; left after its stages.
+        wanted = side_process_wanted(settings.nightly.side_process, snapshot)
+        helper = later.enter_context(SideProcess(wanted))
+        side = later.enter_context(_side_stages())
         features_as_of = features_date(snapshot, night)
         if note := stale_note(snapshot, night, features_as_of):
             logger.warning(note)
@@ -162,23 +224,26 @@ def nightly(
         )
         snapshot_id = str(built["snapshot_id"])
         features_path = str(Path(built["path"]).resolve())
+        stages.find_previous_night(settings, night, Path(workdir))
+        # Side stages read only files of the stages before them: the early warnings the
+        # features, the drift the scores too, the explanations the shortlists. They run beside
+        # the main line (pipelines/side_process.py) and their times are their own: stages overlap.
+        # After the score, which runs LightGBM on both cores.
         scored = _timed("score", timings, lambda: _score(engine, config, features_path, workdir))
+        args = (config, snapshot_id, features_path, workdir)
+        side.append(warnings_task.submit(helper, *args, features_as_of))
+        side.append(drift_task.submit(helper, *args))
         listed = _timed(
             "shortlists",
             timings,
             lambda: shortlists_task(config, snapshot_id, features_path, workdir, night),
         )
-        explained = _timed(
-            "explain", timings, lambda: _explain(engine, config, features_path, workdir)
-        )
-        audited = _timed(
-            "audit",
-            timings,
-            lambda: audit_task(config, snapshot_id, features_path, workdir, features_as_of),
-        )
-        drifted = _timed(
-            "drift", timings, lambda: drift_task(config, snapshot_id, features_path, workdir)
-        )
+        explaining = _explain(engine, helper, config, features_path, workdir)
+        audited = _timed("audit", timings, lambda: audit_task(config, workdir))
+        explained = explaining if isinstance(explaining, dict) else explaining.result()
+        warned, drifted = (future.result() for future in side[:2])
+        for name, result in (("explain", explained), ("warnings", warned), ("drift", drifted)):
+            timings[name] = result["seconds"]
         for line in drifted["warnings"]:
             logger.warning("night %s drift: %s", night, line)
         manifest = {
@@ -193,6 +258,7 @@ def nightly(
             "started_at": started.isoformat(timespec="seconds"),
             "policy": settings.nightly.rerank.policy,
             "engine": engine.describe() if engine else {"name": "local"},
+            "side_stages": helper.describe(),
             "party_rules": listed["party_rules"],
             "features_path": features_path,
             "features_reused": bool(built.get("reused")),
@@ -203,10 +269,8 @@ def nightly(
                 "pools_nobody_eligible": listed["pools_nobody_eligible"],
                 "shortlisted": listed["shortlisted"],
                 "explanations": explained["explanations"],
-                **{
-                    k: audited[k]
-                    for k in ("warnings", "fairness_checks", "fairness_fail", "fairness_warn")
-                },
+                "warnings": warned["warnings"],
+                **{k: audited[k] for k in ("fairness_checks", "fairness_fail", "fairness_warn")},
                 "drift_warnings": len(drifted["warnings"]),
             },
             "drift": drifted["summary"],
@@ -219,6 +283,7 @@ def nightly(
         manifest["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         manifest["stage_seconds"] = dict(timings)
         paths = _timed("publish", timings, lambda: publish_task(config, manifest, workdir))
+        stages_wall = round(time.perf_counter() - stages_started, 3)
     # The night is published: a tracking outage must not make it look failed (or re-run).
     tracked = track_task(
         config,
@@ -242,4 +307,10 @@ def nightly(
         model_version=str(manifest["model_version"]),
     )
     logger.info("night %s published: %s", night, paths["report"])
-    return {**manifest, **paths, "stage_seconds": timings, "mlflow_run_id": mlflow_run_id}
+    return {
+        **manifest,
+        **paths,
+        "stage_seconds": timings,
+        "stages_wall_seconds": stages_wall,
+        "mlflow_run_id": mlflow_run_id,
+    }

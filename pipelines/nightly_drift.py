@@ -2,8 +2,8 @@
 and against the previous night (models.drift), and the share of missing cells per snapshot
 table.
 
-Reads the work folder (classifier.pkl and scores.parquet of the score stage, previous.json of
-the shortlists stage) and writes drift.parquet and drift_profile.json there; publish copies
+Reads the work folder (classifier.pkl and scores.parquet of the score stage, previous.json
+written before it) and writes drift.parquet and drift_profile.json there; publish copies
 both into the run folder, where the next night finds the profile to compare with.
 """
 
@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from hientai.settings import Settings
 from hientai.storage import Snapshot, SnapshotStore
 from models.drift import DriftProfile, drift_profile, drift_summary, drift_table
-from pipelines.nightly_stages import feature_frame
+from pipelines.nightly_stages import feature_frame, previous_night
 from pipelines.results_db import ResultsDB
 
 DRIFT_FILE, PROFILE_FILE = "drift.parquet", "drift_profile.json"
@@ -53,9 +53,9 @@ def table_missing_shares(snapshot: Snapshot) -> dict[str, float]:
 
 
 def previous_profile(settings: Settings, workdir: Path) -> DriftProfile | None:
-    """The drift profile of the night the shortlists stage compared with (previous.json), from
+    """The drift profile of the night tonight is compared with (previous.json), from
     its run folder; None on a first night or if that night kept no profile."""
-    previous_id = json.loads((workdir / "previous.json").read_text(encoding="utf-8"))["run_id"]
+    previous_id = previous_night(workdir)
     if previous_id is None:
         return None
     runs = ResultsDB(settings.app_db_url).runs()

@@ -26,6 +26,7 @@ from hientai.settings import Settings
 from models.night_diff import night_diff
 from pipelines.flowruns import FlowRunLog
 from pipelines.nightly_drift import DRIFT_FILE, PROFILE_FILE
+from pipelines.nightly_stages import previous_night
 from pipelines.report import write_excel, write_html
 from pipelines.results_db import FRAME_COLUMNS, MANIFEST_FIELDS, ResultsDB
 
@@ -98,9 +99,9 @@ def _frames(workdir: Path) -> dict[str, pd.DataFrame]:
 def diff_frame(
     db: ResultsDB, entries: pd.DataFrame, pools: pd.DataFrame, workdir: Path
 ) -> pd.DataFrame:
-    """Tonight against the night the shortlist stage compared with (one lookup, kept in the
-    work folder, so a night published meanwhile cannot mix two previous nights)."""
-    previous_id = json.loads((workdir / "previous.json").read_text(encoding="utf-8"))["run_id"]
+    """Tonight against the night it is compared with (one lookup, kept in the work folder, so
+    a night published meanwhile cannot mix two previous nights)."""
+    previous_id = previous_night(workdir)
     k = dict(zip(pools["pool_id"], pools["k"].astype(int), strict=True))
     if previous_id is None:
         empty = entries.iloc[0:0]

@@ -185,9 +185,8 @@ def shortlists(
         pools, result.n_eligible, result.n_qualified, empty_notes=result.empty_notes
     ).to_parquet(workdir / "pools.parquet", index=False)
     (workdir / "pools.json").write_text(json.dumps([asdict(p) for p in pools]), encoding="utf-8")
-    previous, status = leaver_status(settings, night, pools, candidates, index, scores)
+    status = leaver_status(settings, previous_night(workdir), pools, candidates, index, scores)
     status.to_parquet(workdir / "status.parquet", index=False)
-    (workdir / "previous.json").write_text(json.dumps({"run_id": previous}), encoding="utf-8")
     return {
         "pools": len(pools),
         "eligible_pairs": int(result.n_eligible.sum()),
@@ -242,22 +241,37 @@ def _entries(
     ).drop(columns="rank_score")
 
 
+def find_previous_night(settings: Settings, night: str, workdir: Path) -> str | None:
+    """The run id of the night tonight is compared with (None on a first night), looked up
+    once and kept in the work folder (previous.json): the shortlists' leavers, the drift and
+    the publish's diff all compare with the same night, even if another is published meanwhile."""
+    db = ResultsDB(settings.app_db_url)
+    db.create_schema()
+    previous = db.previous_run(night)
+    run_id = None if previous is None else str(previous["run_id"])
+    (workdir / "previous.json").write_text(json.dumps({"run_id": run_id}), encoding="utf-8")
+    return run_id
+
+
+def previous_night(workdir: Path) -> str | None:
+    """The run id ``find_previous_night`` kept in the work folder."""
+    run_id = json.loads((workdir / "previous.json").read_text(encoding="utf-8"))["run_id"]
+    return None if run_id is None else str(run_id)
+
+
 def leaver_status(
     settings: Settings,
-    night: str,
+    previous: str | None,
     pools: list[PoolSpec],
     candidates: Candidates,
     index: ScopeIndex,
     scores: pd.DataFrame,
-) -> tuple[str | None, pd.DataFrame]:
-    """The previous night's run id, and tonight's facts about everyone on its shortlists."""
+) -> pd.DataFrame:
+    """Tonight's facts about everyone on the shortlists of the night ``previous`` (a run id)."""
     columns = ["pool_id", "person_id", "in_population", "pool_open", "failed_rules", "score"]
-    db = ResultsDB(settings.app_db_url)
-    db.create_schema()
-    previous = db.previous_run(night)
     if previous is None:
-        return None, pd.DataFrame(columns=columns)
-    before = db.read("entries", previous["run_id"])
+        return pd.DataFrame(columns=columns)
+    before = ResultsDB(settings.app_db_url).read("entries", previous)
     before = before.loc[before["in_shortlist"].astype(bool)].reset_index(drop=True)
     by_id = {p.pool_id: p for p in pools}
     row_of = pd.Series(np.arange(candidates.n), index=candidates.person_id)
@@ -276,7 +290,7 @@ def leaver_status(
         failed_rules=failed,
         score=np.where(known, scores["score"].to_numpy()[np.nan_to_num(rows).astype(int)], np.nan),
     )
-    return str(previous["run_id"]), out[columns]
+    return out[columns]
 
 
 def _json_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -402,21 +416,26 @@ def leader_warnings(
     )
 
 
-def audit(
+def early_warnings_stage(
     settings: Settings, snapshot_id: str, features_path: str, workdir: Path, *, as_of: str
 ) -> dict[str, Any]:
-    """Whole-run fairness audit from the shortlists' counts; early warnings for leaders."""
+    """Early warnings of the leaders in post at ``as_of`` (features and snapshot only: no
+    later stage's output), written to warnings.parquet."""
+    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
+    warnings = leader_warnings(settings, snapshot, features_path, pd.Timestamp(as_of))
+    warnings.to_parquet(workdir / "warnings.parquet", index=False)
+    return {"warnings": len(warnings)}
+
+
+def audit(settings: Settings, workdir: Path) -> dict[str, Any]:
+    """Whole-run fairness audit from the shortlists' counts."""
     per_pool = pd.read_parquet(workdir / "fairness_pools.parquet")
     counts = pd.read_parquet(workdir / "counts.parquet")
     run = run_audit(per_pool, counts, thresholds=audit_thresholds(settings))
     fairness = pd.concat([run, per_pool], ignore_index=True)
     fairness.to_parquet(workdir / "fairness.parquet", index=False)
-    snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
-    warnings = leader_warnings(settings, snapshot, features_path, pd.Timestamp(as_of))
-    warnings.to_parquet(workdir / "warnings.parquet", index=False)
     verdicts = fairness["verdict"].value_counts()
     return {
-        "warnings": len(warnings),
         "fairness_checks": len(fairness),
         "fairness_fail": int(verdicts.get("fail", 0)),
         "fairness_warn": int(verdicts.get("warn", 0)),

@@ -210,6 +210,43 @@ def test_a_night_on_an_unchanged_snapshot_reuses_its_features_with_the_same_resu
     assert nightly(as_of=NIGHT, config=str(config))["features_reused"] is False  # 0.65 again
 
 
+def test_side_stages_in_a_process_publish_what_threads_publish(
+    first_night: dict, trained_world: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Guarantee (issue 12): the early warnings, the drift and the explanations run in the
+    night's side process (``nightly.side_process: true``; the test extract is under ``auto``'s
+    threshold, so its first night ran them on threads) and the night publishes exactly the
+    same rows, drift and report counts."""
+    from pipelines.nightly import nightly
+
+    config, _ = trained_world
+    assert first_night["side_stages"] == "threads"
+    on_threads = _published(config)
+    drift_before = pd.read_parquet(Path(first_night["folder"]) / "drift.parquet")
+    in_process = tmp_path / "side.yaml"
+    in_process.write_text(config.read_text(encoding="utf-8") + "nightly:\n  side_process: true\n")
+    night = nightly(as_of=NIGHT, config=str(in_process))
+    assert night["side_stages"] == "process"
+    assert night["counts"] == {**first_night["counts"], "diff": night["counts"]["diff"]}
+    assert {"warnings", "drift", "explain"} <= set(night["stage_seconds"])
+    got = _published(config)
+    keys = {
+        "entries": ["pool_id", "person_id"],
+        "explanations": ["person_id"],
+        "warnings": ["person_id", "title"],
+        "fairness": ["pool_id", "attribute", "group", "metric"],
+    }
+    for name, by in keys.items():
+        pd.testing.assert_frame_equal(
+            _without_run(got[name], by), _without_run(on_threads[name], by), obj=name
+        )
+    assert len(got["warnings"]) > 0 and len(got["explanations"]) > 0  # not vacuous
+    # Against training, not against the previous night (the first one had none).
+    tonight = ["kind", "feature", "psi_vs_training", "missing_share", "missing_share_training"]
+    drift = pd.read_parquet(Path(night["folder"]) / "drift.parquet")
+    pd.testing.assert_frame_equal(drift[tonight], drift_before[tonight])
+
+
 def _snapshot_of_night(config: Path) -> tuple[str, int, str]:
     run = _db(config).run(NIGHT)
     assert run is not None

@@ -1,0 +1,18 @@
+"""Jobs for tests/data/test_side_process.py's side process, in a module of their own: a spawned
+process imports the module of each job it runs, and this one imports nothing heavy."""
+
+from __future__ import annotations
+
+import os
+
+
+def pid_and(value: int, *, plus: int = 0) -> tuple[int, int]:
+    return os.getpid(), value + plus
+
+
+def refuse(name: str) -> None:
+    raise FileNotFoundError(2, "No such file or directory", name)
+
+
+def exit_abruptly() -> None:
+    os._exit(3)  # as the kernel's OOM killer would end it: no exception, no cleanup
