@@ -80,6 +80,7 @@ def one_night(config: Path, as_of: str) -> dict:
         "cpu_s": cpu,
         "peak_gib": run["peak_gib"],
         "stages": result["stage_seconds"],
+        "stages_wall": result.get("stages_wall_seconds") or sum(result["stage_seconds"].values()),
         "engine": result.get("engine", {"name": "local"}),
         "counts": result["counts"],
         "entries": published_entries_digest(config, result["night"]),
@@ -108,7 +109,7 @@ def report(runs: list[dict], as_of: str) -> None:
     for label, of in (
         ("process wall, median", lambda r: r["wall_s"]),
         ("CPU time of all its processes, median", lambda r: r["cpu_s"]),
-        ("stages total, median", lambda r: sum(r["stages"].values())),
+        ("stages' wall (side stages overlap), median", lambda r: r["stages_wall"]),
         ("score stage, median", lambda r: r["stages"]["score"]),
         ("explain stage, median", lambda r: r["stages"]["explain"]),
         ("peak RSS of the flow process, median (GiB)", lambda r: r["peak_gib"]),

@@ -2,8 +2,9 @@
 
 Runs `hientai nightly --as-of DATE --json` on the snapshot in `--data` (made by
 bench_ingest.py) as its own process under `/usr/bin/time -v`: wall time and peak resident
-memory of the whole run, each stage's time as the flow measured it, and the floor: model
-scoring of everyone plus TreeSHAP of the recommended rows, each timed alone inside the run.
+memory of the whole run, each stage's time as the flow measured it, and the floor: reading the
+columns the night needs, model scoring of everyone and TreeSHAP of the recommended rows, each
+timed alone inside the run.
 If the data folder's registry has no champion, one is trained first (timed apart; training is
 the monthly flow's work, not the night's). Prints a Markdown table for docs/benchmarks.md.
 
@@ -80,8 +81,9 @@ def benchmark_champion(data: Path) -> None:
 def report(result: dict, wall: float, peak: float) -> None:
     stages = result["stage_seconds"]
     floor = result["floor_seconds"]
-    floor_total = floor["scoring"] + floor["treeshap"]
-    flow_total = sum(stages.values())
+    floor_total = sum(floor.values())
+    # Side stages overlap the others: the stages' own wall, not the sum of their times.
+    flow_total = result.get("stages_wall_seconds") or sum(stages.values())
     after_features = flow_total - stages.get("features", 0.0) - stages.get("ingest", 0.0)
     counts = result["counts"]
     print(
@@ -94,15 +96,15 @@ def report(result: dict, wall: float, peak: float) -> None:
     print("| stage | wall |\n| --- | ---: |")
     for name, seconds in stages.items():
         print(f"| {name} | {seconds:.1f} s |")
-    print(f"| **stages total** | **{flow_total:.1f} s** |")
+    print(f"| **stages, wall** (side stages overlap) | **{flow_total:.1f} s** |")
     print("\n| measure | value | target |\n| --- | ---: | ---: |")
     print(f"| process wall (with Prefect's server) | {wall:.1f} s | <= {TARGET_WALL_S:.0f} s |")
     print(f"| peak RSS | {peak:.2f} GiB | <= {TARGET_PEAK_GIB:.0f} GiB |")
     print(
-        f"| floor: scoring {floor['scoring']:.1f} s + TreeSHAP {floor['treeshap']:.1f} s "
-        f"| {floor_total:.1f} s | |"
+        f"| floor: reading {floor.get('reading', 0.0):.1f} s + scoring {floor['scoring']:.1f} s "
+        f"+ TreeSHAP {floor['treeshap']:.1f} s | {floor_total:.1f} s | |"
     )
-    print(f"| stages total / floor | {flow_total / floor_total:.2f} | <= {TARGET_RATIO} |")
+    print(f"| stages wall / floor | {flow_total / floor_total:.2f} | <= {TARGET_RATIO} |")
     print(f"| run after features / floor | {after_features / floor_total:.2f} | |")
 
 

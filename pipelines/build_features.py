@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -90,7 +91,9 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
             found.manifest["built_at"],
         )
         return {**found.manifest, "path": str(found.path), "reused": True}
+    started = time.perf_counter()
     _, tables = snapshot_tables(settings, snapshot_id)
+    read_seconds = time.perf_counter() - started
     features = compute_features(
         tables,
         when,
@@ -133,7 +136,7 @@ def feature_stage(snapshot_id: str | None, as_of: str, config: str | None) -> di
         len(features),
         manifest["proxy_flagged"],
     )
-    return {**manifest, "path": str(table.path), "reused": False}
+    return {**manifest, "path": str(table.path), "reused": False, "read_seconds": read_seconds}
 
 
 @flow(name="build-features")

@@ -276,6 +276,10 @@ def nightly(
             "drift": drifted["summary"],
             "drift_warnings": drifted["warnings"],
             "floor_seconds": {
+                # Reading the columns the night needs: the snapshot's feature inputs when it
+                # builds the features, else the feature table's scoring columns (timed alone,
+                # as scoring and TreeSHAP are; the Dask engine's partitions' reads are not).
+                "reading": round(built.get("read_seconds", scored.get("read_seconds", 0.0)), 3),
                 "scoring": round(scored["scoring_seconds"], 3),
                 "treeshap": round(explained["treeshap_seconds"], 3),
             },

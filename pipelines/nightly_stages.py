@@ -86,7 +86,9 @@ def score(settings: Settings, features_path: str, workdir: Path) -> dict[str, An
     from hientai import tracking  # here: the Dask workers import this module, not MLflow
 
     classifier, version = tracking.load_champion(settings)
-    features = feature_frame(features_path)
+    started = time.perf_counter()
+    features = feature_frame(features_path, scoring_columns(classifier))
+    read_seconds = time.perf_counter() - started
     scores, seconds = score_people(classifier, features)
     scores.to_parquet(workdir / "scores.parquet", index=False)
     save_classifier(classifier, workdir)
@@ -94,8 +96,19 @@ def score(settings: Settings, features_path: str, workdir: Path) -> dict[str, An
         **champion_of(settings, version),
         "people_scored": len(features),
         "external_by_profile": int(classifier.external_rows(features).sum()),
+        "read_seconds": read_seconds,
         "scoring_seconds": seconds,
     }
+
+
+def scoring_columns(classifier: Any) -> list[str]:
+    """The feature table's columns scoring reads: the ids, the champion's features and, with
+    an external candidates' profile model, its features and the population flag."""
+    names = ["person_id", *classifier.feature_names_]
+    external = getattr(classifier, "external_", None)
+    if external is not None:
+        names += [*external.feature_names_, "is_external"]
+    return list(dict.fromkeys(names))
 
 
 def champion_of(settings: Settings, version: Any) -> dict[str, str]:
