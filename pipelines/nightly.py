@@ -1,10 +1,12 @@
 """Prefect flow: one night of hientai, from the latest extract to published shortlists.
 
 ingest (if an extract folder is given) -> features -> score with the champion -> eligible
-pools and shortlists (with per-shortlist fairness) -> explanations -> whole-run fairness audit
-and early warnings -> publish (application database, HTML report, Excel export, diff against
-the previous night) -> log the run to MLflow. Stages pass ids and paths; their data lives in a
-work folder that is deleted at the end. Nothing is visible before ``publish``, which replaces
+pools and shortlists (with per-shortlist fairness) -> whole-run fairness audit -> publish
+(application database, HTML report, Excel export, diff against the previous night) -> log the
+run to MLflow. Beside that line, once their inputs exist, the side stages: early warnings and
+drift (after the score) and explanations (after the shortlists), in the night's side process
+(pipelines/side_process.py). Stages pass ids and paths; their data lives in a work folder that
+is deleted at the end. Nothing is visible before ``publish``, which replaces
 the night's results in one transaction, so a crash anywhere leaves the previous results intact.
 """
 

@@ -74,9 +74,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         root,
         SynthConfig(n_people=2000, n_external=100, years=10, seed=7),
         f"data_dir: {root / 'data'}\ntoday: 2026-06-01\n"
-        # frame_workers: the retraining's dates on worker processes under a Prefect worker
+        # frame_workers: the retraining's dates on worker processes under a Prefect worker;
+        # side_process: the night's side stages in a process spawned from the flow run's
         "training:\n  params: {n_estimators: 120}\n  gate: {min_impact_ratio: null}\n"
-        "  frame_workers: 2\n",
+        "  frame_workers: 2\nnightly:\n  side_process: true\n",
     )
     return World(config, load_settings(config), snapshot_id)
 
@@ -227,6 +228,9 @@ def test_the_01h00_nightly_run_publishes_the_night_with_no_parameters(
     assert manifest["as_of"] == expected_as_of
     folder = world.settings.runs_dir / manifest["night"]
     assert (folder / "report.html").read_text(encoding="utf-8").count("<html") == 1
+    published = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert published["side_stages"] == "process"  # spawned under the Prefect worker
+    assert {"warnings", "drift", "explain"} <= set(published["stage_seconds"])
 
 
 def test_a_run_that_crashed_before_hientai_ran_is_in_the_history_and_the_next_report(
