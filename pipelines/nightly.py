@@ -101,7 +101,7 @@ def explain_task(
     helper: SideProcess, config: str | None, features_path: str, workdir: str
 ) -> dict[str, Any]:
     return _own_seconds(
-        lambda: helper.run(stages.explain, _settings(config), features_path, Path(workdir))
+        helper.run(stages.explain, _settings(config), features_path, Path(workdir))
     )
 
 
@@ -110,11 +110,10 @@ def audit_task(config: str | None, workdir: str) -> dict[str, Any]:
     return stages.audit(_settings(config), Path(workdir))
 
 
-def _own_seconds(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """A side stage's result with the seconds it took on its thread (``seconds``)."""
-    started = time.perf_counter()
-    result = run()
-    return {**result, "seconds": round(time.perf_counter() - started, 3)}
+def _own_seconds(ran: tuple[dict[str, Any], float]) -> dict[str, Any]:
+    """A side stage's result with the seconds it ran (``seconds``)."""
+    result, seconds = ran
+    return {**result, "seconds": round(seconds, 3)}
 
 
 @task(name="warnings", cache_policy=NONE)
@@ -128,7 +127,7 @@ def warnings_task(
 ) -> dict[str, Any]:
     settings = _settings(config)
     return _own_seconds(
-        lambda: helper.run(
+        helper.run(
             stages.early_warnings_stage,
             settings,
             snapshot_id,
@@ -145,9 +144,7 @@ def drift_task(
 ) -> dict[str, Any]:
     settings = _settings(config)
     return _own_seconds(
-        lambda: helper.run(
-            nightly_drift.drift, settings, snapshot_id, features_path, Path(workdir)
-        )
+        helper.run(nightly_drift.drift, settings, snapshot_id, features_path, Path(workdir))
     )
 
 

@@ -15,6 +15,7 @@ stages then run on threads of the flow's process).
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,6 +43,12 @@ def side_process_wanted(setting: bool | Literal["auto"], snapshot: Snapshot) -> 
     if setting != "auto":
         return setting
     return available_cores() >= 2 and snapshot.rows("people") >= SIDE_FROM_PEOPLE
+
+
+def _timed(job: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
+    started = time.perf_counter()
+    result = job(*args, **kwargs)
+    return result, time.perf_counter() - started
 
 
 def _warm() -> None:
@@ -83,12 +90,13 @@ class SideProcess:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def run(self, job: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``job(*args, **kwargs)`` in the side process (its exception raised here), or here."""
+    def run(self, job: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
+        """``job(*args, **kwargs)`` in the side process (its exception raised here), or here;
+        with the seconds it ran (not those it waited behind another job)."""
         if self._pool is None:
-            return job(*args, **kwargs)
+            return _timed(job, *args, **kwargs)
         try:
-            return self._pool.submit(job, *args, **kwargs).result()
+            return self._pool.submit(_timed, job, *args, **kwargs).result()
         except BrokenProcessPool as error:
             raise SideLost(SIDE_DIED.format(error=error)) from error
 
