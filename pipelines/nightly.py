@@ -161,8 +161,10 @@ def _side_stages() -> Iterator[list[PrefectFuture[Any]]]:
 
 
 @task(name="publish", cache_policy=NONE)
-def publish_task(config: str | None, manifest: dict[str, Any], workdir: str) -> dict[str, Any]:
-    return publish(_settings(config), manifest, Path(workdir))
+def publish_task(
+    helper: SideProcess, config: str | None, manifest: dict[str, Any], workdir: str
+) -> dict[str, Any]:
+    return publish(_settings(config), manifest, Path(workdir), helper)
 
 
 @task(name="track", cache_policy=NONE, retries=2, retry_delay_seconds=5)
@@ -285,7 +287,7 @@ def nightly(
         }
         manifest["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         manifest["stage_seconds"] = dict(timings)
-        paths = _timed("publish", timings, lambda: publish_task(config, manifest, workdir))
+        paths = _timed("publish", timings, lambda: publish_task(helper, config, manifest, workdir))
         stages_wall = round(time.perf_counter() - stages_started, 3)
     # The night is published: a tracking outage must not make it look failed (or re-run).
     tracked = track_task(

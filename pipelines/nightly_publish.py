@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from pipelines.nightly_drift import DRIFT_FILE, PROFILE_FILE
 from pipelines.nightly_stages import previous_night
 from pipelines.report import write_excel, write_html
 from pipelines.results_db import FRAME_COLUMNS, MANIFEST_FIELDS, ResultsDB
+from pipelines.side_process import SideProcess
 
 REPORT_FILE, EXCEL_FILE = "report.html", "shortlists.xlsx"
 FRAMES = ("pools", "entries", "explanations", "fairness", "warnings")
@@ -112,8 +114,34 @@ def diff_frame(
     return night_diff(before, entries, status, previous_pools=previous_pools, k=k)
 
 
-def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """Write the report and exports, then the database, all or nothing; returns the paths."""
+def write_reports(
+    staging: Path,
+    manifest: dict[str, Any],
+    workdir: Path,
+    diff: pd.DataFrame,
+    frames: dict[str, pd.DataFrame] | None = None,
+) -> None:
+    """The HTML report and the Excel export of the night into ``staging``, from ``frames`` or,
+    in the night's side process (while the database takes the rows), the work folder's."""
+    frames = {
+        **(frames if frames is not None else _frames(workdir)),
+        "diff": diff,
+        "drift": pd.read_parquet(workdir / DRIFT_FILE),  # the report's, not the database's
+    }
+    write_html(staging / REPORT_FILE, manifest, frames)
+    write_excel(staging / EXCEL_FILE, {**manifest, "excel_scope": EXCEL_SCOPE}, excel(frames))
+
+
+def publish(
+    settings: Settings,
+    manifest: dict[str, Any],
+    workdir: Path,
+    helper: SideProcess | None = None,
+) -> dict[str, Any]:
+    """Write the report and exports, then the database, all or nothing; returns the paths.
+    With a side process (``helper``) the report and export are written there while the
+    database takes the rows; the folder is swapped in only once they are whole."""
+    helper = helper or SideProcess(enabled=False)
     night = manifest["night"]
     db = ResultsDB(settings.app_db_url)
     db.create_schema()
@@ -128,29 +156,33 @@ def publish(settings: Settings, manifest: dict[str, Any], workdir: Path) -> dict
     manifest["counts"] = {**manifest["counts"], "diff": len(frames["diff"])}
     previous = db.previous_run(night)
     problems = FlowRunLog(db).problems(since=previous["published_at"] if previous else None)
-    drift = pd.read_parquet(workdir / DRIFT_FILE)  # the report's, not the database's
     staging = settings.runs_dir / f".staging-{night}-{os.getpid()}"
     remove_folder(staging)
     staging.mkdir(parents=True)
     swap = FolderSwap(staging, target)
+    written: Future[None] | None = None
+
+    def whole_then_swap() -> None:  # just before the commit
+        assert written is not None
+        helper.result(written)
+        freeze(staging)
+        swap()
+
     try:
-        write_html(
-            staging / REPORT_FILE,
-            {**manifest, "problem_runs": problems.to_dict("records")},
-            {**frames, "drift": drift},
-        )
-        write_excel(
-            staging / EXCEL_FILE,
-            {**manifest, "excel_scope": EXCEL_SCOPE},
-            excel({**frames, "drift": drift}),
+        report_manifest = {**manifest, "problem_runs": problems.to_dict("records")}
+        # The side process reads the frames itself (faster than sending them).
+        here = None if helper.describe() == "process" else frames
+        written = helper.start(
+            write_reports, staging, report_manifest, workdir, frames["diff"], here
         )
         for name in ("scores.parquet", "pools.json", "classifier.pkl", DRIFT_FILE, PROFILE_FILE):
             shutil.copyfile(workdir / name, staging / name)
         write_json(staging / "manifest.json", manifest)
-        freeze(staging)
         db_manifest = {name: manifest[name] for name in MANIFEST_FIELDS}
-        db.publish_night(db_manifest, frames, before_commit=swap)
+        db.publish_night(db_manifest, frames, before_commit=whole_then_swap)
     except BaseException:
+        if written is not None:
+            wait([written])  # nothing may still write into the folder removed here
         swap.undo()
         remove_folder(staging)
         raise

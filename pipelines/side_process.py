@@ -4,8 +4,10 @@ A night is a chain of single-threaded stages on one core. Three of them need not
 stages running at the same time, only files already written: the early warnings (the snapshot
 and the features), the drift (the features and the scores) and the explanations (the
 shortlists). On a thread they gained little, the GIL making the two lines take turns
-(docs/benchmarks.md); in a spawned process they run on the second core. The process starts
-with the night, so its imports happen while the features are built, and ends with it.
+(docs/benchmarks.md); in a spawned process they run on the second core. The publish's HTML
+report and Excel export are written there too while the database takes the night's rows. The
+process starts with the night, so its imports happen while the features are built, and ends
+with it.
 
 ``nightly.side_process``: ``auto`` uses it on a machine with two cores or more for a snapshot
 of at least ``SIDE_FROM_PEOPLE`` people; ``true`` whenever it can; ``false`` never (the side
@@ -17,7 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -97,6 +99,22 @@ class SideProcess:
             return _timed(job, *args, **kwargs)
         try:
             return self._pool.submit(_timed, job, *args, **kwargs).result()
+        except BrokenProcessPool as error:
+            raise SideLost(SIDE_DIED.format(error=error)) from error
+
+    def start(self, job: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        """``job(*args, **kwargs)`` started in the side process, its ``Future`` returned at
+        once; without the process it runs here first (its error raised here, as before)."""
+        if self._pool is None:
+            done: Future[T] = Future()
+            done.set_result(job(*args, **kwargs))
+            return done
+        return self._pool.submit(job, *args, **kwargs)
+
+    def result(self, started: Future[T]) -> T:
+        """What ``start`` started, once it has ended (its exception raised here)."""
+        try:
+            return started.result()
         except BrokenProcessPool as error:
             raise SideLost(SIDE_DIED.format(error=error)) from error
 

@@ -4,6 +4,7 @@ process imports the module of each job it runs, and this one imports nothing hea
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 def pid_and(value: int, *, plus: int = 0) -> tuple[int, int]:
@@ -16,3 +17,14 @@ def refuse(name: str) -> None:
 
 def exit_abruptly() -> None:
     os._exit(3)  # as the kernel's OOM killer would end it: no exception, no cleanup
+
+
+def half_written_reports(staging: Path, *args: object) -> None:
+    """A report writer that fails half-way in the side process (the night's publish)."""
+    (staging / "report.html").write_text("<html>half", encoding="utf-8")
+    raise RuntimeError("the report broke half-way")
+
+
+def reports_killed(staging: Path, *args: object) -> None:
+    (staging / "report.html").write_text("<html>half", encoding="utf-8")
+    os._exit(3)

@@ -16,7 +16,9 @@ from hientai.storage import SnapshotStore
 from models.shortlist_fairness import DERIVED, derived_rows
 from pipelines.nightly_stages import leader_warnings
 from pipelines.results_db import ResultsDB
+from pipelines.side_process import SideLost
 from tests.conftest import FIRST_NIGHT
+from tests.data import side_jobs
 
 pytestmark = pytest.mark.xdist_group("prefect")
 NIGHT = FIRST_NIGHT
@@ -227,6 +229,8 @@ def test_side_stages_in_a_process_publish_what_threads_publish(
     in_process.write_text(config.read_text(encoding="utf-8") + "nightly:\n  side_process: true\n")
     night = nightly(as_of=NIGHT, config=str(in_process))
     assert night["side_stages"] == "process"
+    assert Path(night["report"]).read_text(encoding="utf-8").count("<html") == 1
+    assert Path(night["excel"]).stat().st_size > 0  # written in the side process
     assert night["counts"] == {**first_night["counts"], "diff": night["counts"]["diff"]}
     assert {"warnings", "drift", "explain"} <= set(night["stage_seconds"])
     got = _published(config)
@@ -245,6 +249,42 @@ def test_side_stages_in_a_process_publish_what_threads_publish(
     tonight = ["kind", "feature", "psi_vs_training", "missing_share", "missing_share_training"]
     drift = pd.read_parquet(Path(night["folder"]) / "drift.parquet")
     pd.testing.assert_frame_equal(drift[tonight], drift_before[tonight])
+
+
+@pytest.mark.parametrize(
+    ("job", "error", "says"),
+    [
+        ("half_written_reports", RuntimeError, "the report broke half-way"),
+        ("reports_killed", SideLost, "side process .* ended abruptly"),
+    ],
+)
+def test_a_report_failing_in_the_side_process_publishes_nothing(
+    first_night: dict,
+    trained_world: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    job: str,
+    error: type[Exception],
+    says: str,
+) -> None:
+    """Guarantee: the report and export, written in the side process while the database takes
+    the rows, fail the night if they fail half-way or the process dies: the previous night
+    stays published, whole, and no staging folder is left."""
+    from pipelines.nightly import nightly
+
+    config, _ = trained_world
+    before = _snapshot_of_night(config)
+    in_process = tmp_path / "side.yaml"
+    in_process.write_text(config.read_text(encoding="utf-8") + "nightly:\n  side_process: true\n")
+    # The side process runs what the main one sends it: a job of a module it can import.
+    monkeypatch.setattr("pipelines.nightly_publish.write_reports", getattr(side_jobs, job))
+    with pytest.raises(error, match=says):
+        nightly(as_of=NIGHT, config=str(in_process))
+    assert _snapshot_of_night(config) == before
+    runs_dir = load_settings(config).runs_dir
+    assert not [p for p in runs_dir.iterdir() if p.name.startswith(".")]
+    report = Path(_db(config).run(NIGHT)["report_file"])  # type: ignore[index]
+    assert "half" not in report.read_text(encoding="utf-8")
 
 
 def _snapshot_of_night(config: Path) -> tuple[str, int, str]:
