@@ -25,7 +25,13 @@ from typing import Literal
 from features.inputs import FEATURE_INPUTS
 from features.per_date import InProcess, Item, Result, Tables
 from hientai.storage import Snapshot, SnapshotStore
-from pipelines.spawned import available_cores, main_module_hidden, watch_parent
+from pipelines.spawned import (
+    available_cores,
+    main_module_hidden,
+    spawned_pool,
+    stop,
+    watch_parent,
+)
 
 # Below this many rows in the tables features read, a date takes about as long as starting a
 # worker, so the dates run in the training's own process ("auto"). Measured (prepare_training,
@@ -137,13 +143,8 @@ class FrameWorkers:
 
     def __enter__(self) -> FrameWorkers:
         if self.workers > 1:
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=context,
-                initializer=_hold,
-                initargs=(self._load, context.Barrier(self.workers)),
-            )
+            barrier = multiprocessing.get_context("spawn").Barrier(self.workers)
+            self._pool = spawned_pool(self.workers, _hold, (self._load, barrier))
             # Each submit starts a worker while none is idle, and no worker is idle before
             # all have started (the barrier): all of them start here.
             with main_module_hidden():
@@ -157,9 +158,8 @@ class FrameWorkers:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        stop(self._pool)
+        self._pool = None
         self._here = None
 
     def _in_process(self) -> InProcess:

@@ -89,11 +89,9 @@ def score_task(config: str | None, features_path: str, workdir: str) -> dict[str
 
 @task(name="shortlists", cache_policy=NONE)
 def shortlists_task(
-    config: str | None, snapshot_id: str, features_path: str, workdir: str, night: str
+    config: str | None, snapshot_id: str, features_path: str, workdir: str
 ) -> dict[str, Any]:
-    return stages.shortlists(
-        _settings(config), snapshot_id, features_path, Path(workdir), night=night
-    )
+    return stages.shortlists(_settings(config), snapshot_id, features_path, Path(workdir))
 
 
 @task(name="explain", cache_policy=NONE)
@@ -232,17 +230,18 @@ def nightly(
         # After the score, which runs LightGBM on both cores.
         scored = _timed("score", timings, lambda: _score(engine, config, features_path, workdir))
         args = (config, snapshot_id, features_path, workdir)
-        side.append(warnings_task.submit(helper, *args, features_as_of))
-        side.append(drift_task.submit(helper, *args))
+        warning = warnings_task.submit(helper, *args, features_as_of)
+        drifting = drift_task.submit(helper, *args)
+        side += [warning, drifting]
         listed = _timed(
             "shortlists",
             timings,
-            lambda: shortlists_task(config, snapshot_id, features_path, workdir, night),
+            lambda: shortlists_task(config, snapshot_id, features_path, workdir),
         )
         explaining = _explain(engine, helper, config, features_path, workdir)
         audited = _timed("audit", timings, lambda: audit_task(config, workdir))
         explained = explaining if isinstance(explaining, dict) else explaining.result()
-        warned, drifted = (future.result() for future in side[:2])
+        warned, drifted = warning.result(), drifting.result()
         for name, result in (("explain", explained), ("warnings", warned), ("drift", drifted)):
             timings[name] = result["seconds"]
         for line in drifted["warnings"]:

@@ -170,7 +170,7 @@ def publish(
 
     try:
         report_manifest = {**manifest, "problem_runs": problems.to_dict("records")}
-        # The side process reads the frames itself (faster than sending them).
+        # The side process reads the frames from the work folder; here they are at hand.
         here = None if helper.describe() == "process" else frames
         written = helper.start(
             write_reports, staging, report_manifest, workdir, frames["diff"], here

@@ -178,7 +178,7 @@ def night_candidates(
 
 
 def shortlists(
-    settings: Settings, snapshot_id: str, features_path: str, workdir: Path, *, night: str
+    settings: Settings, snapshot_id: str, features_path: str, workdir: Path
 ) -> dict[str, Any]:
     """Eligible pools, ranked and re-ranked shortlists, per-shortlist fairness; leavers' status."""
     candidates, index, protected, people = night_candidates(settings, snapshot_id, features_path)

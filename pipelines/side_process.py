@@ -16,7 +16,6 @@ stages then run on threads of the flow's process).
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,7 +24,13 @@ from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 from hientai.storage import Snapshot
-from pipelines.spawned import available_cores, main_module_hidden, watch_parent
+from pipelines.spawned import (
+    available_cores,
+    main_module_hidden,
+    spawned_pool,
+    stop,
+    watch_parent,
+)
 
 # Below this many people a night's side stages take well under a second each: a process that
 # spends seconds importing would only compete with the main line for the second core.
@@ -73,11 +78,7 @@ class SideProcess:
 
     def __enter__(self) -> SideProcess:
         if self.enabled:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=watch_parent,
-            )
+            self._pool = spawned_pool(1, watch_parent)
             with main_module_hidden():  # the process starts with the first job
                 self._pool.submit(_warm)
         return self
@@ -88,9 +89,8 @@ class SideProcess:
         error: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        stop(self._pool)
+        self._pool = None
 
     def run(self, job: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
         """``job(*args, **kwargs)`` in the side process (its exception raised here), or here;

@@ -14,7 +14,9 @@ import os
 import sys
 import threading
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 _MAIN_SWAP = threading.Lock()
 
@@ -52,3 +54,22 @@ def available_cores() -> int:
     """Cores this process may run on (its CPU affinity: what taskset or a container's cpuset
     allows; a CPU quota such as Docker's --cpus does not change it)."""
     return len(os.sched_getaffinity(0))
+
+
+def spawned_pool(
+    workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...] = ()
+) -> ProcessPoolExecutor:
+    """A pool of ``workers`` spawned processes, each running ``initializer(*initargs)`` first.
+    Processes start with the pool's first jobs: submit those inside ``main_module_hidden``."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=initializer,
+        initargs=initargs,
+    )
+
+
+def stop(pool: ProcessPoolExecutor | None) -> None:
+    """Stop a pool once its running jobs end (queued ones are cancelled); None: nothing."""
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
