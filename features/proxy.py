@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from scipy.stats import rankdata
 
 MIN_GROUP = 30  # fewer people than this on either side: no AUC is reported
@@ -36,40 +37,65 @@ def protected_groups(features: pd.DataFrame, protected: pd.DataFrame) -> pd.Data
     """Binary protected groups per feature row (NaN where the attribute is unknown).
 
     Age is taken at each row's own as_of, so stacked training frames are handled. Locality is
-    unknown where the row's unit has no province (``home_province``).
+    unknown where the row's unit has no province (``home_province``). Each attribute is
+    compared by its distinct values (``_Attribute``), not row by row.
     """
-    located = features[["person_id"]].assign(province=home_province(features).to_numpy())
-    rows = located.merge(
-        protected.assign(person_id=protected["person_id"].astype("string[pyarrow]")),
-        on="person_id",
-        how="left",
-    )
+    ids = pd.Index(protected["person_id"].astype("string[pyarrow]").astype(object))
+    if not ids.is_unique:
+        raise ValueError("protected attributes: more than one row for a person_id")
+    at = ids.get_indexer(features["person_id"].astype(object))  # -1: no protected row
+    found = at >= 0
 
-    def is_value(column: str, value: object) -> pd.Series:
-        known = rows[column].notna()
-        return (rows[column].astype(object) == value).astype("float64").where(known)
-
-    def is_majority(column: str) -> pd.Series:
-        known = rows[column].dropna()
-        majority = known.astype(object).mode().iloc[0] if len(known) else None
-        return is_value(column, majority)
+    def column(name: str) -> _Attribute:
+        return _Attribute(protected[name], at)
 
     as_of = pd.to_datetime(features["as_of"]).reset_index(drop=True)
-    age = (as_of - pd.to_datetime(rows["birth_date"])).dt.days / 365.25
-    hometown = rows["hometown_province"].astype(object)
-    province = rows["province"].astype(object)
-    local = (hometown == province).astype("float64")
+    birth = pd.Series(pd.to_datetime(protected["birth_date"]).to_numpy()[np.where(found, at, 0)])
+    age = (as_of - birth.where(found)).dt.days / 365.25
+    hometown = column("hometown_province")
+    province = pd.Series(home_province(features).to_numpy(), dtype=object)
+    hometown_values = pd.Series(hometown.values(), dtype=object)
+    local = (hometown_values == province).astype("float64")
+    party = protected["party_member"].astype("float64").to_numpy()
     return pd.DataFrame(
         {
-            "party_member": rows["party_member"].astype("float64"),
-            "male": is_value("gender", "male"),
-            "vietnamese_nationality": is_value("nationality", "VN"),
-            "ethnic_majority": is_majority("ethnicity"),
-            "religion_majority": is_majority("religion"),
-            "local_hometown": local.where(hometown.notna() & province.notna()),
+            "party_member": np.where(found, party[np.where(found, at, 0)], np.nan),
+            "male": column("gender").is_value("male"),
+            "vietnamese_nationality": column("nationality").is_value("VN"),
+            "ethnic_majority": column("ethnicity").is_majority(),
+            "religion_majority": column("religion").is_majority(),
+            "local_hometown": local.where(hometown_values.notna() & province.notna()).to_numpy(),
             f"age_under_{YOUNG_AGE}": (age < YOUNG_AGE).astype("float64").where(age.notna()),
         }
     )
+
+
+class _Attribute:
+    """A protected column taken at some rows (``at``: positions in the column, -1 for none),
+    as codes of its distinct values: comparisons cost one per distinct value."""
+
+    def __init__(self, values: pd.Series, at: np.ndarray) -> None:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        self.uniques = list(pd.Series(uniques, dtype=object))
+        self.codes = np.where(at >= 0, np.append(codes, -1)[at], -1)
+
+    def values(self) -> np.ndarray:
+        """The values as objects (None where unknown)."""
+        return np.asarray([*self.uniques, None], dtype=object)[self.codes]
+
+    def is_value(self, value: object) -> np.ndarray:
+        """1.0 where the value equals ``value``, 0.0 where it does not, NaN where unknown."""
+        hits = np.asarray([u == value for u in self.uniques] + [False], dtype="float64")
+        return np.where(self.codes >= 0, hits[self.codes], np.nan)
+
+    def is_majority(self) -> np.ndarray:
+        """``is_value`` of the most frequent known value over the rows (ties: the first in
+        sorted order, as ``Series.mode`` gives)."""
+        counts = np.bincount(self.codes[self.codes >= 0], minlength=len(self.uniques))
+        if not counts.sum():
+            return self.is_value(None)
+        tied = [u for u, n in zip(self.uniques, counts, strict=True) if n == counts.max()]
+        return self.is_value(pd.Series(tied, dtype=object).mode().iloc[0])
 
 
 def folded_auc(score: np.ndarray, group: np.ndarray) -> tuple[float, int]:
@@ -107,6 +133,46 @@ class _RankedFeature:
         auc = float((positive * (below + negative / 2)).sum() / (n_pos * n_neg))
         return max(auc, 1 - auc), used
 
+    def counts(self, targets: _Targets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per column of ``targets``: positives and negatives per distinct value (columns x
+        values, in one sparse product each) and the rows with both value and label known."""
+        n = len(self.known)
+        used = (targets.known.T @ self.known.astype("float64")).astype(np.int64)
+        if not self.size:
+            empty = np.zeros((len(used), 0))
+            return empty, empty, used
+        level = np.full(n, self.size, dtype=np.int64)  # unknown values: a level left out
+        level[self.known] = self.levels
+        values = sparse.csr_matrix((np.ones(n), (level, np.arange(n))), shape=(self.size + 1, n))
+        positive = np.ascontiguousarray((values @ targets.positive)[: self.size].T)
+        negative = np.ascontiguousarray((values @ targets.negative)[: self.size].T)
+        return positive, negative, used
+
+
+def _folded_aucs(
+    positive: np.ndarray, negative: np.ndarray, used: np.ndarray
+) -> list[tuple[float, int]]:
+    """``_RankedFeature.folded_auc`` of each row of counts (positives and negatives per
+    distinct value, in value order), all rows side by side."""
+    n_pos, n_neg = positive.sum(axis=1), negative.sum(axis=1)
+    below = np.cumsum(negative, axis=1) - negative
+    with np.errstate(invalid="ignore", divide="ignore"):  # too few on a side: not reported
+        auc = (positive * (below + negative / 2)).sum(axis=1) / (n_pos * n_neg)
+    return [
+        (float("nan"), int(u)) if min(p, q) < MIN_GROUP else (max(float(x), 1 - float(x)), int(u))
+        for x, p, q, u in zip(auc, n_pos, n_neg, used, strict=True)
+    ]
+
+
+class _Targets:
+    """Columns of binary groups (1, 0 or NaN) as the indicators ``_RankedFeature.counts`` uses."""
+
+    def __init__(self, labels: np.ndarray) -> None:
+        labels = np.ascontiguousarray(labels)  # rows in memory order: the product reads rows
+        self.positive = (labels == 1).astype("float64")
+        self.negative = (labels == 0).astype("float64")
+        self.known = (~np.isnan(labels)).astype("float64")
+
 
 def proxy_audit(
     features: pd.DataFrame,
@@ -131,32 +197,43 @@ def proxy_audit(
         features = features.iloc[keep].reset_index(drop=True)
         groups = groups.iloc[keep].reset_index(drop=True)
     population = features["population"].astype(str).to_numpy()
-    scopes = {
-        "all": np.ones(len(features), dtype=bool),
-        "internal": population == "internal",
-        "external": population == "external",
-    }
-    # One sort per feature, shared by the scopes and attributes: a scope's rows are the others'
-    # labels set to missing (a level with no row of the scope counts nothing).
-    ranked = {n: _RankedFeature(features[n].to_numpy(dtype="float64")) for n in feature_names}
+    # Counted apart: internal cadres, external candidates (and rows of neither, if any). A
+    # scope's counts per value are its parts' (everyone: the sum of all parts), so each
+    # feature is sorted once and each row counted once.
+    parts = {"internal": population == "internal", "external": population == "external"}
+    if (neither := ~(parts["internal"] | parts["external"])).any():
+        parts["neither"] = neither
+    scopes = {"all": list(parts), "internal": ["internal"], "external": ["external"]}
+    attributes = list(groups.columns)
+    labels = groups.to_numpy(dtype="float64")
+    targets = _Targets(
+        np.column_stack([np.where(rows[:, None], labels, np.nan) for rows in parts.values()])
+    )
+    part_at = {part: i * len(attributes) for i, part in enumerate(parts)}
     records = []
-    for scope, rows in scopes.items():
-        targets = {
-            a: np.where(rows, groups[a].to_numpy(dtype="float64"), np.nan) for a in groups.columns
-        }
-        for name in feature_names:
-            for attribute, target in targets.items():
-                auc, used = ranked[name].folded_auc(target)
+    for name in feature_names:
+        positive, negative, used = _RankedFeature(features[name].to_numpy("float64")).counts(
+            targets
+        )
+        for scope, members in scopes.items():
+            pick = np.stack([np.arange(part_at[m], part_at[m] + len(attributes)) for m in members])
+            found = _folded_aucs(
+                positive[pick].sum(axis=0), negative[pick].sum(axis=0), used[pick].sum(axis=0)
+            )
+            for attribute, (auc, rows) in zip(attributes, found, strict=True):
                 records.append(
                     {
                         "scope": scope,
                         "feature": name,
                         "attribute": attribute,
                         "auc": auc,
-                        "rows": used,
+                        "rows": rows,
                         "flagged": bool(auc >= threshold),
                     }
                 )
+    # Scope by scope, as the table has always been ordered (a stable sort: features and
+    # attributes keep their order).
+    records.sort(key=lambda record: list(scopes).index(record["scope"]))
     return pd.DataFrame(records)
 
 

@@ -42,19 +42,31 @@ def test_equal_to_the_rank_sum_auc(case: int) -> None:
         assert got == pytest.approx(expected, abs=1e-12)
 
 
-def test_the_audit_table_is_the_reference_loop() -> None:
+@pytest.mark.parametrize("others", [False, True])
+def test_the_audit_table_is_the_reference_loop(others: bool) -> None:
+    # ``others``: some rows are of neither population; they count in the scope of everyone.
     rng = np.random.default_rng(5)
     n = 1_500
     member = (rng.random(n) < 0.4).astype("float64")
+    population = np.where(rng.random(n) < 0.1, "external", "internal")
+    if others:
+        population[rng.random(n) < 0.05] = "unknown"
     features = pd.DataFrame(
         {
-            "population": np.where(rng.random(n) < 0.1, "external", "internal"),
+            "population": population,
             "course": np.round(member * 2 + rng.normal(size=n)),
             "noise": rng.normal(size=n),
         }
     )
-    groups = pd.DataFrame({"party_member": member, "male": (rng.random(n) < 0.5) * 1.0})
+    male = (rng.random(n) < 0.5) * 1.0
+    male[rng.random(n) < 0.1] = np.nan
+    groups = pd.DataFrame({"party_member": member, "male": male})
     audit = proxy_audit(features, groups, ["course", "noise"], threshold=0.65)
+    assert list(audit["scope"].unique()) == ["all", "internal", "external"]
+    assert len(audit) == 3 * 2 * 2
+    pairs = list(zip(audit["feature"], audit["attribute"], strict=True))
+    first = [("course", "party_member"), ("course", "male"), ("noise", "party_member")]
+    assert pairs[:3] == first
     for row in audit.itertuples():
         rows = {
             "all": np.ones(n, dtype=bool),
