@@ -17,7 +17,6 @@ from features.career import (
 )
 from features.catalog import CATALOG, DIMENSIONS, FEATURE_NAMES, MISSING_INDICATORS
 from features.development import assessment_features, development_features
-from features.duck import performance_features_duckdb, rating_features_duckdb
 from features.inputs import point_in_time
 from features.peers import peer_features, peer_groups
 from features.performance import performance_features
@@ -51,12 +50,15 @@ def build_features(
     as_of = pd.Timestamp(as_of)
     pit = point_in_time(tables, as_of)
     placement = current_placement(pit, org_levels)
+    performance, ratings = performance_features, rating_features
+    if engine == "duckdb":  # imported only then: DuckDB takes a tenth of a second to import
+        from features.duck import performance_features_duckdb, rating_features_duckdb
+
+        performance, ratings = performance_features_duckdb, rating_features_duckdb
     dimensions: list[Callable[[], dict[str, np.ndarray]]] = [
         # The two largest first: with threads, the others fill in beside them.
-        lambda: (performance_features_duckdb if engine == "duckdb" else performance_features)(
-            pit, placement["province"]
-        ),
-        lambda: (rating_features_duckdb if engine == "duckdb" else rating_features)(pit),
+        lambda: performance(pit, placement["province"]),
+        lambda: ratings(pit),
         lambda: rating_score_features(pit),
         lambda: survey_features(pit, placement["org_id"]),
         lambda: vote_features(pit),
