@@ -20,13 +20,21 @@ being the counted group ``unknown``; nationality and ethnicity also have coarse 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
 
-from models.eligibility import Candidates, PoolSpec, ScopeIndex, aligned, eligible_rows
+from models.eligibility import (
+    Candidates,
+    PoolSpec,
+    ScopeIndex,
+    aligned,
+    eligible_rows,
+    rows_of,
+)
 from models.pools import why_nobody_eligible
 from models.rerank import det_greedy, representation_targets, rerank_annotations
 from models.shortlist_counts import COUNT_COLUMNS
@@ -66,6 +74,10 @@ class ShortlistOptions:
     # (models.career_stage.stage_relative); when given, pools with an age window rank by it
     # instead of the raw score.
     stage_scores: np.ndarray | None = None
+    # The audit rows kept of each distinct pool's audit (all if None), taken before the rows
+    # are repeated for every pool that shares them: a night keeps the rows it stores
+    # (models.shortlist_fairness.per_shortlist_checks).
+    fairness_rows: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 
     def __post_init__(self) -> None:
         if self.policy not in get_args(Policy):
@@ -110,9 +122,9 @@ def audit_groups(candidates: Candidates, protected: pd.DataFrame) -> pd.DataFram
     each pool, so it is not here (``pool_groups``).
     """
     columns = ["nationality", "gender", "ethnicity"]
-    prot = aligned(
-        protected.reindex(columns=["person_id", *columns]), pd.Index(candidates.person_id)
-    )
+    ids = pd.Index(candidates.person_id)
+    found = rows_of(protected, ids, candidates.protected_rows)
+    prot = aligned(protected.reindex(columns=["person_id", *columns]), ids, found)
     nationality = recorded_groups(prot["nationality"])
     ethnicity = recorded_groups(prot["ethnicity"])
     known = pd.Series(ethnicity[pd.notna(ethnicity)], dtype=object)
@@ -338,7 +350,10 @@ def rank_pools(
             rows = eligible_rows(pool, candidates, index)
             done[key] = (len(parts) if len(rows) else -1, len(rows))
             if len(rows):
-                parts.append(rank_pool(pool, rows, scores, context, options))
+                entries, audit, counts = rank_pool(pool, rows, scores, context, options)
+                if options.fairness_rows is not None:
+                    audit = options.fairness_rows(audit)
+                parts.append((entries, audit, counts))
             else:
                 empty[key] = why_nobody_eligible(pool, candidates, index)
         which[i], n_eligible[i] = done[key]

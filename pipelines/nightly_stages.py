@@ -189,10 +189,9 @@ def shortlists(
     entries = _entries(result, candidates, people, scores)
     entries.to_parquet(workdir / "entries.parquet", index=False)
     # Shares and selection rates per shortlist follow from the stored rows' counts
-    # (models.shortlist_fairness.derived_rows): about three rows in eight, not stored.
-    per_shortlist_checks(result.fairness).to_parquet(
-        workdir / "fairness_pools.parquet", index=False
-    )
+    # (models.shortlist_fairness.derived_rows): about three rows in eight, not stored (nor
+    # kept: ``_rank`` drops them from each distinct pool's audit).
+    result.fairness.to_parquet(workdir / "fairness_pools.parquet", index=False)
     result.counts.to_parquet(workdir / "counts.parquet", index=False)
     pools_frame(
         pools, result.n_eligible, result.n_qualified, empty_notes=result.empty_notes
@@ -234,6 +233,7 @@ def _rank(
         stage_scores=stage_relative(ranking_key, career_stages(candidates.tenure_years))
         if cfg.stage_relative_young_pools
         else None,
+        fairness_rows=per_shortlist_checks,
     )
     return rank_pools(pools, candidates, index, ranking_key, context, options=options)
 

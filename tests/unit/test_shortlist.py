@@ -266,3 +266,59 @@ def test_staff_of_a_unit_with_no_province_are_neither_local_nor_not() -> None:
     assert list(provincial.codes["hometown"]) == [
         0 if h == "HN" else 1 for h in candidates.hometown[:20]
     ]
+
+
+def test_a_nights_kept_rows_are_the_stored_rows_of_the_whole_audit() -> None:
+    # The night keeps only the rows it stores of each distinct pool's audit, before the rows
+    # are repeated for the pools that share them: the same rows, in the same order.
+    import dataclasses
+
+    from models.shortlist_fairness import per_shortlist_checks
+
+    candidates, index, protected, scores, _ = _world()
+    context = group_context(
+        candidates, audit_groups(candidates, protected), intersections=[], rerank=("gender",)
+    )
+    twin = dataclasses.replace(POOL, pool_id="twin")
+    nobody = dataclasses.replace(POOL, pool_id="nobody", max_age=30)
+    narrow = dataclasses.replace(POOL, pool_id="narrow", k=5)
+    pools = [POOL, nobody, twin, narrow]
+    whole = rank_pools(pools, candidates, index, scores, context, options=ShortlistOptions())
+    kept = rank_pools(
+        pools,
+        candidates,
+        index,
+        scores,
+        context,
+        options=ShortlistOptions(fairness_rows=per_shortlist_checks),
+    )
+    expected = per_shortlist_checks(whole.fairness)
+    assert 0 < len(expected) < len(whole.fairness)
+    pd.testing.assert_frame_equal(kept.fairness, expected)
+    pd.testing.assert_frame_equal(kept.entries, whole.entries)
+    pd.testing.assert_frame_equal(kept.counts, whole.counts)
+
+
+def test_candidates_aligned_by_arrow_lookup_are_the_reindexed_ones() -> None:
+    # People and protected attributes in another order than the features, ids of other
+    # types: the lookup gives the rows reindex gives; anyone missing or an id twice goes
+    # reindex's way (empty values; its error).
+    from models.eligibility import aligned, rows_of
+
+    frame = _world()[2].iloc[::-1].reset_index(drop=True)
+    ids = pd.Index([f"X{i:03d}" for i in range(0, N, 3)])
+    reindexed = frame.assign(person_id=frame["person_id"].astype(str)).set_index("person_id")
+    found = rows_of(frame, ids)
+    assert found is not None
+    pd.testing.assert_frame_equal(aligned(frame, ids, found), reindexed.reindex(ids))
+    assert rows_of(frame.iloc[::-1], ids, found) is not found  # other rows: looked up again
+    assert rows_of(frame.copy(), ids, found) is found
+    assert rows_of(frame, ids.append(pd.Index(["nobody"]))) is None
+    assert rows_of(pd.concat([frame, frame.head(2)]), ids) is None
+    numbers = pd.DataFrame({"person_id": [3, 1, 2], "x": [30, 10, 20]})
+    pd.testing.assert_frame_equal(
+        aligned(numbers, pd.Index(["1", "2"]), rows_of(numbers, pd.Index(["1", "2"]))),
+        numbers.assign(person_id=numbers["person_id"].astype(str))
+        .set_index("person_id")
+        .reindex(pd.Index(["1", "2"])),
+    )
