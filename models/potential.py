@@ -21,6 +21,7 @@ from sklearn.isotonic import IsotonicRegression
 
 from features.catalog import BY_NAME
 from models.calibration import StrictCalibrator
+from models.compiled_trees import raw_scores
 from models.dataset import ranker_groups
 
 # Small, heavily regularised trees: positives are rare (about 1-2% of rows) and the labels are
@@ -119,8 +120,9 @@ class PotentialClassifier:
         return self.raw_from_matrix(X[self.feature_names_].to_numpy(dtype="float64"))
 
     def raw_from_matrix(self, matrix: np.ndarray) -> np.ndarray:
-        """Raw score of a float matrix whose columns are ``feature_names_``."""
-        return np.asarray(self.booster_.predict(matrix, raw_score=True))
+        """Raw score of a float matrix whose columns are ``feature_names_`` (LightGBM's own
+        numbers; large matrices through models.compiled_trees)."""
+        return raw_scores(self.booster_, matrix)
 
     def external_rows(self, X: pd.DataFrame) -> np.ndarray:
         """Rows scored by the profile model: external candidates, when there is one."""

@@ -1,0 +1,58 @@
+"""The Numba kernel of models.compiled_trees (imported only when a large matrix is scored:
+Numba takes a third of a second to import, and compiles this once per environment, then
+loads it from its disk cache)."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+ZERO = 1e-35  # LightGBM's kZeroThreshold
+
+
+@numba.njit(nogil=True, cache=True)
+def walk(  # the arrays of models.compiled_trees.CompiledTrees
+    rows: np.ndarray,
+    column_feature: np.ndarray,
+    column_rule: np.ndarray,
+    tree_start: np.ndarray,
+    tree_depth: np.ndarray,
+    child: np.ndarray,
+    column: np.ndarray,
+    threshold: np.ndarray,
+    value: np.ndarray,
+    block: int,
+) -> np.ndarray:  # pragma: no cover - compiled; tested through models.compiled_trees
+    n = rows.shape[0]
+    n_columns = column_feature.shape[0]
+    out = np.zeros(n)
+    folded = np.empty((n_columns, block))
+    node = np.empty(block, np.int32)
+    total = np.empty(block)
+    for low in range(0, n, block):
+        m = min(block, n - low)
+        for c in range(n_columns):
+            feature, rule = column_feature[c], column_rule[c]
+            for r in range(m):
+                x = rows[low + r, feature]
+                if abs(x) <= ZERO:
+                    x = 0.0
+                if x != x:  # NaN
+                    x = -np.inf if rule == 1 else (np.inf if rule == 2 else 0.0)
+                if rule >= 3 and x == 0.0:
+                    x = -np.inf if rule == 3 else np.inf
+                folded[c, r] = x
+        for r in range(m):
+            total[r] = 0.0
+        for t in range(tree_start.shape[0]):
+            for r in range(m):
+                node[r] = tree_start[t]
+            for _ in range(tree_depth[t]):
+                for r in range(m):
+                    k = node[r]
+                    node[r] = child[k] + (folded[column[k], r] > threshold[k])
+            for r in range(m):
+                total[r] += value[node[r]]
+        for r in range(m):
+            out[low + r] = total[r]
+    return out
