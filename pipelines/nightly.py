@@ -37,7 +37,6 @@ from pipelines.ingest import ingest_stage
 from pipelines.night_lock import one_night_at_a_time
 from pipelines.nightly_publish import disk_full_says_so, publish
 from pipelines.side_process import SideProcess, side_process_wanted
-from pipelines.train import _config_hash, _git_commit
 
 
 def _settings(config: str | None) -> Settings:
@@ -253,8 +252,8 @@ def nightly(
             "snapshot_id": snapshot_id,
             "model_name": scored["model_name"],
             "model_version": scored["model_version"],
-            "config_hash": _config_hash(settings),
-            "code_version": _git_commit(),
+            "config_hash": run_log.config_hash(settings),
+            "code_version": run_log.git_commit(),
             "started_at": started.isoformat(timespec="seconds"),
             "policy": settings.nightly.rerank.policy,
             "engine": engine.describe() if engine else {"name": "local"},

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import pickle
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +195,7 @@ def shortlists(
     pools_frame(
         pools, result.n_eligible, result.n_qualified, empty_notes=result.empty_notes
     ).to_parquet(workdir / "pools.parquet", index=False)
-    (workdir / "pools.json").write_text(json.dumps([asdict(p) for p in pools]), encoding="utf-8")
+    (workdir / "pools.json").write_text(json.dumps([p.to_dict() for p in pools]), encoding="utf-8")
     status = leaver_status(settings, previous_night(workdir), pools, candidates, index, scores)
     status.to_parquet(workdir / "status.parquet", index=False)
     return {

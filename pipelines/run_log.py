@@ -10,7 +10,10 @@ here may hide the flow's own outcome: a history that cannot be written is logged
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
+import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,27 @@ _PREFECT_STATUS: dict[str, Status] = {
     "CANCELLED": "cancelled",
 }
 log = logging.getLogger(__name__)
+
+
+def config_hash(settings: Settings) -> str:
+    """The settings a model or a night's scores depend on (training and features), hashed."""
+    payload = json.dumps(
+        {"training": settings.training.model_dump(), "features": settings.features.model_dump()},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def git_commit() -> str:
+    """The code's commit, or "unknown" outside a git checkout."""
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
+        )
+        return found.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
 
 
 def _history(settings: Settings) -> FlowRunLog:

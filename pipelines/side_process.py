@@ -61,7 +61,8 @@ def _timed(job: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
 def _warm() -> None:
     """Import what the side stages run while the main line builds the features."""
     import pipelines.nightly_drift
-    import pipelines.nightly_stages  # noqa: F401
+    import pipelines.nightly_stages
+    import pipelines.report  # noqa: F401
 
 
 class SideLost(RuntimeError):

@@ -9,9 +9,7 @@ allows.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -142,25 +140,6 @@ def frame_stage(snapshot_id: str | None, config: str | None, workdir: str) -> di
         "flagged": flagged_features(audit),
         "frame_workers": inputs.workers,
     }
-
-
-def _config_hash(settings: Settings) -> str:
-    payload = json.dumps(
-        {"training": settings.training.model_dump(), "features": settings.features.model_dump()},
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:12]
-
-
-def _git_commit() -> str:
-    try:
-        found = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, timeout=10
-        )
-        return found.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 def _gate_metrics(result: ExperimentResult, settings: Settings) -> dict[str, float]:
@@ -324,8 +303,8 @@ def train_stage(
         | metrics,
         tags={
             "snapshot_id": frame_info["snapshot_id"],
-            "config_hash": _config_hash(settings),
-            "git_commit": _git_commit(),
+            "config_hash": run_log.config_hash(settings),
+            "git_commit": run_log.git_commit(),
             "gate": "promote" if gate.promote else "refuse",
         },
         artifacts=reports,

@@ -302,7 +302,7 @@ def _snapshot_of_night(config: Path) -> tuple[str, int, str]:
     [
         ("pipelines.nightly_stages.explain_rows", "between shortlists and explain"),
         ("models.shortlist.audit_run", "between explain and audit"),
-        ("pipelines.nightly_publish.write_excel", "inside publish, before the database"),
+        ("pipelines.report.write_excel", "inside publish, before the database"),
         ("hientai.atomic.FolderSwap.__call__", "after the folder swap, before commit"),
     ],
 )

@@ -422,3 +422,22 @@ def test_planning_service_may_count_to_the_end_of_the_term() -> None:
     assert pools["S1"].service_by_year == 2031 and pools["V1"].service_by_year is None
     as_of = position_pools(terms, ORGS, options=PoolOptions(planning_service_by="as_of"))
     assert all(p.service_by_year is None for p in as_of)
+
+
+def test_pool_to_dict_is_asdict_and_round_trips_through_json() -> None:
+    import json
+
+    pool = PoolSpec(
+        pool_id="p1",
+        kind="leadership_post",
+        title="Deputy director",
+        scope="province",
+        province="HN",
+        k=5,
+        required_languages=(("en", 4), ("fr", 2)),
+        max_age=45.0,
+        notes=("a rule that cannot apply",),
+    )
+    assert pool.to_dict() == dataclasses.asdict(pool)
+    assert list(pool.to_dict()) == [f.name for f in dataclasses.fields(PoolSpec)]
+    assert PoolSpec.from_dict(json.loads(json.dumps(pool.to_dict()))) == pool
