@@ -1,6 +1,8 @@
-"""The Numba kernel of models.compiled_trees (imported only when a large matrix is scored:
-Numba takes a third of a second to import, and compiles this once per environment, then
-loads it from its disk cache)."""
+"""The Numba kernel of models.compiled_trees, compiled when this module is imported (once per
+environment, 1.5-3.5 s; then loaded from Numba's disk cache, about half a second). Imported only
+when a large matrix is scored, or early on a thread by a command that will score one (the
+night imports it while it waits for Prefect's server). One signature for every memory layout
+of the rows (C, Fortran or a slice of either), so no call compiles again."""
 
 from __future__ import annotations
 
@@ -10,7 +12,15 @@ import numpy as np
 ZERO = 1e-35  # LightGBM's kZeroThreshold
 
 
-@numba.njit(nogil=True, cache=True)
+# The rows in any layout; the trees' arrays contiguous (strided reads of those, in the inner
+# loop, cost a third more time).
+SIGNATURE = (
+    "float64[::1](float64[:, :], int32[::1], int8[::1], int32[::1], int32[::1], int32[::1],"
+    " int32[::1], float64[::1], float64[::1], int64)"
+)
+
+
+@numba.njit(SIGNATURE, nogil=True, cache=True)
 def walk(  # the arrays of models.compiled_trees.CompiledTrees
     rows: np.ndarray,
     column_feature: np.ndarray,

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CompiledTrees", "compile_trees", "raw_scores"]
+__all__ = ["CompiledTrees", "compile_trees", "raw_scores", "warm"]
 
 # Below this many rows LightGBM is used as it is: the kernel's first compilation in a new
 # environment takes seconds (then it is cached on disk), and small matrices gain nothing.
@@ -101,10 +101,21 @@ class CompiledTrees:
 _COMPILED: weakref.WeakKeyDictionary[Any, CompiledTrees | None] = weakref.WeakKeyDictionary()
 
 
+def warm() -> bool:
+    """Load the kernel now (compiling it on its first use in an environment), so that the
+    first large scoring does not wait for it: a night does this on a thread while Prefect's
+    server starts. False if Numba cannot be imported (then LightGBM scores everything)."""
+    try:
+        import models._tree_kernel  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def raw_scores(booster: Any, matrix: np.ndarray) -> np.ndarray:
     """``booster.predict(matrix, raw_score=True)``: through the compiled trees for a large
     matrix of a model they represent, else by LightGBM itself."""
-    if len(matrix) >= MIN_ROWS:
+    if len(matrix) >= MIN_ROWS and warm():
         if booster not in _COMPILED:
             _COMPILED[booster] = compile_trees(booster)
         trees = _COMPILED[booster]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,8 +49,13 @@ def nightly(
         except SnapshotNotFound as exc:
             raise fail(str(exc)) from None
     server = EarlyPrefectServer()  # starts while the flow's modules import
+    from models.compiled_trees import warm as warm_scoring
     from pipelines.ingest import BatchRejected
     from pipelines.nightly import nightly as nightly_flow
+
+    # The scoring kernel loads on a thread while the server is still starting (its imports
+    # take longer than the flow's); the score stage then finds it ready.
+    threading.Thread(target=warm_scoring, name="warm-scoring", daemon=True).start()
 
     expected = (SnapshotNotFound, SettingsError, LookupError, ValueError, IngestError)
     try:
