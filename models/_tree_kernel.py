@@ -1,5 +1,5 @@
 """The Numba kernel of models.compiled_trees, compiled when this module is imported (once per
-environment, 1.5-3.5 s; then loaded from Numba's disk cache, about half a second). Imported only
+environment, 1.4-3.6 s; then loaded from Numba's disk cache, 0.5-0.9 s). Imported only
 when a large matrix is scored, or early on a thread by a command that will score one (the
 night imports it while it waits for Prefect's server). One signature for every memory layout
 of the rows (C, Fortran or a slice of either), so no call compiles again."""

@@ -4,8 +4,8 @@ LightGBM's ``Booster.predict`` walks each tree row by row; on a national night (
 300 trees of 7 leaves) that took 6.7-9.0 s on two cores, the largest part of the score stage.
 Here the trees are laid out as arrays (each node's two children side by side, a leaf pointing
 at itself) and walked by a Numba kernel a block of rows at a time, with no branch per node:
-``next = children + (value > threshold)``. Measured on the same rows: 2.6-2.8 s, every score
-bit for bit LightGBM's (docs/benchmarks.md).
+``next = children + (value > threshold)``. Measured on the same rows: 1.6-2.5 s on two threads,
+every score bit for bit LightGBM's (docs/benchmarks.md).
 
 Exactly LightGBM's decisions (``Tree::NumericalDecision`` and its dense-row conversion): a
 value within 1e-35 of zero counts as zero; a missing value (NaN) on a node whose missing type
@@ -23,7 +23,6 @@ whole matrix is scored by LightGBM (``scores`` never returns other numbers than 
 
 from __future__ import annotations
 
-import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -56,8 +55,9 @@ class CompiledTrees:
     value: np.ndarray  # float64: a leaf's output, 0 for a node
     n_features: int
 
-    def raw(self, matrix: np.ndarray, *, threads: int | None = None) -> np.ndarray:
-        """The trees' raw score of each row (columns: the model's features, in order)."""
+    def raw(self, matrix: np.ndarray, *, threads: int = 1) -> np.ndarray:
+        """The trees' raw score of each row (columns: the model's features, in order), on
+        ``threads`` threads."""
         from models._tree_kernel import walk
 
         rows = np.asarray(matrix, dtype=np.float64)
@@ -75,14 +75,14 @@ class CompiledTrees:
             self.threshold,
             self.value,
         )
-        parts = _row_slices(len(rows), threads or _cores())
+        parts = _row_slices(len(rows), threads)
         if len(parts) == 1:
             return walk(rows, *arrays, BLOCK)
         with ThreadPoolExecutor(len(parts), thread_name_prefix="trees") as pool:
             done = list(pool.map(lambda part: walk(rows[part], *arrays, BLOCK), parts))
         return np.concatenate(done)
 
-    def scores(self, booster: Any, matrix: np.ndarray) -> np.ndarray:
+    def scores(self, booster: Any, matrix: np.ndarray, *, threads: int = 1) -> np.ndarray:
         """``booster.predict(matrix, raw_score=True)``, computed here when it is sure to be the
         same: a spread sample of rows is scored both ways first, and any difference sends the
         whole matrix to LightGBM."""
@@ -91,7 +91,7 @@ class CompiledTrees:
             return np.asarray(booster.predict(rows, raw_score=True))
         sample = np.unique(np.linspace(0, len(rows) - 1, min(CHECK_ROWS, len(rows))).astype(int))
         reference = np.asarray(booster.predict(rows[sample], raw_score=True))
-        mine = self.raw(rows)
+        mine = self.raw(rows, threads=threads)
         if not np.array_equal(mine[sample], reference):
             return np.asarray(booster.predict(rows, raw_score=True))
         return mine
@@ -112,22 +112,17 @@ def warm() -> bool:
     return True
 
 
-def raw_scores(booster: Any, matrix: np.ndarray) -> np.ndarray:
-    """``booster.predict(matrix, raw_score=True)``: through the compiled trees for a large
-    matrix of a model they represent, else by LightGBM itself."""
+def raw_scores(booster: Any, matrix: np.ndarray, *, threads: int = 1) -> np.ndarray:
+    """``booster.predict(matrix, raw_score=True)``: through the compiled trees (on ``threads``
+    threads, as LightGBM uses the model's) for a large matrix of a model they represent, else
+    by LightGBM itself."""
     if len(matrix) >= MIN_ROWS and warm():
         if booster not in _COMPILED:
             _COMPILED[booster] = compile_trees(booster)
         trees = _COMPILED[booster]
         if trees is not None:
-            return trees.scores(booster, matrix)
+            return trees.scores(booster, matrix, threads=threads)
     return np.asarray(booster.predict(matrix, raw_score=True))
-
-
-def _cores() -> int:
-    return (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )
 
 
 def _row_slices(n: int, parts: int) -> list[slice]:

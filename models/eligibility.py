@@ -98,8 +98,8 @@ class PoolSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """The fields by name, as ``dataclasses.asdict`` gives them (every field is a plain
-        value or a tuple of them), without its deep copy: 0.9 s for a national night's 4,361
-        pools, this a hundredth of it."""
+        value or a tuple of them), without its deep copy: the JSON of a national night's 4,361
+        pools took 0.27 s through ``asdict``, 0.07 s so (the same text)."""
         return {name: getattr(self, name) for name in _POOL_FIELDS}
 
     @classmethod

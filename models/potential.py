@@ -122,7 +122,7 @@ class PotentialClassifier:
     def raw_from_matrix(self, matrix: np.ndarray) -> np.ndarray:
         """Raw score of a float matrix whose columns are ``feature_names_`` (LightGBM's own
         numbers; large matrices through models.compiled_trees)."""
-        return raw_scores(self.booster_, matrix)
+        return raw_scores(self.booster_, matrix, threads=self.threads)
 
     def external_rows(self, X: pd.DataFrame) -> np.ndarray:
         """Rows scored by the profile model: external candidates, when there is one."""
