@@ -113,14 +113,14 @@ def _ranks(order: np.ndarray, n: int, what: str) -> np.ndarray:
     return ranks
 
 
-def rerank_annotations(
+def rerank_notes(
     model_order: np.ndarray,
     fair_order: np.ndarray,
     group_labels: list[str],
     group_codes: np.ndarray,
-) -> pd.DataFrame:
-    """One row per candidate, in fair order: index, group, rank_model, rank_fair (1-based),
-    moved, and a plain-English note on why the candidate moved."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per candidate, by index: group label, rank_model, rank_fair (1-based) and a
+    plain-English note on why the candidate moved ("" if not)."""
     codes = _codes(group_codes, len(group_labels))
     n = len(codes)
     rank_model = _ranks(model_order, n, "model_order")
@@ -138,9 +138,23 @@ def rerank_annotations(
         groups = sorted(set(labels[passed]))
         names = ("group " if len(groups) == 1 else "groups ") + ", ".join(f"'{g}'" for g in groups)
         notes[i] = f"moved down from {rank_model[i]} to {rank_fair[i]} to make room for {names}"
+    return labels, rank_model, rank_fair, notes
+
+
+def rerank_annotations(
+    model_order: np.ndarray,
+    fair_order: np.ndarray,
+    group_labels: list[str],
+    group_codes: np.ndarray,
+) -> pd.DataFrame:
+    """One row per candidate, in fair order: index, group, rank_model, rank_fair (1-based),
+    moved, and a plain-English note on why the candidate moved."""
+    labels, rank_model, rank_fair, notes = rerank_notes(
+        model_order, fair_order, group_labels, group_codes
+    )
     frame = pd.DataFrame(
         {
-            "index": np.arange(n),
+            "index": np.arange(len(labels)),
             "group": labels,
             "rank_model": rank_model,
             "rank_fair": rank_fair,

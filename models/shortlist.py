@@ -36,16 +36,17 @@ from models.eligibility import (
     rows_of,
 )
 from models.pools import why_nobody_eligible
-from models.rerank import det_greedy, representation_targets, rerank_annotations
+from models.rerank import det_greedy, representation_targets, rerank_notes
 from models.shortlist_counts import COUNT_COLUMNS
 from models.shortlist_fairness import (
-    AUDIT_COLUMNS,
     AuditThresholds,
+    CountedShortlist,
     GroupCodes,
-    audit_run,
-    audit_with_counts,
+    audit_shortlists,
+    count_shortlist,
     encode_groups,
 )
+from models.shortlist_run import audit_run
 
 Policy = Literal["audit_only", "rerank"]
 ENTRY_COLUMNS = [
@@ -86,13 +87,29 @@ class ShortlistOptions:
 
 @dataclass
 class ShortlistResult:
+    """Every pool's entries (``pool_id``); the audit rows and count tables of each distinct
+    shortlist once, under the id of the first pool that has it (``checks``, ``check_counts``),
+    and ``holders``: for every pool with someone eligible, in pool order, the pool whose rows
+    are its (``checks_pool_id``). ``fairness`` and ``counts`` give each pool its rows."""
+
     entries: pd.DataFrame
-    fairness: pd.DataFrame  # per-shortlist audit rows, with pool_id
-    counts: pd.DataFrame  # per-shortlist count tables, with pool_id (summable)
+    checks: pd.DataFrame
+    check_counts: pd.DataFrame
+    holders: pd.DataFrame
     n_eligible: np.ndarray
     n_qualified: np.ndarray
     # pool id -> why nobody is eligible (models.pools.why_nobody_eligible), for empty pools
     empty_notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fairness(self) -> pd.DataFrame:
+        """Per-shortlist audit rows of every pool, in pool order, with ``pool_id``."""
+        return spread_rows(self.checks, self.holders)
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        """Per-shortlist count tables of every pool, in pool order, with ``pool_id``."""
+        return spread_rows(self.check_counts, self.holders)
 
 
 def recorded_groups(values: pd.Series) -> np.ndarray:
@@ -268,8 +285,9 @@ def rank_pool(
     scores: np.ndarray,
     context: GroupContext,
     options: ShortlistOptions,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Entries, audit rows and count table of one pool whose eligible rows are ``rows``."""
+) -> tuple[dict[str, np.ndarray], CountedShortlist]:
+    """Entries (``ENTRY_COLUMNS``, as arrays) and the counted shortlist of one pool whose
+    eligible rows are ``rows`` (its audit: ``models.shortlist_fairness.audit_shortlists``)."""
     pool_scores = scores[rows]
     if options.stage_scores is not None and pool.max_age is not None:
         pool_scores = options.stage_scores[rows]
@@ -279,35 +297,31 @@ def rank_pool(
     targets = representation_targets(codes, len(context.rerank_labels))
     fair = det_greedy(pool_scores[model_order], codes[model_order], targets, k=pool.k)
     final_positions = fair if options.policy == "rerank" else np.arange(size)
-    audit, counts = audit_with_counts(
-        pool_groups(context, pool, rows),
-        pool_scores,
-        model_order[final_positions],
-        k=pool.k,
-        thresholds=options.thresholds,
+    counted = count_shortlist(
+        pool_groups(context, pool, rows), pool_scores, model_order[final_positions], k=pool.k
     )
-    notes = rerank_annotations(np.arange(size), fair, context.rerank_labels, codes[model_order])
-    notes = notes.sort_values("index")
+    _, _, rank_fair, notes = rerank_notes(
+        np.arange(size), fair, context.rerank_labels, codes[model_order]
+    )
     final_rank = np.empty(size, dtype=np.int64)
     final_rank[final_positions] = np.arange(1, size + 1)
     moved = final_rank != np.arange(1, size + 1)
+    notes[~moved] = None
     ranked = np.sort(pool_scores)
-    entries = pd.DataFrame(
-        {
-            "row": rows[model_order],
-            "rank": np.where(final_rank <= pool.k, final_rank, -1),
-            "rank_model": np.arange(1, size + 1),
-            "rank_fair": notes["rank_fair"].to_numpy(),
-            "in_shortlist": final_rank <= pool.k,
-            "rank_score": pool_scores[model_order],
-            "percentile": 100.0
-            * np.searchsorted(ranked, pool_scores[model_order], side="right")
-            / len(rows),
-            "moved": moved,
-            "move_note": np.where(moved, notes["note"].to_numpy(dtype=object), None),
-        }
-    )
-    return entries, audit, counts
+    entries = {
+        "row": rows[model_order],
+        "rank": np.where(final_rank <= pool.k, final_rank, -1),
+        "rank_model": np.arange(1, size + 1),
+        "rank_fair": rank_fair,
+        "in_shortlist": final_rank <= pool.k,
+        "rank_score": pool_scores[model_order],
+        "percentile": 100.0
+        * np.searchsorted(ranked, pool_scores[model_order], side="right")
+        / len(rows),
+        "moved": moved,
+        "move_note": notes,
+    }
+    return entries, counted
 
 
 def _same_candidates(pool: PoolSpec) -> PoolSpec:
@@ -336,11 +350,13 @@ def rank_pools(
     """Every pool's shortlist, fairness audit and counts (see ``rank_pool``).
 
     Pools with the same standards, scope and k (many deputy posts of a province) have the same
-    eligible pool, shortlist and audit: each distinct one is computed once and shared. A pool
-    with nobody eligible has no entries nor audit rows, and says why in ``empty_notes``.
+    eligible pool, shortlist and audit: each distinct one is computed once, its audit and
+    counts kept once (``ShortlistResult.holders``). A pool with nobody eligible has no entries
+    nor audit rows, and says why in ``empty_notes``.
     """
     done: dict[PoolSpec, tuple[int, int]] = {}  # key -> (part, eligible count)
-    parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    parts: list[tuple[dict[str, np.ndarray], CountedShortlist]] = []
+    holder_ids: list[str] = []  # the first pool of each part
     empty: dict[PoolSpec, str] = {}  # key -> why nobody is eligible
     which = np.full(len(pools), -1, dtype=np.int64)
     n_eligible = np.zeros(len(pools), dtype=np.int64)
@@ -350,55 +366,113 @@ def rank_pools(
             rows = eligible_rows(pool, candidates, index)
             done[key] = (len(parts) if len(rows) else -1, len(rows))
             if len(rows):
-                entries, audit, counts = rank_pool(pool, rows, scores, context, options)
-                if options.fairness_rows is not None:
-                    audit = options.fairness_rows(audit)
-                parts.append((entries, audit, counts))
+                parts.append(rank_pool(pool, rows, scores, context, options))
+                holder_ids.append(pool.pool_id)
             else:
                 empty[key] = why_nobody_eligible(pool, candidates, index)
         which[i], n_eligible[i] = done[key]
     ids = np.asarray([p.pool_id for p in pools], dtype=object)
-    frames = [
-        _spread([part[j] for part in parts], which, ids, columns)
-        for j, columns in enumerate((ENTRY_COLUMNS, AUDIT_COLUMNS, [*COUNT_COLUMNS, "n_unknown"]))
-    ]
-    n_qualified = np.asarray([len(parts[w][0]) if w >= 0 else 0 for w in which], dtype=np.int64)
-    notes = {p.pool_id: empty[k] for p in pools if (k := _same_candidates(p)) in empty}
-    return ShortlistResult(frames[0], frames[1], frames[2], n_eligible, n_qualified, notes)
-
-
-def _spread(
-    distinct: list[pd.DataFrame], which: np.ndarray, ids: np.ndarray, columns: list[str]
-) -> pd.DataFrame:
-    """Rows of each pool's distinct result, in pool order, with the pool's id (no pool with an
-    eligible candidate: an empty frame with the same columns)."""
     used = which >= 0
-    if not distinct or not used.any():
+    holders = pd.DataFrame(
+        {"pool_id": ids[used], "checks_pool_id": np.asarray(holder_ids, dtype=object)[which[used]]}
+    )
+    checks, check_counts = _distinct_audits([p[1] for p in parts], holder_ids, options)
+    entries = _stacked([p[0] for p in parts], ENTRY_COLUMNS, holder_ids)
+    qualified = np.asarray([0, *(len(p[0]["row"]) for p in parts)], dtype=np.int64)
+    n_qualified = qualified[which + 1]  # which is -1 for a pool with nobody eligible
+    notes = {p.pool_id: empty[k] for p in pools if (k := _same_candidates(p)) in empty}
+    return ShortlistResult(
+        spread_rows(entries, holders),
+        checks,
+        check_counts,
+        holders,
+        n_eligible,
+        n_qualified,
+        notes,
+    )
+
+
+def _distinct_audits(
+    counted: list[CountedShortlist], holder_ids: list[str], options: ShortlistOptions
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Audit rows (those ``options.fairness_rows`` keeps) and count tables of each distinct
+    shortlist, with the id of the pool that holds them."""
+    ids = np.asarray(holder_ids, dtype=object)
+    audit = audit_shortlists(counted, thresholds=options.thresholds)
+    audit = audit.assign(pool_id=ids[audit.pop("shortlist").to_numpy(dtype=np.int64)])
+    if options.fairness_rows is not None:
+        audit = options.fairness_rows(audit)
+    counts = _stacked([c.counts for c in counted], [*COUNT_COLUMNS, "n_unknown"], holder_ids)
+    return audit, counts
+
+
+def _stacked(
+    parts: list[dict[str, np.ndarray]], columns: list[str], holder_ids: list[str]
+) -> pd.DataFrame:
+    """The parts' columns, one after the other, with the id of each part's pool."""
+    if not parts:
         return pd.DataFrame(columns=[*columns, "pool_id"])
-    stacked = pd.concat(distinct, ignore_index=True)
-    lengths = np.asarray([len(f) for f in distinct])
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    picks = which[used]
-    take = np.concatenate([np.arange(starts[w], starts[w] + lengths[w]) for w in picks])
-    spread = stacked.take(take)
-    spread.index = pd.RangeIndex(len(take))
-    # Inserted, not assigned: assign would copy every column of the spread rows once more.
-    spread.insert(len(spread.columns), "pool_id", np.repeat(ids[used], lengths[picks]))
+    lengths = [len(p[columns[0]]) for p in parts]
+    stacked = {c: np.concatenate([p[c] for p in parts]) for c in columns}
+    return pd.DataFrame(
+        {**stacked, "pool_id": np.repeat(np.asarray(holder_ids, dtype=object), lengths)}
+    )
+
+
+def _spread_index(row_pools: np.ndarray, holders: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows (of pools ``row_pools``; None: the whole run's) that each pool of
+    ``holders`` repeats, in order, and the pool each repeated row is for."""
+    held = np.flatnonzero(pd.notna(row_pools))
+    codes, uniques = pd.factorize(row_pools[held])
+    if (np.diff(codes) < 0).any():  # codes number pools by first appearance
+        raise ValueError("each pool's rows must be contiguous, one pool after another")
+    lengths = np.bincount(codes, minlength=len(uniques))
+    # A holder with no rows here (index len(uniques): a sentinel of length 0) repeats none.
+    at = pd.Index(uniques).get_indexer(holders["checks_pool_id"])
+    at = np.where(at < 0, len(uniques), at)
+    sizes = np.r_[lengths, 0][at]
+    starts = np.r_[np.cumsum(lengths) - lengths, 0][at]
+    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    take = held[np.repeat(starts, sizes) + offsets]
+    return take, np.repeat(holders["pool_id"].to_numpy(dtype=object), sizes)
+
+
+def spread_rows(rows: pd.DataFrame, holders: pd.DataFrame) -> pd.DataFrame:
+    """Each pool's rows, in ``holders``' order, under its own id: the rows of ``rows`` (kept
+    once per distinct result, contiguous per ``pool_id``) whose ``pool_id`` is the pool's
+    ``checks_pool_id``. Rows with no pool (the whole run's) stay, first."""
+    pools = rows["pool_id"].to_numpy(dtype=object)
+    run = np.flatnonzero(pd.isna(pools))
+    take, pool_ids = _spread_index(pools, holders)
+    spread = rows.take(np.concatenate([run, take]))
+    spread.index = pd.RangeIndex(len(spread))
+    spread["pool_id"] = np.concatenate([pools[run], pool_ids])
     return spread
 
 
 def run_audit(
-    per_pool: pd.DataFrame, counts: pd.DataFrame, *, thresholds: AuditThresholds
+    checks: pd.DataFrame,
+    check_counts: pd.DataFrame,
+    *,
+    thresholds: AuditThresholds,
+    holders: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Whole-run fairness rows (pool_id None) in the per-shortlist rows' columns; how many
-    shortlists warned or failed each check goes into the note."""
-    if per_pool.empty:
-        return per_pool
-    ndkl = per_pool.loc[per_pool["metric"] == "ndkl", ["pool_id", "attribute", "value"]]
+    """Whole-run fairness rows (pool_id None) in the per-shortlist rows' columns, from each
+    distinct shortlist's audit rows and counts (``ShortlistResult.checks``, ``check_counts``)
+    and the pools that share them (``holders``; None: every pool has rows of its own). How
+    many shortlists warned or failed each check goes into the note."""
+    if checks.empty:
+        return checks
+    if holders is None:
+        pools = pd.unique(check_counts["pool_id"].to_numpy(dtype=object))
+        holders = pd.DataFrame({"pool_id": pools, "checks_pool_id": pools})
+    ndkl = checks.loc[checks["metric"] == "ndkl", ["pool_id", "attribute", "value"]]
+    spread, _ = _spread_index(check_counts["pool_id"].to_numpy(dtype=object), holders)
     run = audit_run(
-        counts.rename(columns={"pool_id": "shortlist"}),
-        ndkl.rename(columns={"pool_id": "shortlist", "value": "ndkl"}),
+        check_counts.rename(columns={"pool_id": "shortlist"}),
+        spread_rows(ndkl, holders).rename(columns={"pool_id": "shortlist", "value": "ndkl"}),
         thresholds=thresholds,
+        spread=spread,
     )
     checked = run["shortlists"].notna()
     tally = (
@@ -414,4 +488,4 @@ def run_audit(
         note=np.where(checked, np.where(note != "", note + "; ", "") + tally, note),
         pool_id=None,
     )
-    return run[per_pool.columns]
+    return run[checks.columns]

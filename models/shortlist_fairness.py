@@ -33,13 +33,7 @@ group's mean position weight fixed (1, the top weight, for a group with no one s
 Skew: ln of the Wilson interval of share_selected over share_pool (a census, no interval);
 skew is -inf for a group with no one in the shortlist.
 
-Run level. ``audit_run`` sums the counts over shortlists: ``n_pool`` counts person-pool pairs
-(someone eligible for 30 vacancies counts 30 times), ``n_selected`` shortlist places. A run
-selection rate is places won per eligibility held, and a run ratio compares those across
-groups. Its intervals treat the pairs as independent, which they are not when the same people
-recur across pools: read them as too narrow. Per-shortlist checks are summarised in
-``shortlists`` (how many shortlists made the check), ``share_warn`` and ``share_fail``;
-run ``skew_at_k`` is the median over shortlists and run ``ndkl`` the mean (pass or warn only).
+The whole run's audit is models/shortlist_run's.
 """
 
 from __future__ import annotations
@@ -53,7 +47,6 @@ import pandas as pd
 from models.shortlist_counts import (
     COUNT_COLUMNS,
     GroupCodes,
-    _require,
     _shortlist_columns,
     _Table,
     _table,
@@ -71,7 +64,6 @@ AUDIT_COLUMNS = [
     *["attribute", "group", "metric", "value", "ci_low", "ci_high", "n_pool", "n_selected"],
     *["small", "threshold", "verdict", "note"],
 ]
-RUN_COLUMNS = [*AUDIT_COLUMNS, "shortlists", "share_warn", "share_fail"]
 VERDICTS = ("pass", "warn", "fail")
 # Reported, never checked, and per shortlist a function of the counts every row carries
 # (``per_shortlist_checks``): a night does not store them per shortlist. (The scoring rate
@@ -232,7 +224,11 @@ def _verdicts(block: _Block, small: np.ndarray) -> np.ndarray:
     return np.where(ok, "pass", np.where(bad & ~small, "fail", "warn")).astype(object)
 
 
-def _long_columns(t: _Table, blocks: list[_Block]) -> dict[str, np.ndarray]:
+def _long_columns(
+    t: _Table, blocks: list[_Block], *, with_rows: bool = False
+) -> dict[str, np.ndarray]:
+    """The blocks' rows, count row by count row (blocks in order within one), with the count
+    row of each (``row``) if ``with_rows``."""
     rows = np.concatenate([b.rows for b in blocks])
     order = np.lexsort((np.repeat(np.arange(len(blocks)), [len(b.rows) for b in blocks]), rows))
     small = t.small[rows]
@@ -252,6 +248,8 @@ def _long_columns(t: _Table, blocks: list[_Block]) -> dict[str, np.ndarray]:
             _small_notes(small, t.n_pool[rows]), np.concatenate([b.note for b in blocks])
         ),
     }
+    if with_rows:
+        frame["row"] = rows
     return {c: v[order] for c, v in frame.items()}
 
 
@@ -322,15 +320,63 @@ def audit_with_counts(
     thresholds: AuditThresholds,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``audit_shortlist`` and ``shortlist_counts`` of one shortlist, from one pass."""
+    counted = count_shortlist(groups, scores, ranked, k=k)
+    audit = audit_shortlists([counted], thresholds=thresholds).drop(columns="shortlist")
+    return audit, pd.DataFrame(counted.counts)
+
+
+@dataclass(frozen=True)
+class CountedShortlist:
+    """One shortlist's count rows (``COUNT_COLUMNS`` + ``n_unknown``), its NDKL per attribute,
+    its pool's size and its k: all its audit needs (``audit_shortlists``)."""
+
+    counts: dict[str, np.ndarray]
+    attributes: list[str]
+    ndkls: np.ndarray
+    pool_size: int
+    k: int
+
+
+def count_shortlist(
+    groups: GroupCodes, scores: np.ndarray, ranked: np.ndarray, *, k: int
+) -> CountedShortlist:
+    """The counts and NDKL of the shortlist (the first ``k`` of ``ranked``) of a pool."""
     values = np.asarray(scores, dtype=float)
     counts, ndkls = _shortlist_columns(groups, values, len(values), ranked, k)
+    return CountedShortlist(counts, list(groups.codes), ndkls, len(values), int(k))
+
+
+def audit_shortlists(
+    counted: list[CountedShortlist], *, thresholds: AuditThresholds
+) -> pd.DataFrame:
+    """The audits of many shortlists at once: for each, in order, its metric rows and one
+    ``ndkl`` row per attribute (``AUDIT_COLUMNS``), with ``shortlist`` (its place in
+    ``counted``). Every value is the one a shortlist audited alone gets: the metrics are
+    computed per shortlist and attribute (``_table``'s units), only in one pass."""
+    if not counted:
+        return pd.DataFrame(columns=[*AUDIT_COLUMNS, "shortlist"])
+    columns = [*COUNT_COLUMNS, "n_unknown"]
+    lengths = [len(c.counts["n_pool"]) for c in counted]
+    counts = {c: np.concatenate([x.counts[c] for x in counted]) for c in columns}
+    counts["shortlist"] = np.repeat(np.arange(len(counted)), lengths)
     t = _table(counts, thresholds.min_group)
-    metrics = _long_columns(t, _blocks(t, thresholds, with_skew=True))
-    totals = (np.full(len(ndkls), len(values)), np.full(len(ndkls), min(k, len(values))))
-    note = "no interval: above the threshold warns, never fails"
-    rows = _ndkl_columns(np.asarray(list(groups.codes)), ndkls, totals, note, thresholds)
-    audit = pd.DataFrame({c: np.concatenate([metrics[c], rows[c]]) for c in AUDIT_COLUMNS})
-    return audit, pd.DataFrame(counts)
+    metrics = _long_columns(t, _blocks(t, thresholds, with_skew=True), with_rows=True)
+    shortlist = counts["shortlist"][counts["n_pool"] > 0][metrics.pop("row")]
+    n_attributes = [len(c.attributes) for c in counted]
+    sizes = np.repeat([c.pool_size for c in counted], n_attributes)
+    selected = np.repeat([min(c.k, c.pool_size) for c in counted], n_attributes)
+    rows = _ndkl_columns(
+        np.asarray([a for c in counted for a in c.attributes], dtype=object),
+        np.concatenate([c.ndkls for c in counted]),
+        (sizes, selected),
+        "no interval: above the threshold warns, never fails",
+        thresholds,
+    )
+    rows_of = np.concatenate([shortlist, np.repeat(np.arange(len(counted)), n_attributes)])
+    is_ndkl = np.r_[np.zeros(len(shortlist), dtype=bool), np.ones(len(sizes), dtype=bool)]
+    order = np.lexsort((is_ndkl, rows_of))  # each shortlist's metrics, then its NDKL rows
+    audit = {c: np.concatenate([metrics[c], rows[c]])[order] for c in AUDIT_COLUMNS}
+    return pd.DataFrame({**audit, "shortlist": rows_of[order]})
 
 
 def per_shortlist_checks(audit: pd.DataFrame) -> pd.DataFrame:
@@ -374,82 +420,6 @@ def derived_rows(checks: pd.DataFrame, *, confidence: float) -> pd.DataFrame:
     ]
     order = np.argsort(np.tile(np.arange(len(skew)), len(parts)), kind="stable")
     return pd.concat(parts, ignore_index=True).iloc[order].reset_index(drop=True)
-
-
-def _per_shortlist_stats(
-    counts: pd.DataFrame, pair: np.ndarray, th: AuditThresholds
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Per (pair, metric): shortlists checked, share warned, share failed; and median skew."""
-    t = _table(counts, th.min_group)
-    n_pairs = pair.max() + 1
-    stats, skew = [], np.full(n_pairs, np.nan)
-    for block in _blocks(t, th, with_skew=True):
-        ids, verdict = pair[block.rows], _verdicts(block, t.small[block.rows])
-        checked = np.bincount(ids, minlength=n_pairs)
-        present = np.flatnonzero(checked)
-        shares = {
-            f"share_{v}": np.bincount(ids, weights=verdict == v, minlength=n_pairs)[present]
-            / checked[present]
-            for v in ("warn", "fail")
-        }
-        stats.append(
-            pd.DataFrame(
-                {"pair": present, "metric": block.metric, "shortlists": checked[present], **shares}
-            )
-        )
-        if block.metric == "skew_at_k":
-            skew[present] = pd.Series(block.value).groupby(ids).median().to_numpy()
-    return pd.concat(stats, ignore_index=True), skew
-
-
-def _run_ndkl_rows(
-    ndkl_per_shortlist: pd.DataFrame, summed: pd.DataFrame, th: AuditThresholds
-) -> pd.DataFrame:
-    by_attribute = ndkl_per_shortlist.assign(
-        warned=ndkl_per_shortlist["ndkl"] > th.max_ndkl
-    ).groupby("attribute", sort=False)
-    mean = by_attribute["ndkl"].mean()
-    totals = summed.groupby("attribute", sort=False)[["n_pool", "n_selected"]].sum()
-    totals = totals.reindex(mean.index, fill_value=0)
-    note = "mean over shortlists; no interval: warns, never fails"
-    columns = (mean.index.to_numpy(), mean.to_numpy(), (totals["n_pool"], totals["n_selected"]))
-    return pd.DataFrame(_ndkl_columns(*columns, note, th)).assign(
-        shortlists=by_attribute.size().to_numpy(),
-        share_warn=by_attribute["warned"].mean().to_numpy(),
-        share_fail=0.0,
-    )
-
-
-def audit_run(
-    counts_per_shortlist: pd.DataFrame,
-    ndkl_per_shortlist: pd.DataFrame,
-    *,
-    thresholds: AuditThresholds,
-) -> pd.DataFrame:
-    """Whole-run audit (``RUN_COLUMNS``) from ``shortlist_counts`` and ``shortlist_ndkl`` frames,
-    each with a ``shortlist`` id column; see the module docstring for what the numbers mean."""
-    _require(counts_per_shortlist, "counts_per_shortlist", [*COUNT_COLUMNS, "shortlist"])
-    _require(ndkl_per_shortlist, "ndkl_per_shortlist", ["shortlist", "attribute", "ndkl"])
-    counts = counts_per_shortlist[counts_per_shortlist["n_pool"].to_numpy() > 0]
-    pair, uniques = pd.MultiIndex.from_frame(counts[["attribute", "group"]]).factorize()
-    summed = uniques.to_frame(index=False, name=["attribute", "group"]).assign(
-        **{c: np.bincount(pair, weights=counts[c]) for c in COUNT_COLUMNS[2:]}
-    )
-    summed = summed.astype(dict.fromkeys(("n_pool", "n_selected", "n_scoring"), np.int64))
-    stats, skew = _per_shortlist_stats(counts, pair, thresholds)
-    stats = stats.assign(
-        attribute=summed["attribute"].to_numpy()[stats["pair"]],
-        group=summed["group"].to_numpy()[stats["pair"]],
-    ).drop(columns="pair")
-    t = _table(summed, thresholds.min_group)
-    nan, note = np.full(len(skew), np.nan), np.full(len(skew), "median over shortlists", object)
-    skew_block = _Block(
-        "skew_at_k", np.arange(len(skew)), skew, nan, nan, "abs_max", thresholds.max_abs_skew, note
-    )
-    run = _long_frame(t, [*_blocks(t, thresholds, with_skew=False), skew_block])
-    run = run.merge(stats, on=["attribute", "group", "metric"], how="left", validate="1:1")
-    ndkl_rows = _run_ndkl_rows(ndkl_per_shortlist, summed, thresholds)
-    return pd.concat([run, ndkl_rows], ignore_index=True)[RUN_COLUMNS]
 
 
 def verdict_summary(audit: pd.DataFrame) -> dict[str, int]:

@@ -25,9 +25,10 @@ from hientai.atomic import FolderSwap, freeze, remove_folder, write_json
 from hientai.ingest.errors import IngestWriteError
 from hientai.settings import Settings
 from models.night_diff import night_diff
+from models.shortlist import spread_rows
 from pipelines.flowruns import FlowRunLog
 from pipelines.nightly_drift import DRIFT_FILE, PROFILE_FILE
-from pipelines.nightly_stages import previous_night
+from pipelines.nightly_stages import HOLDERS_FILE, previous_night
 from pipelines.results_db import FRAME_COLUMNS, MANIFEST_FIELDS, ResultsDB
 from pipelines.side_process import SideProcess
 
@@ -89,12 +90,21 @@ def excel(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 
 
 def _frames(workdir: Path) -> dict[str, pd.DataFrame]:
+    """The night's frames from the work folder, each pool with its fairness rows (for the
+    report and the export)."""
+    frames, holders = _held_frames(workdir)
+    return {**frames, "fairness": spread_rows(frames["fairness"], holders)}
+
+
+def _held_frames(workdir: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The night's frames from the work folder as the audit left them: the fairness rows of
+    each distinct shortlist once, and the pools that share them (for the database)."""
     frames = {name: pd.read_parquet(workdir / f"{name}.parquet") for name in FRAMES}
     entries = frames["entries"]
     frames["entries"] = entries.assign(
         rank=entries["rank"].where(entries["rank"] > 0).astype("Int64")
     )[list(FRAME_COLUMNS["entries"])]
-    return frames
+    return frames, pd.read_parquet(workdir / HOLDERS_FILE)
 
 
 def diff_frame(
@@ -148,7 +158,7 @@ def publish(
     night = manifest["night"]
     db = ResultsDB(settings.app_db_url)
     db.create_schema()
-    frames = _frames(workdir)
+    frames, holders = _held_frames(workdir)
     frames["diff"] = diff_frame(db, frames["entries"], frames["pools"], workdir)
     target = (settings.runs_dir / night).resolve()
     manifest = {
@@ -174,7 +184,9 @@ def publish(
     try:
         report_manifest = {**manifest, "problem_runs": problems.to_dict("records")}
         # The side process reads the frames from the work folder; here they are at hand.
-        here = None if helper.describe() == "process" else frames
+        here = None
+        if helper.describe() != "process":
+            here = {**frames, "fairness": spread_rows(frames["fairness"], holders)}
         written = helper.start(
             write_reports, staging, report_manifest, workdir, frames["diff"], here
         )
@@ -182,7 +194,7 @@ def publish(
             shutil.copyfile(workdir / name, staging / name)
         write_json(staging / "manifest.json", manifest)
         db_manifest = {name: manifest[name] for name in MANIFEST_FIELDS}
-        db.publish_night(db_manifest, frames, before_commit=whole_then_swap)
+        db.publish_night(db_manifest, frames, before_commit=whole_then_swap, holders=holders)
     except BaseException:
         if written is not None:
             wait([written])  # nothing may still write into the folder removed here

@@ -64,6 +64,8 @@ WARNING_FEATURES = [
     "discipline_active",
 ]
 KPI_YEARS = 4  # the early warnings compare last year's KPIs with the two before
+# The pools whose fairness rows another pool holds (``ShortlistResult.holders``).
+HOLDERS_FILE = "holders.parquet"
 
 
 def feature_frame(path: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -189,9 +191,12 @@ def shortlists(
     entries.to_parquet(workdir / "entries.parquet", index=False)
     # Shares and selection rates per shortlist follow from the stored rows' counts
     # (models.shortlist_fairness.derived_rows): about three rows in eight, not stored (nor
-    # kept: ``_rank`` drops them from each distinct pool's audit).
-    result.fairness.to_parquet(workdir / "fairness_pools.parquet", index=False)
-    result.counts.to_parquet(workdir / "counts.parquet", index=False)
+    # kept: ``_rank`` drops them from each distinct pool's audit). Each distinct shortlist's
+    # rows are written once, with the pools that share them (holders.parquet): a national
+    # night's pools repeat them about eleven times.
+    result.checks.to_parquet(workdir / "fairness_pools.parquet", index=False)
+    result.check_counts.to_parquet(workdir / "counts.parquet", index=False)
+    result.holders.to_parquet(workdir / HOLDERS_FILE, index=False)
     pools_frame(
         pools, result.n_eligible, result.n_qualified, empty_notes=result.empty_notes
     ).to_parquet(workdir / "pools.parquet", index=False)
@@ -440,15 +445,20 @@ def early_warnings_stage(
 
 
 def audit(settings: Settings, workdir: Path) -> dict[str, Any]:
-    """Whole-run fairness audit from the shortlists' counts."""
-    per_pool = pd.read_parquet(workdir / "fairness_pools.parquet")
+    """Whole-run fairness audit from the shortlists' counts. fairness.parquet holds the whole
+    run's rows, then each distinct shortlist's once (holders.parquet: the pools sharing them);
+    the counts returned are of every pool's rows."""
+    checks = pd.read_parquet(workdir / "fairness_pools.parquet")
     counts = pd.read_parquet(workdir / "counts.parquet")
-    run = run_audit(per_pool, counts, thresholds=audit_thresholds(settings))
-    fairness = pd.concat([run, per_pool], ignore_index=True)
+    holders = pd.read_parquet(workdir / HOLDERS_FILE)
+    run = run_audit(checks, counts, thresholds=audit_thresholds(settings), holders=holders)
+    fairness = pd.concat([run, checks], ignore_index=True)
     fairness.to_parquet(workdir / "fairness.parquet", index=False)
-    verdicts = fairness["verdict"].value_counts()
+    repeats = holders["checks_pool_id"].value_counts()
+    weight = checks["pool_id"].map(repeats).fillna(0).to_numpy()  # pools having each row
+    verdict = checks["verdict"].to_numpy(dtype=object)
     return {
-        "fairness_checks": len(fairness),
-        "fairness_fail": int(verdicts.get("fail", 0)),
-        "fairness_warn": int(verdicts.get("warn", 0)),
+        "fairness_checks": len(run) + int(weight.sum()),
+        "fairness_fail": int((run["verdict"] == "fail").sum() + weight[verdict == "fail"].sum()),
+        "fairness_warn": int((run["verdict"] == "warn").sum() + weight[verdict == "warn"].sum()),
     }

@@ -29,6 +29,10 @@ from sqlalchemy.engine import Connection, Engine
 from pipelines.flowruns import flow_runs_table
 
 CHUNK_ROWS = 10_000
+BAD_HOLDERS = (
+    "fairness rows held per distinct shortlist must come one holder after another, in the "
+    "order of the holders' own pools, each holder listed as holding its own rows"
+)
 SHARED_CHECKS_TABLE = "fairness_shared"
 POLICIES = ("audit_only", "rerank")
 MANIFEST_JSON_FIELDS = ("counts", "party_rules", "stage_seconds")
@@ -367,6 +371,51 @@ def share_pool_checks(fairness: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]
     return np.flatnonzero(keep), shared
 
 
+def share_held_checks(
+    fairness: pd.DataFrame, holders: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """``share_pool_checks`` of the frame ``models.shortlist.spread_rows`` would give every pool
+    (the whole run's rows first, then each pool's in ``holders``' order), computed on
+    ``fairness`` as held: the whole run's rows, then each distinct shortlist's once. Returns the
+    held rows to store, their row numbers in the spread frame, and the pools sharing another's
+    rows (``row_no``: the spread frame's number of the pool's first row).
+
+    Pools sharing a holder have its rows: the first pool with those rows is the holder. Holders
+    whose rows equal an earlier holder's (``share_pool_checks`` among them) share that one's.
+    """
+    pools = fairness["pool_id"].to_numpy(dtype=object)
+    run = pd.isna(pools)
+    n_run = int(run.sum())
+    if run[n_run:].any():
+        raise ValueError("fairness rows: the whole run's rows (no pool_id) must come first")
+    codes, held_ids = pd.factorize(pools[n_run:])
+    lengths = np.bincount(codes, minlength=len(held_ids))
+    at = pd.Index(held_ids).get_indexer(holders["checks_pool_id"])
+    sizes = np.r_[lengths, 0][np.where(at < 0, len(held_ids), at)]
+    pool_start = n_run + np.cumsum(sizes) - sizes  # each pool's first row when spread
+    own = (holders["pool_id"] == holders["checks_pool_id"]).to_numpy() & (at >= 0)
+    holder_start = np.full(len(held_ids), -1, dtype=np.int64)
+    holder_start[at[own]] = pool_start[own]
+    # Held rows come contiguous per holder, holders in the order of their own pools.
+    contiguous, in_order = (np.diff(codes) >= 0).all(), (np.diff(holder_start) > 0).all()
+    if not contiguous or (holder_start < 0).any() or not in_order:
+        raise ValueError(BAD_HOLDERS)
+    offsets = np.arange(len(codes)) - (np.cumsum(lengths) - lengths)[codes]
+    numbers = np.r_[np.arange(n_run), holder_start[codes] + offsets].astype(np.int64)
+    kept, among = share_pool_checks(fairness)
+    final = dict(zip(among["pool_id"], among["checks_pool_id"], strict=True))
+    held_by = holders["checks_pool_id"].map(lambda h: final.get(h, h)).to_numpy(dtype=object)
+    copy = (held_by != holders["pool_id"].to_numpy(dtype=object)) & (sizes > 0)
+    shared = pd.DataFrame(
+        {
+            "pool_id": holders["pool_id"].to_numpy(dtype=object)[copy],
+            "checks_pool_id": held_by[copy],
+            "row_no": pool_start[copy],
+        }
+    )
+    return kept, numbers[kept], shared
+
+
 def _is_number(column: pd.Series) -> bool:
     """Counts, measures and thresholds (a float64 holds the counts exactly: far below 2**53)."""
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
@@ -408,8 +457,12 @@ class ResultsDB:
         frames: dict[str, pd.DataFrame],
         *,
         before_commit: Callable[[], None] | None = None,
+        holders: pd.DataFrame | None = None,
     ) -> None:
-        """Replace the manifest's night with this run, all or nothing (see module docstring)."""
+        """Replace the manifest's night with this run, all or nothing (see module docstring).
+        With ``holders`` (``models.shortlist.ShortlistResult.holders``), the fairness frame holds
+        the whole run's rows and each distinct shortlist's once; the night stored is the one
+        of every pool having its rows (``share_held_checks``)."""
         _check_manifest(manifest)
         prepared = _prepare_frames(frames)
         row = {name: manifest[name] for name in MANIFEST_TEXT_FIELDS}
@@ -419,10 +472,15 @@ class ResultsDB:
                 self._delete_night(conn, manifest["night"])
                 conn.execute(self.runs_table.insert(), [row | {"published_at": _utc_now()}])
                 run_id = manifest["run_id"]
-                kept, shared = share_pool_checks(prepared["fairness"])
+                if holders is None:
+                    kept, shared = share_pool_checks(prepared["fairness"])
+                    numbers = kept
+                else:
+                    kept, numbers, shared = share_held_checks(prepared["fairness"], holders)
                 for name, frame in prepared.items():
                     if name == "fairness":
-                        _insert_frame(conn, self.tables[name], frame.iloc[kept], run_id, kept)
+                        table = self.tables[name]
+                        _insert_frame(conn, table, frame.iloc[kept], run_id, numbers)
                     else:
                         _insert_frame(conn, self.tables[name], frame, run_id)
                 if len(shared):

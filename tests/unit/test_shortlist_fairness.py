@@ -15,7 +15,6 @@ from models.shortlist_fairness import (
     AuditThresholds,
     GroupCodes,
     audit_metrics,
-    audit_run,
     audit_shortlist,
     derived_rows,
     encode_groups,
@@ -26,6 +25,7 @@ from models.shortlist_fairness import (
     verdict_summary,
     wilson_interval,
 )
+from models.shortlist_run import audit_run
 
 RNG = np.random.default_rng(11)
 N, K = 600, 60
