@@ -71,9 +71,14 @@ def _explain(
     config: str | None,
     features_path: str,
     workdir: str,
-) -> PrefectFuture[dict[str, Any]] | dict[str, Any]:
-    """The explanations: submitted beside the audit (local engine), or on the Dask engine."""
+) -> PrefectFuture[dict[str, Any]] | dict[str, Any] | None:
+    """The explanations: submitted beside the audit (local engine), or on the Dask engine;
+    None while the side process is still busy with the early warnings or the drift: the
+    explanations then run here once the audit is done (``_explain_here``), rather than wait
+    behind them while this process has nothing left to do."""
     if engine is None:
+        if helper.busy():
+            return None
         return explain_task.submit(helper, config, features_path, workdir)
     started = time.perf_counter()
     explained = engine.explain(features_path, Path(workdir))
@@ -239,6 +244,9 @@ def nightly(
         )
         explaining = _explain(engine, helper, config, features_path, workdir)
         audited = _timed("audit", timings, lambda: audit_task(config, workdir))
+        if explaining is None:
+            logger.info("explanations run here: the side process was busy when they could start")
+            explaining = explain_task(SideProcess(enabled=False), config, features_path, workdir)
         explained = explaining if isinstance(explaining, dict) else explaining.result()
         warned, drifted = warning.result(), drifting.result()
         for name, result in (("explain", explained), ("warnings", warned), ("drift", drifted)):

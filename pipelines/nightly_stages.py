@@ -330,8 +330,10 @@ def explain(settings: Settings, features_path: str, workdir: Path) -> dict[str, 
         return write_explanations(empty_explanations(), 0.0, workdir)
     classifier = saved_classifier(workdir)
     features = feature_frame(features_path)
-    features = features.assign(person_id=features["person_id"].astype(str))
-    chosen = features.loc[features["person_id"].isin(wanted)].set_index("person_id")
+    ids = features["person_id"].astype(str)
+    on_lists = ids.isin(wanted).to_numpy()
+    # Cut before the ids are set: assigning them to the whole table copied it (1.25 s).
+    chosen = features.loc[on_lists].assign(person_id=ids[on_lists]).set_index("person_id")
     out, shap_seconds = explain_people(classifier, chosen, reference_sample(features))
     return write_explanations(out, shap_seconds, workdir)
 

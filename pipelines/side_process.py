@@ -76,6 +76,7 @@ class SideProcess:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self._pool: ProcessPoolExecutor | None = None
+        self._jobs: list[Future[Any]] = []
 
     def __enter__(self) -> SideProcess:
         if self.enabled:
@@ -99,7 +100,7 @@ class SideProcess:
         if self._pool is None:
             return _timed(job, *args, **kwargs)
         try:
-            return self._pool.submit(_timed, job, *args, **kwargs).result()
+            return self._submit(_timed, job, *args, **kwargs).result()
         except BrokenProcessPool as error:
             raise SideLost(SIDE_DIED.format(error=error)) from error
 
@@ -110,7 +111,17 @@ class SideProcess:
             done: Future[T] = Future()
             done.set_result(job(*args, **kwargs))
             return done
-        return self._pool.submit(job, *args, **kwargs)
+        return self._submit(job, *args, **kwargs)
+
+    def _submit(self, job: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+        assert self._pool is not None
+        submitted = self._pool.submit(job, *args, **kwargs)
+        self._jobs = [*(j for j in self._jobs if not j.done()), submitted]
+        return submitted
+
+    def busy(self) -> bool:
+        """Whether a job is running or waiting in the side process (never, without it)."""
+        return any(not job.done() for job in self._jobs)
 
     def result(self, started: Future[T]) -> T:
         """What ``start`` started, once it has ended (its exception raised here)."""
