@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from hientai.atomic import publish_folder, write_json
 
@@ -35,6 +40,37 @@ class FeatureTable:
 
     def read(self, columns: list[str] | None = None) -> pd.DataFrame:
         return pd.read_parquet(self.path / FEATURES_FILE, columns=columns)
+
+    def read_people(
+        self, person_ids: np.ndarray, *, sample: Callable[[int], np.ndarray] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The rows of ``person_ids`` (in the table's order) and, if asked, the rows at the
+        positions ``sample(number of rows)`` gives: every column, indexed by position, with
+        the types ``read`` gives, but only those rows made into pandas (the whole table took
+        1-1.5 s, for the 3,073 people a national night explains)."""
+        table = pq.read_table(self.path / FEATURES_FILE)
+        ids = pc.cast(table.column("person_id"), pa.string())
+        wanted = pa.array([str(i) for i in person_ids], type=pa.string())
+        chosen = np.flatnonzero(pc.is_in(ids, value_set=wanted).to_numpy(zero_copy_only=False))
+        extra = np.empty(0, dtype=np.int64) if sample is None else sample(table.num_rows)
+        rows = _with_full_types(table, table.take(np.concatenate([chosen, extra])))
+        rows.index = pd.Index(np.concatenate([chosen, extra]))
+        return rows.iloc[: len(chosen)], rows.iloc[len(chosen) :]
+
+
+def _with_full_types(table: pa.Table, part: pa.Table) -> pd.DataFrame:
+    """``part`` (rows of ``table``) in pandas, each column with the type the whole column gets:
+    a NumPy integer column with a missing value anywhere in the column is float, a flag
+    column object (pandas' own nullable types, kept in the file's metadata, stay as they are)."""
+    frame = part.to_pandas()
+    types = table.slice(0, 0).to_pandas().dtypes
+    for name in table.column_names:
+        if table.column(name).null_count and part.column(name).null_count == 0:
+            if types[name] == np.bool_:
+                frame[name] = frame[name].astype(object)
+            elif isinstance(types[name], np.dtype) and types[name].kind in "iu":
+                frame[name] = frame[name].astype("float64")
+    return frame
 
 
 class FeatureStore:

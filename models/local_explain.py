@@ -125,7 +125,13 @@ def development_suggestions(
 def reference_sample(population: pd.DataFrame, *, rows: int = REFERENCE_ROWS) -> pd.DataFrame:
     """The population sample development suggestions are measured against (seeded, so the
     nightly run and `hientai explain` suggest the same improvements)."""
-    return population.sample(n=min(len(population), rows), random_state=0)
+    return population.take(reference_positions(len(population), rows=rows))
+
+
+def reference_positions(n_rows: int, *, rows: int = REFERENCE_ROWS) -> np.ndarray:
+    """The positions ``reference_sample`` takes from a population of ``n_rows`` (seeded)."""
+    every = pd.Series(np.arange(n_rows))
+    return every.sample(n=min(n_rows, rows), random_state=0).to_numpy()
 
 
 def actionable_features(feature_names: list[str]) -> list[str]:
