@@ -80,31 +80,26 @@ def excel(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """What the Excel export holds (see EXCEL_SCOPE): a workbook planners can open, not the
     full ~10^6 rows of a national night."""
     entries, fairness = frames["entries"], frames["fairness"]
+    kept = fairness.loc[fairness["pool_id"].isna() | (fairness["verdict"] == "fail")]
     return {
         **frames,
         "entries": entries.loc[
             entries["in_shortlist"].astype(bool) | entries["moved"].astype(bool)
         ],
-        "fairness": fairness.loc[fairness["pool_id"].isna() | (fairness["verdict"] == "fail")],
+        # every pool with its failing rows (a night's frames hold a shortlist's rows once)
+        "fairness": spread_rows(kept, frames["holders"]) if "holders" in frames else kept,
     }
 
 
 def _frames(workdir: Path) -> dict[str, pd.DataFrame]:
-    """The night's frames from the work folder, each pool with its fairness rows (for the
-    report and the export)."""
-    frames, holders = _held_frames(workdir)
-    return {**frames, "fairness": spread_rows(frames["fairness"], holders)}
-
-
-def _held_frames(workdir: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The night's frames from the work folder as the audit left them: the fairness rows of
-    each distinct shortlist once, and the pools that share them (for the database)."""
+    each distinct shortlist once, and ``holders``, the pools having them."""
     frames = {name: pd.read_parquet(workdir / f"{name}.parquet") for name in FRAMES}
     entries = frames["entries"]
     frames["entries"] = entries.assign(
         rank=entries["rank"].where(entries["rank"] > 0).astype("Int64")
     )[list(FRAME_COLUMNS["entries"])]
-    return frames, pd.read_parquet(workdir / HOLDERS_FILE)
+    return {**frames, "holders": pd.read_parquet(workdir / HOLDERS_FILE)}
 
 
 def diff_frame(
@@ -158,7 +153,8 @@ def publish(
     night = manifest["night"]
     db = ResultsDB(settings.app_db_url)
     db.create_schema()
-    frames, holders = _held_frames(workdir)
+    frames = _frames(workdir)
+    holders = frames.pop("holders")
     frames["diff"] = diff_frame(db, frames["entries"], frames["pools"], workdir)
     target = (settings.runs_dir / night).resolve()
     manifest = {
@@ -184,9 +180,7 @@ def publish(
     try:
         report_manifest = {**manifest, "problem_runs": problems.to_dict("records")}
         # The side process reads the frames from the work folder; here they are at hand.
-        here = None
-        if helper.describe() != "process":
-            here = {**frames, "fairness": spread_rows(frames["fairness"], holders)}
+        here = None if helper.describe() == "process" else {**frames, "holders": holders}
         written = helper.start(
             write_reports, staging, report_manifest, workdir, frames["diff"], here
         )

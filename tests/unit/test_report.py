@@ -308,10 +308,32 @@ def test_check_counts_match_a_loop() -> None:
         expected[(attribute, metric)] = counts
     got = {
         (r["attribute"], r["metric"]): {v: r[v] for v in ("fail", "warn", "pass")}
-        for r in report.html._check_counts(per_pool)
+        for r in report.html._check_counts(per_pool, report.html._held({"fairness": per_pool})[1])
     }
     assert got == expected
     assert got[("gender", "selection_impact_ratio")] == {"fail": 1, "warn": 0, "pass": 1}
+
+
+def test_rows_held_once_per_shortlist_render_as_every_pool_having_them() -> None:
+    """A night's fairness rows come once per distinct shortlist, with the pools having them
+    (``holders``): the page and the workbook's rows are those of every pool having its own."""
+    from pipelines.nightly_publish import excel
+
+    frames = _frames()
+    fairness = frames["fairness"]
+    p2 = fairness.loc[fairness["pool_id"] == "P2"]
+    spread = pd.concat(
+        [fairness.loc[fairness["pool_id"] != "P3"], p2.assign(pool_id="P3")], ignore_index=True
+    )
+    held = fairness.loc[fairness["pool_id"] != "P3"].reset_index(drop=True)
+    holders = pd.DataFrame({"pool_id": ["P1", "P2", "P3"], "checks_pool_id": ["P1", "P2", "P2"]})
+    every = {**frames, "fairness": spread}
+    once = {**frames, "fairness": held, "holders": holders}
+    assert report.render_html(_manifest(), once) == report.render_html(_manifest(), every)
+    assert "P3" in set(excel(once)["fairness"]["pool_id"])  # P2's failing row, for P3 too
+    pd.testing.assert_frame_equal(
+        excel(once)["fairness"], excel(every)["fairness"].reset_index(drop=True)
+    )
 
 
 def test_bad_json_names_the_person_and_column() -> None:
