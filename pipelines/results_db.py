@@ -347,25 +347,27 @@ def share_pool_checks(fairness: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]
             ]
         )
     )
-    holder: dict[bytes, int] = {}
+    texts = [
+        rest[name].to_numpy(dtype=object, na_value=None)
+        for name in rest.columns
+        if name not in numbers
+    ]
+    holder: dict[tuple[bytes, tuple[Any, ...]], int] = {}
     copies: list[tuple[int, int, int]] = []  # (start, holder's start, length)
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        first = holder.setdefault(words[start:end].tobytes(), start)
+        # the numbers by their bits, the texts and flags value by value
+        key = (words[start:end].tobytes(), tuple(tuple(t[start:end]) for t in texts))
+        first = holder.setdefault(key, start)
         if first != start:
             copies.append((start, first, end - start))
     if not copies:
         return everything, none
     at, held, lengths = (np.asarray(column) for column in zip(*copies, strict=True))
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    copy_rows, held_rows = np.repeat(at, lengths) + offsets, np.repeat(held, lengths) + offsets
-    differs = np.zeros(len(copy_rows), dtype=bool)  # the texts and flags, compared one by one
-    for name in rest.columns.difference(numbers):
-        values = rest[name].to_numpy(dtype=object, na_value=None)
-        differs |= values[copy_rows] != values[held_rows]
-    same = np.add.reduceat(differs, np.r_[0, np.cumsum(lengths)[:-1]]) == 0
-    at, held = at[same], held[same]
+    copy_rows = np.repeat(at, lengths) + (
+        np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
     keep = np.ones(len(fairness), dtype=bool)
-    keep[copy_rows[np.repeat(same, lengths)]] = False
+    keep[copy_rows] = False
     ids = fairness["pool_id"].to_numpy(dtype=object)
     shared = pd.DataFrame({"pool_id": ids[at], "checks_pool_id": ids[held], "row_no": at})
     return np.flatnonzero(keep), shared

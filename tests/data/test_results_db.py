@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from models.shortlist import spread_rows
 from pipelines import results_db
 from pipelines.results_db import ResultsDB
 
@@ -416,3 +417,62 @@ def test_a_database_from_before_shared_checks_reads_as_before(tmp_path: Path) ->
     assert_night_reads_back(reader, run["run_id"], night_frames())
     db.engine.dispose()
     reader.engine.dispose()
+
+
+def held_and_spread() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A night's fairness rows as the audit holds them (the whole run's, then each distinct
+    shortlist's once), the holders, and the same rows spread to every pool. C and H share
+    A's shortlist, E B's, F D's; D differs from A in one note; G's own rows equal A's."""
+    fairness = night_frames()["fairness"]
+    a, b, run_rows = fairness.iloc[[0, 1]], fairness.iloc[[2]], fairness.iloc[[3]]
+    d = a.assign(pool_id="POOL-D", note=["", "too few selected to judge, D"])
+    g = a.assign(pool_id="POOL-G")
+    held = pd.concat([run_rows, a, b, d, g], ignore_index=True)
+    holders = pd.DataFrame(
+        {
+            "pool_id": [f"POOL-{p}" for p in "ABCDEFGH"],
+            "checks_pool_id": [f"POOL-{p}" for p in "ABADBDGG"],
+        }
+    )
+    spread = spread_rows(held, holders)
+    return held, holders, spread
+
+
+def test_rows_held_once_are_stored_as_their_spread_would_be() -> None:
+    held, holders, spread = held_and_spread()
+    assert len(spread) == 1 + 2 + 1 + 2 + 2 + 1 + 2 + 2 + 2
+    kept, numbers, shared = results_db.share_held_checks(
+        results_db.prepare_frame("fairness", held), holders
+    )
+    want_kept, want_shared = results_db.share_pool_checks(
+        results_db.prepare_frame("fairness", spread)
+    )
+    assert numbers.tolist() == want_kept.tolist()
+    pd.testing.assert_frame_equal(shared, want_shared, check_dtype=False)
+    # G (a holder) and H (G's) point at A, the first pool with those rows
+    assert dict(zip(shared["pool_id"], shared["checks_pool_id"], strict=True)) == {
+        "POOL-C": "POOL-A", "POOL-E": "POOL-B", "POOL-F": "POOL-D",
+        "POOL-G": "POOL-A", "POOL-H": "POOL-A",
+    }  # fmt: skip
+    assert held.iloc[kept]["pool_id"].tolist()[1:] == [f"POOL-{p}" for p in "AABDD"]
+
+
+def test_a_night_published_with_holders_reads_back_every_pool(db: ResultsDB) -> None:
+    held, holders, spread = held_and_spread()
+    pools = night_frames()["pools"]
+    extra = pools.iloc[[1] * 6].assign(
+        pool_id=["POOL-C", "POOL-D", "POOL-E", "POOL-F", "POOL-G", "POOL-H"]
+    )
+    frames = night_frames() | {
+        "fairness": held,
+        "pools": pd.concat([pools, extra], ignore_index=True),
+    }
+    run = manifest("2026-01-15")
+    db.publish_night(run, frames, holders=holders)
+    assert_night_reads_back(db, run["run_id"], frames | {"fairness": spread})
+    for pool in holders["pool_id"]:
+        expected = spread.loc[spread["pool_id"] == pool].reset_index(drop=True)
+        pd.testing.assert_frame_equal(db.read("fairness", run["run_id"], pool_id=pool), expected)
+    bad = holders.iloc[::-1].reset_index(drop=True)  # holders out of their pools' order
+    with pytest.raises(ValueError, match="in the order of the holders' own pools"):
+        db.publish_night(manifest("2026-01-16"), frames, holders=bad)
