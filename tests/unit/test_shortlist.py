@@ -154,6 +154,59 @@ def test_pools_with_the_same_standards_share_one_result_and_others_do_not() -> N
     assert list(result.n_qualified) == [3 * K, 3 * K, 0, 15]
     audits = result.fairness.groupby("pool_id").size()
     assert audits["young"] == audits["twin"] and "other" not in audits
+    # held once: the twin's rows are the first pool's
+    assert set(result.checks["pool_id"]) == {"young", "narrow"}
+    assert result.holders.values.tolist() == [
+        ["young", "young"], ["twin", "young"], ["narrow", "narrow"]
+    ]  # fmt: skip
+
+
+def test_the_run_audit_of_rows_held_once_is_the_one_of_every_pools_rows() -> None:
+    import dataclasses
+
+    from models.shortlist import run_audit
+    from models.shortlist_fairness import AuditThresholds
+
+    candidates, index, protected, scores, _ = _world()
+    context = group_context(
+        candidates, audit_groups(candidates, protected), intersections=[], rerank=("gender",)
+    )
+    pools = [
+        POOL,
+        dataclasses.replace(POOL, pool_id="narrow", k=5),
+        dataclasses.replace(POOL, pool_id="twin", title="Same standards"),
+        dataclasses.replace(POOL, pool_id="narrow twin", k=5, title="Same again"),
+        dataclasses.replace(POOL, pool_id="third", title="And again"),
+    ]
+    result = rank_pools(pools, candidates, index, scores, context, options=ShortlistOptions())
+    th = AuditThresholds()
+    held = run_audit(result.checks, result.check_counts, thresholds=th, holders=result.holders)
+    every = run_audit(result.fairness, result.counts, thresholds=th)
+    pd.testing.assert_frame_equal(held, every)
+    assert held["note"].str.contains("5 shortlists").any()  # every pool counted
+
+
+def test_shortlists_audited_together_are_audited_as_alone() -> None:
+    from models.shortlist_fairness import AuditThresholds, audit_shortlists, count_shortlist
+
+    candidates, _, protected, scores, _ = _world()
+    groups = group_context(
+        candidates, audit_groups(candidates, protected), intersections=[], rerank=("gender",)
+    ).base
+    rng = np.random.default_rng(5)
+    counted = []
+    for size, k in ((N, K), (37, 50), (120, 7)):
+        rows = np.sort(rng.choice(N, size=size, replace=False))
+        order = np.argsort(-scores[rows], kind="stable")
+        counted.append(count_shortlist(groups.take(rows), scores[rows], order, k=k))
+    th = AuditThresholds()
+    together = audit_shortlists(counted, thresholds=th)
+    alone = pd.concat(
+        [audit_shortlists([c], thresholds=th).assign(shortlist=i) for i, c in enumerate(counted)],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(together, alone)
+    assert together["shortlist"].nunique() == 3
 
 
 def test_combined_group_codes_match_joined_labels() -> None:
