@@ -11,6 +11,15 @@ def pid_and(value: int, *, plus: int = 0) -> tuple[int, int]:
     return os.getpid(), value + plus
 
 
+def wait_for(path: str) -> str:
+    """Runs until ``path`` exists (the test's signal that it may end)."""
+    import time
+
+    while not Path(path).exists():
+        time.sleep(0.02)
+    return path
+
+
 def refuse(name: str) -> None:
     raise FileNotFoundError(2, "No such file or directory", name)
 

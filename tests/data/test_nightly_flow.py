@@ -251,6 +251,35 @@ def test_side_stages_in_a_process_publish_what_threads_publish(
     pd.testing.assert_frame_equal(drift[tonight], drift_before[tonight])
 
 
+def test_explanations_run_here_while_the_side_process_is_busy(
+    first_night: dict,
+    trained_world: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the side process is still busy (early warnings, drift) as the explanations could
+    start, the night runs them itself after the audit, and publishes the same ones."""
+    from pipelines.nightly import explain_task, nightly
+    from pipelines.side_process import SideProcess
+
+    config, _ = trained_world
+    before = _published(config)["explanations"]
+
+    def not_submitted(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the explanations were sent to the busy side process")
+
+    monkeypatch.setattr(SideProcess, "busy", lambda self: True)
+    monkeypatch.setattr(explain_task, "submit", not_submitted)
+    in_process = tmp_path / "side.yaml"
+    in_process.write_text(config.read_text(encoding="utf-8") + "nightly:\n  side_process: true\n")
+    night = nightly(as_of=NIGHT, config=str(in_process))
+    assert night["side_stages"] == "process" and night["counts"]["explanations"] > 0
+    got = _published(config)["explanations"]
+    pd.testing.assert_frame_equal(
+        _without_run(got, ["person_id"]), _without_run(before, ["person_id"])
+    )
+
+
 @pytest.mark.parametrize(
     ("job", "error", "says"),
     [

@@ -24,6 +24,22 @@ def test_jobs_run_in_one_other_process_and_come_back() -> None:
     assert first_pid == second_pid != os.getpid()
 
 
+def test_busy_while_a_job_runs_or_waits(tmp_path: Path) -> None:
+    """The night runs the explanations itself while the side process is busy (nightly.py)."""
+    signal = tmp_path / "go"
+    with SideProcess(enabled=True) as side:
+        side.run(side_jobs.pid_and, 0)  # started and warm
+        assert not side.busy()
+        running = side.start(side_jobs.wait_for, str(signal))
+        waiting = side.start(side_jobs.pid_and, 1)
+        assert side.busy()
+        signal.touch()
+        assert side.result(running) == str(signal)
+        side.result(waiting)
+        assert not side.busy()
+    assert not SideProcess(enabled=False).busy()
+
+
 def test_disabled_runs_the_jobs_here() -> None:
     with SideProcess(enabled=False) as side:
         assert side.describe() == "threads"
