@@ -1,4 +1,5 @@
-"""The whole run's fairness audit, from the count tables of its shortlists.
+"""The whole run's fairness audit, from the count tables of its shortlists, and each pool's
+rows from rows held once per distinct shortlist (``spread_rows``).
 
 ``audit_run`` sums the counts over shortlists: ``n_pool`` counts person-pool pairs (someone
 eligible for 30 vacancies counts 30 times), ``n_selected`` shortlist places. A run selection
@@ -148,3 +149,75 @@ def audit_run(
     run = run.merge(stats, on=["attribute", "group", "metric"], how="left", validate="1:1")
     ndkl_rows = _run_ndkl_rows(ndkl_per_shortlist, summed, thresholds)
     return pd.concat([run, ndkl_rows], ignore_index=True)[RUN_COLUMNS]
+
+
+def _spread_index(row_pools: np.ndarray, holders: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows (of pools ``row_pools``; None: the whole run's) that each pool of
+    ``holders`` repeats, in order, and the pool each repeated row is for."""
+    held = np.flatnonzero(pd.notna(row_pools))
+    codes, uniques = pd.factorize(row_pools[held])
+    if (np.diff(codes) < 0).any():  # codes number pools by first appearance
+        raise ValueError("each pool's rows must be contiguous, one pool after another")
+    lengths = np.bincount(codes, minlength=len(uniques))
+    # A holder with no rows here (index len(uniques): a sentinel of length 0) repeats none.
+    at = pd.Index(uniques).get_indexer(holders["checks_pool_id"])
+    at = np.where(at < 0, len(uniques), at)
+    sizes = np.r_[lengths, 0][at]
+    starts = np.r_[np.cumsum(lengths) - lengths, 0][at]
+    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    take = held[np.repeat(starts, sizes) + offsets]
+    return take, np.repeat(holders["pool_id"].to_numpy(dtype=object), sizes)
+
+
+def spread_rows(rows: pd.DataFrame, holders: pd.DataFrame) -> pd.DataFrame:
+    """Each pool's rows, in ``holders``' order, under its own id: the rows of ``rows`` (kept
+    once per distinct result, contiguous per ``pool_id``) whose ``pool_id`` is the pool's
+    ``checks_pool_id``. Rows with no pool (the whole run's) stay, first."""
+    pools = rows["pool_id"].to_numpy(dtype=object)
+    run = np.flatnonzero(pd.isna(pools))
+    take, pool_ids = _spread_index(pools, holders)
+    spread = rows.take(np.concatenate([run, take]))
+    spread.index = pd.RangeIndex(len(spread))
+    spread["pool_id"] = np.concatenate([pools[run], pool_ids])
+    return spread
+
+
+def run_audit(
+    checks: pd.DataFrame,
+    check_counts: pd.DataFrame,
+    *,
+    thresholds: AuditThresholds,
+    holders: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Whole-run fairness rows (pool_id None) in the per-shortlist rows' columns, from each
+    distinct shortlist's audit rows and counts (``ShortlistResult.checks``, ``check_counts``)
+    and the pools that share them (``holders``; None: every pool has rows of its own). How
+    many shortlists warned or failed each check goes into the note."""
+    if checks.empty:
+        return checks
+    if holders is None:
+        pools = pd.unique(check_counts["pool_id"].to_numpy(dtype=object))
+        holders = pd.DataFrame({"pool_id": pools, "checks_pool_id": pools})
+    ndkl = checks.loc[checks["metric"] == "ndkl", ["pool_id", "attribute", "value"]]
+    spread, _ = _spread_index(check_counts["pool_id"].to_numpy(dtype=object), holders)
+    run = audit_run(
+        check_counts.rename(columns={"pool_id": "shortlist"}),
+        spread_rows(ndkl, holders).rename(columns={"pool_id": "shortlist", "value": "ndkl"}),
+        thresholds=thresholds,
+        spread=spread,
+    )
+    checked = run["shortlists"].notna()
+    tally = (
+        run["shortlists"].fillna(0).astype(int).astype(str)
+        + " shortlists: "
+        + (100 * run["share_warn"].fillna(0)).round(1).astype(str)
+        + "% warn, "
+        + (100 * run["share_fail"].fillna(0)).round(1).astype(str)
+        + "% fail"
+    )
+    note = run["note"].fillna("").astype(str)
+    run = run.assign(
+        note=np.where(checked, np.where(note != "", note + "; ", "") + tally, note),
+        pool_id=None,
+    )
+    return run[checks.columns]

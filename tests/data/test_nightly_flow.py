@@ -330,7 +330,7 @@ def _snapshot_of_night(config: Path) -> tuple[str, int, str]:
     ("target", "name"),
     [
         ("pipelines.nightly_stages.explain_rows", "between shortlists and explain"),
-        ("models.shortlist.audit_run", "between explain and audit"),
+        ("models.shortlist_run.audit_run", "between explain and audit"),
         ("pipelines.report.write_excel", "inside publish, before the database"),
         ("hientai.atomic.FolderSwap.__call__", "after the folder swap, before commit"),
     ],
