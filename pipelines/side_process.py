@@ -16,6 +16,7 @@ stages then run on threads of the flow's process).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -77,12 +78,13 @@ class SideProcess:
         self.enabled = enabled
         self._pool: ProcessPoolExecutor | None = None
         self._jobs: list[Future[Any]] = []
+        self._lock = threading.Lock()  # jobs are submitted from the flow's task threads
 
     def __enter__(self) -> SideProcess:
         if self.enabled:
             self._pool = spawned_pool(1, watch_parent)
             with main_module_hidden():  # the process starts with the first job
-                self._pool.submit(_warm)
+                self._submit(_warm)
         return self
 
     def __exit__(
@@ -115,13 +117,15 @@ class SideProcess:
 
     def _submit(self, job: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
         assert self._pool is not None
-        submitted = self._pool.submit(job, *args, **kwargs)
-        self._jobs = [*(j for j in self._jobs if not j.done()), submitted]
+        with self._lock:
+            submitted = self._pool.submit(job, *args, **kwargs)
+            self._jobs = [*(j for j in self._jobs if not j.done()), submitted]
         return submitted
 
     def busy(self) -> bool:
         """Whether a job is running or waiting in the side process (never, without it)."""
-        return any(not job.done() for job in self._jobs)
+        with self._lock:
+            return any(not job.done() for job in self._jobs)
 
     def result(self, started: Future[T]) -> T:
         """What ``start`` started, once it has ended (its exception raised here)."""

@@ -267,8 +267,10 @@ def _shortlists_context(
     reasons = _explanations_by_person(frames["explanations"], set(listed))
     by_pool = _group(_records(entries), "pool_id")
     fairness, mine = frames["fairness"], holders.loc[holders["pool_id"].isin(shown)]
-    held = fairness.loc[fairness["pool_id"].isin(mine["checks_pool_id"].unique())]
-    checks = _pool_checks(spread_rows(held, mine), shown)
+    if "holders" in frames:  # each pool's rows from its holder's (held once per shortlist)
+        held = fairness.loc[fairness["pool_id"].isin(mine["checks_pool_id"].unique())]
+        fairness = spread_rows(held, mine)
+    checks = _pool_checks(fairness, shown)
     result = []
     for pool_id in shown:
         pool, rows = by_id[pool_id], by_pool.get(pool_id, [])

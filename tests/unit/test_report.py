@@ -336,6 +336,14 @@ def test_rows_held_once_per_shortlist_render_as_every_pool_having_them() -> None
     )
 
 
+def test_rows_in_any_order_render_without_holders() -> None:
+    frames = _frames()
+    shuffled = frames["fairness"].iloc[[0, 1, 2, 3, 5, 4, 6, 7]].reset_index(drop=True)
+    assert shuffled["pool_id"].tolist()[4:7] == ["P2", "P1", "P2"]  # P2's rows apart
+    html = report.render_html(_manifest(), {**frames, "fairness": shuffled})
+    assert html.count("<html") == 1
+
+
 def test_bad_json_names_the_person_and_column() -> None:
     frames = _frames()
     frames["explanations"] = frames["explanations"].assign(reasons_negative="not json")
