@@ -18,7 +18,7 @@ from features.career import (
 from features.catalog import CATALOG, DIMENSIONS, FEATURE_NAMES, MISSING_INDICATORS
 from features.development import assessment_features, development_features
 from features.inputs import point_in_time
-from features.peers import peer_features, peer_groups
+from features.peers import peer_groups, peer_jobs
 from features.performance import performance_features
 from features.ratings import rating_features, rating_score_features
 from features.surveys import survey_features, vote_features
@@ -71,7 +71,8 @@ def build_features(
     values: dict[str, np.ndarray] = {}
     for part in _run_all(dimensions, threads):
         values |= part
-    values |= peer_features(values, peer_groups(pit, placement))
+    for part in _run_all(peer_jobs(values, peer_groups(pit, placement)), threads):
+        values |= part
     values |= _missing_indicators(values)
     missing = set(FEATURE_NAMES) - set(values)
     extra = set(values) - set(FEATURE_NAMES)

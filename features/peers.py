@@ -11,6 +11,8 @@ a missing value, never the percentile of a group of strangers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -46,10 +48,24 @@ def peer_features(
     values: dict[str, np.ndarray], groups: dict[str, pd.Series]
 ) -> dict[str, np.ndarray]:
     """Percentiles within peer groups of features already in ``values`` (not modified)."""
-    own = {**values, "rating_finest_last": finest_rating(values)}
-    out = {}
-    for name, (feature, kind) in PEER_FEATURES.items():
-        group = groups[kind]
-        ranked = percentile_within(own[feature], group)
-        out[name] = np.where(group.isna().to_numpy(), np.nan, ranked)
+    out: dict[str, np.ndarray] = {}
+    for job in peer_jobs(values, groups):
+        out |= job()
     return out
+
+
+def peer_jobs(
+    values: dict[str, np.ndarray], groups: dict[str, pd.Series]
+) -> list[Callable[[], dict[str, np.ndarray]]]:
+    """``peer_features`` as one job per feature, to run on threads (they only read)."""
+    own = {**values, "rating_finest_last": finest_rating(values)}
+
+    def job(name: str, feature: str, kind: str) -> Callable[[], dict[str, np.ndarray]]:
+        def run() -> dict[str, np.ndarray]:
+            group = groups[kind]
+            ranked = percentile_within(own[feature], group)
+            return {name: np.where(group.isna().to_numpy(), np.nan, ranked)}
+
+        return run
+
+    return [job(name, feature, kind) for name, (feature, kind) in PEER_FEATURES.items()]

@@ -24,6 +24,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.futures import PrefectFuture, wait
 
+from hientai.featurestore import kept_in_memory
 from hientai.housekeeping import sweep_leftovers, work_folder
 from hientai.privacy import apply_umask
 from hientai.settings import Settings, load_settings
@@ -211,6 +212,9 @@ def nightly(
         ExitStack() as later,
     ):
         stages_started = time.perf_counter()
+        # The score and the shortlists read the feature table this process has just built
+        # from memory, not from its file.
+        later.enter_context(kept_in_memory())
         if extract is not None:
             report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
             snapshot = store.open(str(report["snapshot_id"]))
