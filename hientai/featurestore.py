@@ -47,7 +47,11 @@ class FeatureTable:
         kept = _KEPT.get(file.resolve())
         if kept is not None and kept[0] == _signature(file):
             frame = kept[1]
-            return frame[columns] if columns is not None else frame.copy()
+            if columns is None:
+                return frame.copy()
+            # The selection copies the values; the shallow copy makes it a frame of its own
+            # for pandas too (not a slice that warns when a column is added).
+            return frame[columns].copy(deep=False)
         return pd.read_parquet(file, columns=columns)
 
     def read_people(
