@@ -48,7 +48,7 @@ def build_features(
     if engine not in get_args(Engine):
         raise ValueError(f"engine must be one of {get_args(Engine)}, got {engine!r}")
     as_of = pd.Timestamp(as_of)
-    pit = point_in_time(tables, as_of)
+    pit = point_in_time(tables, as_of, threads=threads)
     placement = current_placement(pit, org_levels)
     performance, ratings = performance_features, rating_features
     if engine == "duckdb":  # imported only then: DuckDB takes a tenth of a second to import

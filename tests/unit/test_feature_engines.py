@@ -8,6 +8,7 @@ import pytest
 
 from features.build import build_features
 from features.catalog import FEATURE_NAMES
+from features.inputs import point_in_time
 from tests.featurekit import random_extract
 
 
@@ -45,6 +46,21 @@ def test_threads_build_the_same_features(seed: int) -> None:
             build_features(tables, "2022-01-01", threads=threads), one, check_exact=True
         )
     assert one[list(FEATURE_NAMES)].notna().to_numpy().mean() > 0.5  # not a table of gaps
+
+
+def test_the_cut_on_threads_is_the_one_thread_cut() -> None:
+    """Tables cut two at a time: the same people, rows, person codes and values."""
+    tables = random_extract(2, n_people=300)
+    one = point_in_time(tables, pd.Timestamp("2022-01-01"))
+    two = point_in_time(tables, pd.Timestamp("2022-01-01"), threads=2)
+    pd.testing.assert_frame_equal(two.people, one.people, check_exact=True)
+    assert two.tables.keys() == one.tables.keys() and two.everyone.keys() == one.everyone.keys()
+    for name in one.tables:
+        pd.testing.assert_frame_equal(two.tables[name], one.tables[name], check_exact=True)
+    pd.testing.assert_frame_equal(
+        two.everyone["evaluations"], one.everyone["evaluations"], check_exact=True
+    )
+    assert len(one.tables["evaluations"]) > 100  # not a comparison of empty tables
 
 
 def test_threads_with_duckdb() -> None:
