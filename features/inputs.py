@@ -9,15 +9,18 @@ the point-in-time tests check it anyway. Person ids become integer codes so that
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import nullcontext
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from features.person_codes import arrow_ids, codes_by_table, id_runs
 from hientai.contract import get_table
 from hientai.contract.tables import extract_date_range
 
@@ -96,6 +99,7 @@ SEPARATIONS = ("resignation", "dismissal", "retirement")
 # records (older ones were known but no feature reads them, and gathering them was a large part
 # of the build at 1,000,000 people).
 LOOKBACK_YEARS: dict[str, int] = {"outputs": 3, "surveys_360": 3}
+T = TypeVar("T")
 AS_OF_OUT_OF_RANGE = (
     "as_of {as_of} is outside the extract's range {first} to {last} (its first and last "
     "records): pick an as_of from {earliest} to {latest}, the day after the last record; "
@@ -175,7 +179,7 @@ def point_in_time(
     frames = {name: tables.get(name, empty_table(name)) for name in PERSON_TABLES}
     all_people = tables["people"]
     universe = arrow_ids(all_people["person_id"]).cast(pa.large_string())
-    with ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="cut") as pool:
+    with _tables_at_a_time(threads) as pool:
         visible = dict(
             zip(
                 frames,
@@ -186,11 +190,11 @@ def point_in_time(
         runs = dict(
             zip(
                 frames,
-                pool.map(lambda name: _id_runs(frames[name]["person_id"]), frames),
+                pool.map(lambda name: id_runs(frames[name]["person_id"]), frames),
                 strict=True,
             )
         )
-        codes = _codes_by_table(runs, universe)
+        codes = codes_by_table(runs, universe)
         in_population = _in_population(all_people, frames["assignments"], visible, codes, as_of)
         # Codes of the people table become codes of the population; -1 (and index -1) stays -1.
         recode = np.r_[np.where(in_population, np.cumsum(in_population) - 1, -1), -1]
@@ -214,48 +218,17 @@ def point_in_time(
     return PointInTime(as_of, people, coded, orgs, frozenset(tables), everyone)
 
 
-@dataclass(frozen=True)
-class _IdRuns:
-    """A table's person ids as runs of equal ids: where each run starts, and its id."""
+class _InTurn:
+    """``ThreadPoolExecutor.map`` in the calling thread (one table at a time)."""
 
-    rows: int
-    starts: np.ndarray
-    heads: pa.Array  # large strings, the lookup's type
+    def map(self, job: Callable[[str], T], names: Iterable[str]) -> Iterator[T]:
+        return map(job, names)
 
 
-def _id_runs(ids: pd.Series) -> _IdRuns:
-    text = arrow_ids(ids)
-    same = pc.equal(text[1:], text[:-1]).fill_null(False).to_numpy(zero_copy_only=False)
-    starts = np.flatnonzero(np.r_[True, ~same]) if len(text) else np.zeros(0, int)
-    # Only the runs' first ids are cast to the lookup's type (casting every row's id cost
-    # a second of the point-in-time cut at 1,000,000 people).
-    return _IdRuns(len(text), starts, text.take(starts).cast(pa.large_string()))
-
-
-def _codes_by_table(runs: dict[str, _IdRuns], universe: pa.Array) -> dict[str, np.ndarray]:
-    """Each id's position in ``universe`` (-1 if absent), for several tables, without Python
-    string objects.
-
-    Building the lookup's hash table of a million ids costs about as much as looking up ten
-    million, so it is built once for all tables; and tables list a person's records together,
-    so an id is looked up once per run of equal ids, not once per row (any order still gives
-    the right codes, only slower).
-    """
-    heads = pa.chunked_array([run.heads for run in runs.values()], pa.large_string())
-    found = pc.index_in(heads, value_set=universe)
-    codes = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    out, done = {}, 0
-    for name, run in runs.items():
-        run_codes = codes[done : done + len(run.starts)]
-        out[name] = np.repeat(run_codes, np.diff(np.r_[run.starts, run.rows]))
-        done += len(run.starts)
-    return out
-
-
-def arrow_ids(ids: pd.Series) -> pa.Array:
-    """Person ids as one Arrow string array, for lookups without Python strings."""
-    values = pa.array(ids.astype("string[pyarrow]").array, type=pa.string())
-    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+def _tables_at_a_time(threads: int) -> ContextManager[ThreadPoolExecutor | _InTurn]:
+    if threads <= 1:
+        return nullcontext(_InTurn())
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cut")
 
 
 def date_series(values: pd.Series) -> pd.Series:

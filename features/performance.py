@@ -55,6 +55,8 @@ def percentile_within(values: np.ndarray, groups: pd.Series) -> np.ndarray:
     """
     # Rounded so that means equal in exact arithmetic tie, whichever engine summed them.
     rounded = np.round(np.asarray(values, dtype="float64"), 10)
+    if len(rounded) != len(groups):
+        raise ValueError(f"{len(rounded)} values for {len(groups)} groups")
     codes = pd.factorize(groups.to_numpy(), use_na_sentinel=True)[0]
     out = np.full(len(rounded), np.nan)
     rows = np.flatnonzero(~np.isnan(rounded))

@@ -45,7 +45,8 @@ class FeatureTable:
         Either way a frame of its own, with the types the file gives."""
         file = self.path / FEATURES_FILE
         kept = _KEPT.get(file.resolve())
-        if kept is not None and kept[0] == _signature(file):
+        # A column the table lacks (or none asked for): the file's own answer and error.
+        if kept is not None and _answers(kept[1], columns) and kept[0] == _signature(file):
             frame = kept[1]
             if columns is None:
                 return frame.copy()
@@ -71,14 +72,24 @@ class FeatureTable:
         return rows.iloc[: len(chosen)], rows.iloc[len(chosen) :]
 
 
+def _answers(frame: pd.DataFrame, columns: list[str] | None) -> bool:
+    """The kept frame answers a read of ``columns`` as the file would: not a column the table
+    lacks, nor an empty list (the file's own answer and error then)."""
+    return columns is None or (bool(columns) and set(columns) <= set(frame.columns))
+
+
 def _as_read(features: pd.DataFrame) -> pd.DataFrame | None:
     """``features`` as reading its file gives it back, or None where that is not certain: a
     default index, and columns of types the file keeps as they are (floats, integers and flags
     without missing values, dates, object columns of text). The file gives
     back dates in seconds in milliseconds (Parquet has no seconds) and any missing value of an
     object column as None."""
-    index = features.index
+    index, labels = features.index, features.columns
     if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        return None
+    if index.name is not None or labels.name is not None or labels.dtype != np.dtype("O"):
+        return None
+    if not features.flags.allows_duplicate_labels:
         return None
     changed: dict[str, pd.Series] = {}
     for name, dtype in features.dtypes.items():
@@ -140,7 +151,9 @@ def _signature(file: Path) -> tuple[int, int, int]:
 def kept_in_memory() -> Iterator[None]:
     """Within it, a table this process publishes is read back from memory, not its file: a
     night's score and shortlists read the table its feature stage has just written (at
-    1,000,000 people reading it back took 1.6-2.3 s). Memory is given back on leaving."""
+    1,000,000 people reading it back took 1.6-2.3 s). The latest table only, for the whole
+    process while any such context is open (reads still check the file is the one written);
+    memory is given back when the last one is left."""
     _KEEPING.append(True)
     try:
         yield
@@ -172,13 +185,17 @@ class FeatureStore:
         ``manifest`` may be a function returning the manifest and the reports: it is called
         once the features file is written, so that what describes the table (its proxy audit)
         can be computed on another thread while the file is written (seconds at 1,000,000
-        people). If it raises, nothing is published.
+        people). If it raises, nothing is published. Within ``kept_in_memory`` the table
+        keeps ``features`` itself: the caller must not change it afterwards.
         """
         target = self.folder(snapshot_id, as_of, version)
         described: list[dict[str, Any]] = []
+        written: list[tuple[int, int, int]] = []
 
         def write(staging: Path) -> None:
             features.to_parquet(staging / FEATURES_FILE, index=False, compression="zstd")
+            # Taken here: the folder's rename keeps the file's inode, size and time.
+            written.append(_signature(staging / FEATURES_FILE))
             meta, texts = manifest() if callable(manifest) else (manifest, reports or {})
             for name, text in texts.items():
                 (staging / name).write_text(text, encoding="utf-8")
@@ -190,7 +207,7 @@ class FeatureStore:
             file = (target / FEATURES_FILE).resolve()
             _KEPT.clear()  # the latest table only
             if (kept := _as_read(features)) is not None:
-                _KEPT[file] = (_signature(file), kept)
+                _KEPT[file] = (written[0], kept)
         return FeatureTable(target, described[0])
 
     def find(

@@ -213,8 +213,9 @@ def nightly(
     ):
         stages_started = time.perf_counter()
         # The score and the shortlists read the feature table this process has just built
-        # from memory, not from its file.
-        later.enter_context(kept_in_memory())
+        # from memory, not from its file; the memory is given back after them.
+        keeping = later.enter_context(ExitStack())
+        keeping.enter_context(kept_in_memory())
         if extract is not None:
             report = _timed("ingest", timings, lambda: ingest_stage(extract, mapping, config))
             snapshot = store.open(str(report["snapshot_id"]))
@@ -246,6 +247,7 @@ def nightly(
             timings,
             lambda: shortlists_task(config, snapshot_id, features_path, workdir),
         )
+        keeping.close()
         explaining = _explain(engine, helper, config, features_path, workdir)
         audited = _timed("audit", timings, lambda: audit_task(config, workdir))
         if explaining is None:

@@ -200,3 +200,45 @@ def test_peer_jobs_give_the_peer_features() -> None:
     for name in alone:
         assert np.array_equal(together[name], alone[name], equal_nan=True)
     assert np.isnan(alone["rating_pctile_field"][groups["field"].isna().to_numpy()]).all()
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        pd.Series([f"g{i % 40_000}" for i in range(90_000)]),  # codes beyond 16 bits
+        pd.Series(pd.Categorical(["b", "a", None] * 30_000, categories=["a", "b", "unused"])),
+        pd.Series([1.0, np.nan, 2.0] * 30_000),
+    ],
+)
+def test_percentiles_equal_pandas_for_many_and_other_groups(groups: pd.Series) -> None:
+    rng = np.random.default_rng(9)
+    values = np.where(rng.random(len(groups)) < 0.1, np.nan, rng.integers(0, 50, len(groups)))
+    expected = _pandas_percentile(values, groups)
+    assert np.array_equal(percentile_within(values, groups), expected, equal_nan=True)
+
+
+def test_percentiles_refuse_values_and_groups_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="3 values for 2 groups"):
+        percentile_within(np.array([1.0, 2.0, 3.0]), pd.Series(["a", "b"]))
+
+
+def test_a_read_the_memory_cannot_answer_gets_the_files_answer(tmp_path: Path) -> None:
+    store, frame = FeatureStore(tmp_path), _frame()
+    folder = _publish(store, frame)
+    with pytest.raises(Exception) as from_file:
+        store.open(folder).read(["person_id", "nope"])
+    empty_from_file = store.open(folder).read([])
+    with kept_in_memory():
+        folder = _publish(store, frame)
+        with pytest.raises(type(from_file.value)):
+            store.open(folder).read(["person_id", "nope"])
+        pd.testing.assert_frame_equal(store.open(folder).read([]), empty_from_file)
+
+
+def test_a_frame_with_labels_the_file_drops_is_not_kept(tmp_path: Path) -> None:
+    store, frame = FeatureStore(tmp_path), _frame()
+    frame.index.name = "row"
+    with kept_in_memory():
+        folder = _publish(store, frame)
+        assert not featurestore._KEPT
+        assert store.open(folder).read().index.name is None
