@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Literal, TypeVar, get_args
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,7 @@ from features.career import (
 )
 from features.catalog import CATALOG, DIMENSIONS, FEATURE_NAMES, MISSING_INDICATORS
 from features.development import assessment_features, development_features
-from features.inputs import point_in_time
+from features.inputs import point_in_time, run_all
 from features.peers import peer_groups, peer_jobs
 from features.performance import performance_features
 from features.ratings import rating_features, rating_score_features
@@ -26,7 +25,6 @@ from features.surveys import survey_features, vote_features
 Engine = Literal["pandas", "duckdb"]
 KEY_COLUMNS = ("person_id", "as_of", "population", "org_id", "province")
 DEFAULT_ORG_LEVELS = ("central", "province", "commune")
-T = TypeVar("T")
 
 
 def build_features(
@@ -69,9 +67,9 @@ def build_features(
         lambda: profile_features(pit),
     ]
     values: dict[str, np.ndarray] = {}
-    for part in _run_all(dimensions, threads):
+    for part in run_all(dimensions, threads):
         values |= part
-    for part in _run_all(peer_jobs(values, peer_groups(pit, placement)), threads):
+    for part in run_all(peer_jobs(values, peer_groups(pit, placement)), threads):
         values |= part
     values |= _missing_indicators(values)
     missing = set(FEATURE_NAMES) - set(values)
@@ -94,14 +92,6 @@ def build_features(
         block[i] = values[name]
     features = pd.DataFrame(block.T, columns=list(FEATURE_NAMES), copy=False)
     return pd.concat([keys, features], axis=1, copy=False)
-
-
-def _run_all(jobs: list[Callable[[], T]], threads: int) -> list[T]:
-    """Each job's result, in the jobs' order; on ``threads`` threads when more than one."""
-    if threads <= 1:
-        return [job() for job in jobs]
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="features") as pool:
-        return list(pool.map(lambda job: job(), jobs))
 
 
 def _missing_indicators(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

