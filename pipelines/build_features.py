@@ -22,6 +22,7 @@ from features.build import build_features as compute_features
 from features.catalog import FEATURE_NAMES
 from features.proxy import audit_markdown, flagged_features, protected_groups, proxy_audit
 from hientai.featurestore import FeatureStore, feature_set_version
+from hientai.memory import keep_freed_memory
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
 from pipelines.as_of import features_date, night_of, stale_note
@@ -159,6 +160,8 @@ def build_features(
     None), capped at the day after the snapshot's last record as a night is (pipelines.as_of);
     the manifest's ``requested_as_of`` keeps the date asked for."""
     settings = load_settings(Path(config) if config else None)
+    if settings.keep_freed_memory:
+        keep_freed_memory()
     night = night_of(as_of)
     snapshot = SnapshotStore(settings.snapshots_dir).open(snapshot_id)
     when = features_date(snapshot, night)

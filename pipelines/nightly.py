@@ -26,6 +26,7 @@ from prefect.futures import PrefectFuture, wait
 
 from hientai.featurestore import kept_in_memory
 from hientai.housekeeping import sweep_leftovers, work_folder
+from hientai.memory import keep_freed_memory
 from hientai.privacy import apply_umask
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
@@ -190,6 +191,8 @@ def nightly(
     as of ``as_of`` (today if None). Returns the run manifest with the report's path."""
     settings = _settings(config)
     apply_umask(settings.privacy)  # runs, reports and app.db are created private
+    if settings.keep_freed_memory:
+        keep_freed_memory()
     night = night_of(as_of)
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
@@ -222,7 +225,7 @@ def nightly(
             snapshot_id = snapshot.id
         # Started now, its imports done while the features are built; left after its stages.
         wanted = side_process_wanted(settings.nightly.side_process, snapshot)
-        helper = later.enter_context(SideProcess(wanted))
+        helper = later.enter_context(SideProcess(wanted, keep_memory=settings.keep_freed_memory))
         side = later.enter_context(_side_stages())
         features_as_of = features_date(snapshot, night)
         if note := stale_note(snapshot, night, features_as_of):

@@ -24,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import Any, Literal, TypeVar
 
+from hientai.memory import keep_freed_memory
 from hientai.storage import Snapshot
 from pipelines.spawned import (
     available_cores,
@@ -59,8 +60,11 @@ def _timed(job: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
     return result, time.perf_counter() - started
 
 
-def _warm() -> None:
-    """Import what the side stages run while the main line builds the features."""
+def _warm(keep_memory: bool) -> None:
+    """Import what the side stages run while the main line builds the features; keep the
+    memory freed as the night's process does (``keep_freed_memory``)."""
+    if keep_memory:
+        keep_freed_memory()
     import pipelines.nightly_drift
     import pipelines.nightly_stages
     import pipelines.report  # noqa: F401
@@ -74,8 +78,9 @@ class SideProcess:
     """Runs jobs in one spawned process (``enabled``) or where they are called (not). A
     context manager: the process starts on entering and stops on leaving, after its jobs."""
 
-    def __init__(self, enabled: bool) -> None:
+    def __init__(self, enabled: bool, *, keep_memory: bool = False) -> None:
         self.enabled = enabled
+        self.keep_memory = keep_memory
         self._pool: ProcessPoolExecutor | None = None
         self._jobs: list[Future[Any]] = []
         self._lock = threading.Lock()  # jobs are submitted from the flow's task threads
@@ -84,7 +89,7 @@ class SideProcess:
         if self.enabled:
             self._pool = spawned_pool(1, watch_parent)
             with main_module_hidden():  # the process starts with the first job
-                self._submit(_warm)
+                self._submit(_warm, self.keep_memory)
         return self
 
     def __exit__(

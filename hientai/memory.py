@@ -1,0 +1,72 @@
+"""How a batch process (a night, a feature build) treats the memory it frees.
+
+A feature build allocates and frees arrays of a million rows by the hundred. By default each
+large array is a fresh mapping from the kernel (glibc maps blocks above a threshold, at most
+32 MiB, and gives freed ones back), and NumPy asks for transparent huge pages on the ones of
+4 MiB or more: every new array is a page fault per page, each page zeroed by the kernel, and a
+huge page is zeroed whole. Measured on the national extract (docs/benchmarks.md, "Issue 12:
+freed memory kept"): the kernel zeroing pages was 30% of the feature stage's processor time,
+which took 18.4-20.8 s; with freed memory kept for the process's next arrays, 15.4-15.8 s, its
+peak memory 4.96-5.01 -> 5.09-5.25 GiB.
+
+``keep_freed_memory`` keeps it: glibc serves every block from its heap (``M_MMAP_MAX`` 0) and
+returns the heap's free top only beyond 2 GiB (``M_TRIM_THRESHOLD``, an int: its largest
+value); NumPy stops asking for huge pages. It changes where memory comes from, never a value.
+The process holds its peak until it ends, so only batch processes do it (the setting
+``keep_freed_memory``), never the review app. Elsewhere than glibc (musl, macOS) the glibc half
+is skipped.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import platform
+import threading
+from dataclasses import dataclass
+
+# glibc's mallopt parameters (malloc.h)
+M_TRIM_THRESHOLD = -1
+M_MMAP_MAX = -4
+TRIM_ABOVE = 2**31 - 1  # mallopt takes an int
+
+_LOCK = threading.Lock()
+_KEPT: KeptMemory | None = None
+
+
+@dataclass(frozen=True)
+class KeptMemory:
+    """What took effect: the C heap keeps freed blocks; NumPy asks for no huge pages."""
+
+    heap: bool
+    numpy_small_pages: bool
+
+
+def _glibc_keeps() -> bool:
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    # Both or neither: without the trim threshold, the heap would give back what it keeps.
+    return bool(libc.mallopt(M_TRIM_THRESHOLD, TRIM_ABOVE) and libc.mallopt(M_MMAP_MAX, 0))
+
+
+def _numpy_small_pages() -> bool:
+    from numpy._core import multiarray
+
+    setter = getattr(multiarray, "_set_madvise_hugepage", None)
+    if setter is None:  # a NumPy without the switch (none since 1.20)
+        return False
+    setter(False)
+    return True
+
+
+def keep_freed_memory() -> KeptMemory:
+    """Keep this process's freed memory for its next arrays (see the module's docstring).
+    For the rest of the process's life; calling it again changes nothing."""
+    global _KEPT
+    with _LOCK:
+        if _KEPT is None:
+            _KEPT = KeptMemory(heap=_glibc_keeps(), numpy_small_pages=_numpy_small_pages())
+        return _KEPT
