@@ -34,6 +34,7 @@ from prefect.cache_policies import NONE
 from hientai.settings import DaskSettings, Settings, SettingsError
 from models.local_explain import reference_sample
 from pipelines import nightly_stages as stages
+from pipelines.champion import champion
 
 SCHEDULER_UNREACHABLE = (
     "the Dask scheduler at {address} (dask.scheduler in {config}) did not answer within "
@@ -169,9 +170,7 @@ class DaskEngine:
     def score(self, settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
         """The score stage of ``nightly_stages.score``, partitioned: same files, same summary
         (``scoring_seconds`` adds up the partitions' scoring)."""
-        from hientai import tracking  # the flow's process only: workers need no MLflow
-
-        classifier, version = tracking.load_champion(settings)
+        classifier, version = champion(settings)  # in the flow's process: workers need no MLflow
         stages.save_classifier(classifier, workdir)
         done = self._run(score_partition_task, workdir, features_path=features_path)
         scores = _gathered([d["file"] for d in done], "score")

@@ -30,7 +30,7 @@ from hientai.memory import keep_freed_memory
 from hientai.privacy import apply_umask
 from hientai.settings import Settings, load_settings
 from hientai.storage import SnapshotStore
-from pipelines import nightly_drift, run_log
+from pipelines import champion, nightly_drift, run_log
 from pipelines import nightly_stages as stages
 from pipelines.as_of import features_date, night_of, stale_note
 from pipelines.build_features import feature_stage
@@ -226,6 +226,9 @@ def nightly(
         # Started now, its imports done while the features are built; left after its stages.
         wanted = side_process_wanted(settings.nightly.side_process, snapshot)
         helper = later.enter_context(SideProcess(wanted, keep_memory=settings.keep_freed_memory))
+        # The champion loads on a thread while the features are built (pipelines/champion.py).
+        champion.load_ahead(settings)
+        later.callback(champion.forget, settings)
         side = later.enter_context(_side_stages())
         features_as_of = features_date(snapshot, night)
         if note := stale_note(snapshot, night, features_as_of):

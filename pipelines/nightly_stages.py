@@ -58,6 +58,7 @@ from models.shortlist import (
     run_audit,
 )
 from models.shortlist_fairness import AuditThresholds, per_shortlist_checks
+from pipelines.champion import champion
 from pipelines.results_db import FRAME_COLUMNS, ResultsDB
 
 WARNING_FEATURES = [
@@ -88,9 +89,7 @@ def save_classifier(classifier: Any, workdir: Path) -> None:
 
 def score(settings: Settings, features_path: str, workdir: Path) -> dict[str, Any]:
     """Calibrated score of everyone with the champion; the classifier is kept for later stages."""
-    from hientai import tracking  # here: the Dask workers import this module, not MLflow
-
-    classifier, version = tracking.load_champion(settings)
+    classifier, version = champion(settings)  # loaded ahead, if the night started that
     started = time.perf_counter()
     features = feature_frame(features_path, scoring_columns(classifier))
     read_seconds = time.perf_counter() - started
