@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from hientai.settings import Settings
 from hientai.storage import Snapshot, SnapshotStore
-from models.drift import DriftProfile, drift_profile, drift_summary, drift_table
+from models.drift import DriftProfile, drift_summary, night_drift
 from pipelines.nightly_stages import feature_frame, previous_night
 from pipelines.results_db import ResultsDB
 
@@ -109,7 +109,7 @@ def drift(
     current = current.loc[~classifier.external_rows(current)]
     tables = table_missing_shares(SnapshotStore(settings.snapshots_dir).open(snapshot_id))
     cfg = settings.nightly.drift
-    table = drift_table(
+    table, profile = night_drift(
         current,
         columns,
         training=training,
@@ -119,7 +119,6 @@ def drift(
         missing_share_warning=cfg.missing_share_warning,
     )
     table.to_parquet(workdir / DRIFT_FILE, index=False)
-    profile = drift_profile(current, columns, tables=tables)
     (workdir / PROFILE_FILE).write_text(json.dumps(profile.to_dict()), encoding="utf-8")
     summary = {k: v for k, v in drift_summary(table).items() if np.isfinite(v)}
     return {"summary": summary, "warnings": drift_warnings(table, settings)}

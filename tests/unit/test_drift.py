@@ -23,6 +23,7 @@ from models.drift import (
     drift_summary,
     drift_table,
     missing_shares,
+    night_drift,
     psi,
 )
 
@@ -235,3 +236,56 @@ def test_the_drift_table_flags_what_crossed_a_threshold() -> None:
     assert summary["psi_max_vs_training"] == max(table.loc[["moved", "gone"], "psi_vs_training"])
     assert math.isnan(summary["psi_max_vs_previous"])
     assert summary["warnings"] == 3.0
+
+
+def _awkward_column(rng: np.random.Generator, n: int, *, infinite: bool = True) -> np.ndarray:
+    """Ties held by many rows, smooth values, missing values, infinities and both zeros."""
+    values = np.where(rng.random(n) < 0.5, rng.integers(-3, 4, n) * 0.5, rng.normal(size=n))
+    values[rng.random(n) < 0.1] = np.nan
+    values[rng.random(n) < (0.01 if infinite else 0.0)] = np.inf
+    values[rng.random(n) < 0.05] = -0.0
+    return values
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bin_shares_count_each_value_in_its_right_closed_bin(seed: int) -> None:
+    """Against a direct count: bin i holds edges[i-1] < x <= edges[i], then the missing."""
+    rng = np.random.default_rng(seed)
+    values = _awkward_column(rng, 5_000)
+    edges = tuple(np.unique(np.concatenate([rng.normal(size=6), [-1.5, 0.0, 0.5]])))
+    present = values[~np.isnan(values)]
+    expected = [
+        np.sum((present > low) & (present <= high))
+        for low, high in zip((-np.inf, *edges), (*edges, np.inf), strict=True)
+    ]
+    shares = bin_shares(values, edges)
+    assert shares.tolist() == [c / len(values) for c in [*expected, np.isnan(values).sum()]]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_ties_are_counted_as_pandas_counts_them(seed: int) -> None:
+    """The sorted column's runs are pandas' value counts (-0.0 and 0.0 one value)."""
+    from models.drift import _column, _ties
+
+    values = _awkward_column(np.random.default_rng(seed), 30_000)
+    present = values[~np.isnan(values)]
+    counted = pd.Series(present).value_counts(sort=False).sort_index()
+    found = _ties(_column(values))
+    assert found is not None
+    assert found[0].tolist() == counted.index.tolist()
+    assert found[1].tolist() == counted.tolist()
+
+
+def test_the_night_drift_is_the_table_and_the_profile() -> None:
+    rng = np.random.default_rng(5)
+    # no infinities: a quantile between two of them is not a number (and warns)
+    frame = pd.DataFrame({c: _awkward_column(rng, 3_000, infinite=False) for c in "ab"})
+    frame["score"] = rng.random(3_000)
+    reference = drift_profile(frame.sample(frac=1.0, random_state=1), ["a", "b", "score"])
+    kwargs = {"training": reference, "previous": None, "tables": {"t": 0.2}}
+    thresholds = {"psi_warning": 0.25, "missing_share_warning": 0.1}
+    columns = ["a", "b", "absent", "score"]
+    table, profile = night_drift(frame, columns, **kwargs, **thresholds)
+    pd.testing.assert_frame_equal(table, drift_table(frame, columns, **kwargs, **thresholds))
+    assert profile == drift_profile(frame, columns, tables={"t": 0.2})
+    assert profile.columns["absent"].missing_share == 1.0
