@@ -5,9 +5,9 @@ large array is a fresh mapping from the kernel (glibc maps blocks above a thresh
 32 MiB, and gives freed ones back), and NumPy asks for transparent huge pages on the ones of
 4 MiB or more: every new array is a page fault per page, each page zeroed by the kernel, and a
 huge page is zeroed whole. Measured on the national extract (docs/benchmarks.md, "Issue 12:
-freed memory kept"): the kernel zeroing pages was 30% of the feature stage's processor time,
-which took 18.4-20.8 s; with freed memory kept for the process's next arrays, 15.4-15.8 s, its
-peak memory 4.96-5.01 -> 5.09-5.25 GiB.
+memory kept, the champion ahead, drift sorted once"): the kernel zeroing pages was 30% of the
+feature stage's processor time, which took 18.4-20.8 s; with freed memory kept for the
+process's next arrays, 15.4-15.8 s, its peak 4.73-4.78 -> 4.85-5.01 GiB.
 
 ``keep_freed_memory`` keeps it: glibc serves every block from its heap (``M_MMAP_MAX`` 0) and
 returns the heap's free top only beyond 2 GiB (``M_TRIM_THRESHOLD``, an int: its largest
