@@ -53,10 +53,16 @@ def _glibc_keeps() -> bool:
 
 
 def _numpy_small_pages() -> bool:
-    from numpy._core import multiarray
+    import importlib
 
+    # NumPy's own switch (what NUMPY_MADVISE_HUGEPAGE=0 sets at import): numpy._core since
+    # NumPy 2, numpy.core before.
+    try:
+        multiarray = importlib.import_module("numpy._core.multiarray")
+    except ImportError:
+        multiarray = importlib.import_module("numpy.core.multiarray")
     setter = getattr(multiarray, "_set_madvise_hugepage", None)
-    if setter is None:  # a NumPy without the switch (none since 1.20)
+    if setter is None:
         return False
     setter(False)
     return True
