@@ -49,7 +49,6 @@ __all__ = [
     "column_profile",
     "drift_profile",
     "drift_summary",
-    "drift_table",
     "missing_shares",
     "night_drift",
     "psi",
@@ -119,9 +118,10 @@ def _numeric(values: Any) -> np.ndarray:
 @dataclass(frozen=True)
 class _Column:
     """A column's present values sorted once: its bins' counts are then a search of the cut
-    points among them, its quantiles and ties read off them (a night compares each column
-    with two profiles and profiles it: the values' own searches, the ranking and the counting
-    of ties took 5 s a night on the national extract, the sort 0.2 s for all columns)."""
+    points among them, its quantiles and ties read off them. A night counts each column's bins
+    four times; for the national extract's 73 feature columns, one count by searching each
+    value took 0.57 s, the quantiles 0.80 s, the ties 0.91 s (pandas' value counts), and
+    sorting them all 0.16 s."""
 
     present: np.ndarray  # sorted, missing values left out
     n: int  # rows, missing values included
@@ -292,16 +292,28 @@ def _column_row(
     }
 
 
-def _table(
-    rows: list[dict[str, Any]],
+def night_drift(
+    current: pd.DataFrame,
+    columns: list[str],
     *,
     training: DriftProfile | None,
     previous: DriftProfile | None,
-    tables: dict[str, float] | None,
+    tables: dict[str, float] | None = None,
     psi_warning: float,
     missing_share_warning: float,
-) -> pd.DataFrame:
-    rows = rows + [
+) -> tuple[pd.DataFrame, DriftProfile]:
+    """Tonight's drift table and profile (``drift_profile``) of ``columns``, each column sorted
+    once. The table has one row per column of ``current`` (kind "score" for a column named
+    "score", else "feature") and per source table (kind "table"): PSI against the training and
+    the previous profiles (NaN where a side has no profile of it), missing shares on each side,
+    and whether it crossed a threshold: a PSI above ``psi_warning`` or a missing share that
+    rose by more than ``missing_share_warning``."""
+    rows, profiles = [], {}
+    for name in columns:
+        column = _column_of(current, name)
+        rows.append(_column_row(column, name, training, previous))
+        profiles[name] = _profile(column, DEFAULT_QUANTILES)
+    rows += [
         {
             "kind": "table",
             "feature": name,
@@ -322,59 +334,7 @@ def _table(
         ],
         axis=1,
     )
-    return out.assign(warning=psi_over | rise.gt(missing_share_warning).any(axis=1))
-
-
-def drift_table(
-    current: pd.DataFrame,
-    columns: list[str],
-    *,
-    training: DriftProfile | None,
-    previous: DriftProfile | None,
-    tables: dict[str, float] | None = None,
-    psi_warning: float,
-    missing_share_warning: float,
-) -> pd.DataFrame:
-    """One row per column of ``current`` (kind "score" for a column named "score", else
-    "feature") and per source table (kind "table"): PSI against the training and the previous
-    profiles (NaN where a side has no profile of it), missing shares on each side, and whether
-    it crossed a threshold: a PSI above ``psi_warning`` or a missing share that rose by more
-    than ``missing_share_warning``."""
-    rows = [_column_row(_column_of(current, c), c, training, previous) for c in columns]
-    return _table(
-        rows,
-        training=training,
-        previous=previous,
-        tables=tables,
-        psi_warning=psi_warning,
-        missing_share_warning=missing_share_warning,
-    )
-
-
-def night_drift(
-    current: pd.DataFrame,
-    columns: list[str],
-    *,
-    training: DriftProfile | None,
-    previous: DriftProfile | None,
-    tables: dict[str, float] | None = None,
-    psi_warning: float,
-    missing_share_warning: float,
-) -> tuple[pd.DataFrame, DriftProfile]:
-    """``drift_table`` and ``drift_profile`` of the same columns, each column sorted once."""
-    rows, profiles = [], {}
-    for name in columns:
-        column = _column_of(current, name)
-        rows.append(_column_row(column, name, training, previous))
-        profiles[name] = _profile(column, DEFAULT_QUANTILES)
-    table = _table(
-        rows,
-        training=training,
-        previous=previous,
-        tables=tables,
-        psi_warning=psi_warning,
-        missing_share_warning=missing_share_warning,
-    )
+    table = out.assign(warning=psi_over | rise.gt(missing_share_warning).any(axis=1))
     return table, DriftProfile(profiles, dict(tables or {}))
 
 
