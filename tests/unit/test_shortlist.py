@@ -275,6 +275,25 @@ def test_ties_at_the_qualified_boundary_go_to_the_lower_row() -> None:
     assert list(rows[shuffled][again]) == [24, 27, 0, 3]  # same set and order, any input order
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_percentile_counts_from_the_qualified_rows_equal_those_of_the_whole_pool(
+    seed: int,
+) -> None:
+    from models.shortlist import at_or_below, qualified_order
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    scores = rng.integers(0, 40, n).astype(float) / 7  # many ties, at the boundary too
+    if seed % 3 == 1:
+        scores[rng.random(n) < 0.05] = np.nan
+    if seed % 3 == 2:
+        scores[rng.random(n) < 0.05] = rng.choice([np.inf, -np.inf])
+    for size in {1, max(1, n // 10), n}:
+        top = qualified_order(scores, np.arange(n), size=size)
+        direct = np.searchsorted(np.sort(scores), scores[top], side="right")
+        assert np.array_equal(at_or_below(scores, top), direct)
+
+
 def test_hometown_locality_is_unknown_without_a_province_to_compare() -> None:
     import dataclasses
 
