@@ -135,7 +135,9 @@ class Candidates:
     hometown: np.ndarray  # object
     party_member: np.ndarray  # float 1/0, NaN unknown
     languages: np.ndarray  # object: 'en:B2;fr' as in people.languages (parsed when a pool asks)
-    # Where each candidate is among the protected attributes they were built from.
+    # Where each candidate is among the people and the protected attributes they were built
+    # from (None: looked up by reindexing).
+    people_rows: Rows | None = field(default=None, repr=False)
     protected_rows: Rows | None = field(default=None, repr=False)
     _language_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _hometowns: tuple[np.ndarray, dict[object, int]] | None = field(default=None, repr=False)
@@ -247,11 +249,11 @@ def build_candidates(
     an unmapped birth date, hometown or Party membership fails only the rules that need it.
     """
     ids = pd.Index(features["person_id"].astype(str))
-    found = rows_of(people, ids)
+    in_people = rows_of(people, ids)
     person = aligned(
-        people.reindex(columns=["person_id", "education_level", "languages"]), ids, found
+        people.reindex(columns=["person_id", "education_level", "languages"]), ids, in_people
     )
-    found = rows_of(protected, ids, found)
+    found = rows_of(protected, ids, in_people)
     prot = aligned(
         protected.reindex(
             columns=["person_id", "birth_date", "hometown_province", "party_member"]
@@ -279,6 +281,7 @@ def build_candidates(
         hometown=_objects(prot["hometown_province"]),
         party_member=party_flags(prot["party_member"]),
         languages=_objects(person["languages"]),
+        people_rows=in_people,
         protected_rows=found,
     )
 

@@ -37,7 +37,7 @@ from models.eligibility import (
 )
 from models.pools import why_nobody_eligible
 from models.rerank import det_greedy, representation_targets, rerank_notes
-from models.shortlist_counts import COUNT_COLUMNS
+from models.shortlist_counts import COUNT_COLUMNS, dense_codes
 from models.shortlist_fairness import (
     AuditThresholds,
     CountedShortlist,
@@ -232,7 +232,8 @@ def _combined_codes(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         codes, uniques = pd.factorize(frame[column].astype(object).fillna("unknown"), sort=True)
         combined = combined * len(uniques) + codes
         parts.append([str(u) for u in uniques])
-    used, dense = np.unique(combined, return_inverse=True)
+    space = math.prod(len(options) for options in parts)
+    used, dense = dense_codes(combined, space)
     labels = []
     for value in used:
         names = []

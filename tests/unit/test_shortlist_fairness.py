@@ -316,3 +316,14 @@ def test_the_rows_a_night_leaves_out_come_back_equal_from_the_rows_it_keeps() ->
     expected = full.loc[full["metric"].isin(DERIVED)].sort_values(key).reset_index(drop=True)
     got = rebuilt[expected.columns].sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "space"), [(0, 1), (1, 1), (500, 7), (500, 60), (40, 100_000)])
+def test_dense_codes_are_numpys_unique_codes(n: int, space: int) -> None:
+    from models.shortlist_counts import dense_codes
+
+    values = np.random.default_rng(n + space).integers(0, space, n)
+    present, inverse = dense_codes(values, space)
+    expected, expected_inverse = np.unique(values, return_inverse=True)
+    assert np.array_equal(present, expected) and present.dtype == expected.dtype
+    assert np.array_equal(inverse, expected_inverse.reshape(-1))
