@@ -107,10 +107,33 @@ def _column_cells(letter: str, values: pd.Series, first_row: int) -> list[str]:
             else ""
             for r, v in zip(rows, numbers.tolist(), strict=True)
         ]
-    return [
-        _value_cell(f"{letter}{r}", v)
-        for r, v in zip(rows, values.astype(object).tolist(), strict=True)
-    ]
+    items = values.astype(object).tolist()
+    texts = _text_cells(letter, rows, items)
+    if texts is not None:
+        return texts
+    return [_value_cell(f"{letter}{r}", v) for r, v in zip(rows, items, strict=True)]
+
+
+def _text_cells(letter: str, rows: range, items: list[Any]) -> list[str] | None:
+    """A column of texts (each a string, None or pandas' NA) as ``_value_cell`` writes it,
+    with the characters to drop or escape looked for once in the whole column, not per cell
+    (the shortlist sheet's texts took most of the workbook's time); None for another column."""
+    if not all(isinstance(v, str) or v is None or v is pd.NA for v in items):
+        return None
+    whole = "".join(v for v in items if isinstance(v, str))
+    clean = ILLEGAL_CHARACTERS_RE.search(whole) is not None
+    special = any(c in whole for c in "&<>")
+    out = []
+    for r, v in zip(rows, items, strict=True):
+        if not isinstance(v, str):
+            out.append("")
+            continue
+        text = clean_text(v) if clean else v
+        text = escape(text) if special else text
+        out.append(
+            f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+        )
+    return out
 
 
 def _width(frame: pd.DataFrame, column: Any) -> float:

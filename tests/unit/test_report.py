@@ -477,3 +477,26 @@ def test_excel_cells_keep_their_types(tmp_path: Path) -> None:
     assert [c.value for c in next(book["empty"].iter_rows())] == list(frame.columns)
     assert xlsx.column_letter(1) == "A" and xlsx.column_letter(28) == "AB"
     assert xlsx.column_letter(16384) == "XFD"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["plain", None, "Nguyễn Văn A"],
+        ["a<b & c>", pd.NA, "x"],
+        ["bell\x07gone", "ok", None],
+        ["both\x07 & <", "", "=1+1"],
+        [None, None],
+        ["text", 1.5],  # not all texts: cell by cell
+    ],
+)
+def test_a_text_column_is_written_as_cell_by_cell(values: list[object]) -> None:
+    column = pd.Series(values, dtype=object)
+    expected = [xlsx._value_cell(f"C{r}", v) for r, v in enumerate(values, 2)]
+    assert xlsx._column_cells("C", column, 2) == expected
+    as_strings = (
+        column.astype("string")
+        if all(isinstance(v, str) or v is None or v is pd.NA for v in values)
+        else column
+    )
+    assert xlsx._column_cells("C", as_strings, 2) == expected
