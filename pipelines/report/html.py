@@ -297,15 +297,16 @@ def _pool_checks(
         ["pool_id", "_s", "attribute", "metric", "group"],
         ascending=[True, False, True, True, True],
     )
-    listed = _group(_records(flagged), "pool_id")
+    # Only the rows a pool lists become dicts (a national night flags tens of thousands).
+    n_flagged = flagged["pool_id"].value_counts()
+    listed = _group(_records(flagged.groupby("pool_id", sort=False).head(max_listed)), "pool_id")
     result = {}
     for pool_id in shown:
         by_verdict = {r["verdict"]: r["n"] for r in counts.get(pool_id, [])}
-        rows = listed.get(pool_id, [])
         result[pool_id] = {
             "counts": {v: by_verdict[v] for v in VERDICT_LABELS if by_verdict.get(v)},
-            "listed": rows[:max_listed],
-            "more": max(len(rows) - max_listed, 0),
+            "listed": listed.get(pool_id, []),
+            "more": max(int(n_flagged.get(pool_id, 0)) - max_listed, 0),
         }
     return result
 

@@ -500,3 +500,33 @@ def test_a_text_column_is_written_as_cell_by_cell(values: list[object]) -> None:
         else column
     )
     assert xlsx._column_cells("C", as_strings, 2) == expected
+
+
+def test_a_pool_lists_its_worst_checks_first_and_counts_the_rest() -> None:
+    from pipelines.report.html import _pool_checks
+
+    rng = np.random.default_rng(3)
+    n = 90
+    fairness = pd.DataFrame(
+        {
+            "pool_id": rng.choice(["p1", "p2", "p3"], n),
+            "verdict": rng.choice(["fail", "warn", "pass", "info"], n),
+            "attribute": rng.choice(["gender", "party_member"], n),
+            "metric": rng.choice(["share", "ratio", "ndkl"], n),
+            "group": [f"g{i}" for i in rng.permutation(n)],
+            "value": rng.random(n),
+        }
+    )
+    checks = _pool_checks(fairness, ["p1", "p2", "p3", "nobody"], max_listed=4)
+    severity = {"fail": 0, "warn": 1}
+    for pool_id in ["p1", "p2", "p3"]:
+        mine = fairness.loc[(fairness["pool_id"] == pool_id) & fairness["verdict"].isin(severity)]
+        ordered = sorted(
+            mine.to_dict("records"),
+            key=lambda r: (severity[r["verdict"]], r["attribute"], r["metric"], r["group"]),
+        )
+        assert [r["group"] for r in checks[pool_id]["listed"]] == [r["group"] for r in ordered[:4]]
+        assert checks[pool_id]["more"] == len(ordered) - 4
+        counts = fairness.loc[fairness["pool_id"] == pool_id, "verdict"].value_counts()
+        assert checks[pool_id]["counts"] == {v: int(counts[v]) for v in counts.index}
+    assert checks["nobody"] == {"counts": {}, "listed": [], "more": 0}
