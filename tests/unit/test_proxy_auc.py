@@ -27,10 +27,12 @@ def _cases() -> list[tuple[np.ndarray, np.ndarray]]:
         (np.full(n, np.nan), group),
         (rng.normal(size=n), few),
         (ties, np.where(np.isnan(ties), 1.0, group)),
+        # -0.0 and 0.0 are one value (tied), as the rank sum counts them
+        (np.where(rng.random(n) < 0.3, 1.0, np.where(group == 1, 0.0, -0.0)), group),
     ]
 
 
-@pytest.mark.parametrize("case", range(7))
+@pytest.mark.parametrize("case", range(8))
 def test_equal_to_the_rank_sum_auc(case: int) -> None:
     score, group = _cases()[case]
     expected, used = folded_auc(score, group)
