@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import platform
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 # glibc's mallopt parameters (malloc.h)
@@ -42,7 +43,7 @@ class KeptMemory:
 
 
 def _glibc_keeps() -> bool:
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+    if not _is_glibc():
         return False
     try:
         libc = ctypes.CDLL("libc.so.6")
@@ -66,6 +67,26 @@ def _numpy_small_pages() -> bool:
         return False
     setter(False)
     return True
+
+
+# One glibc heap for all the process's threads. By default each thread that allocates gets a
+# heap of its own (up to eight per core), and those give freed memory back whatever the
+# settings above say: a block above 64 MiB is always a fresh mapping, an emptied heap is
+# unmapped. glibc reads this only as the process starts, so a batch command sets it for a
+# process of its own (hientai_app.cli) and the deployments in their environment (prefect.yaml).
+ONE_HEAP = {"MALLOC_ARENA_MAX": "1"}
+
+
+def one_heap_environment(environ: Mapping[str, str]) -> dict[str, str] | None:
+    """``environ`` with ``ONE_HEAP``, for a process to start with; None where glibc is not the
+    C library or the environment already chooses (the user's value wins)."""
+    if not _is_glibc() or any(name in environ for name in ONE_HEAP):
+        return None
+    return {**environ, **ONE_HEAP}
+
+
+def _is_glibc() -> bool:
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
 
 
 def keep_freed_memory() -> KeptMemory:

@@ -65,3 +65,47 @@ def test_by_default_freed_memory_goes_back_to_the_system():
 def test_without_glibc_only_numpy_changes(monkeypatch):
     monkeypatch.setattr(platform, "libc_ver", lambda: ("", ""))
     assert memory._glibc_keeps() is False
+
+
+def test_one_heap_is_asked_for_on_glibc_unless_the_environment_chooses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(memory, "_is_glibc", lambda: True)
+    assert memory.one_heap_environment({"PATH": "/bin"}) == {"PATH": "/bin", **memory.ONE_HEAP}
+    assert memory.one_heap_environment({"MALLOC_ARENA_MAX": "4"}) is None  # the user's value
+    monkeypatch.setattr(memory, "_is_glibc", lambda: False)
+    assert memory.one_heap_environment({"PATH": "/bin"}) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "keep", "restarts"),
+    [
+        (["nightly", "--as-of", "2026-01-01"], True, True),
+        (["features", "--config", "{conf}"], True, True),
+        (["features", "--config={conf}"], False, False),  # the settings keep nothing
+        (["serve"], True, False),  # the review app never
+        ([], True, False),
+    ],
+)
+def test_a_batch_command_restarts_once_with_one_heap(
+    args: list[str], keep: bool, restarts: bool, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hientai_app.cli as cli
+
+    conf = tmp_path / "hientai.yaml"
+    conf.write_text(f"data_dir: {tmp_path / 'data'}\nkeep_freed_memory: {str(keep).lower()}\n")
+    monkeypatch.setenv("HIENTAI_CONFIG", str(conf))
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.setattr(memory, "_is_glibc", lambda: True)
+    started: list[tuple[str, list[str], dict[str, str]]] = []
+    monkeypatch.setattr(cli.os, "execve", lambda *call: started.append(call))
+    cli._restart_with_one_heap([a.format(conf=conf) for a in args])
+    if not restarts:
+        assert started == []
+        return
+    [(program, argv, environment)] = started
+    assert program == sys.executable and argv == [sys.executable, *sys.orig_argv[1:]]
+    assert environment["MALLOC_ARENA_MAX"] == "1"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "1")  # the restarted process goes on
+    cli._restart_with_one_heap([a.format(conf=conf) for a in args])
+    assert len(started) == 1

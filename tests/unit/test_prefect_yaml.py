@@ -34,6 +34,13 @@ def test_every_deployment_is_scheduled_where_expected() -> None:
             assert schedule["timezone"] == "Asia/Ho_Chi_Minh"
 
 
+@pytest.mark.parametrize("name", ["nightly", "build-features"])
+def test_feature_builds_start_with_one_heap(name: str) -> None:
+    from hientai.memory import ONE_HEAP
+
+    assert DEPLOYMENTS[name]["work_pool"]["job_variables"]["env"] == ONE_HEAP
+
+
 @pytest.mark.parametrize("name", ["nightly", "retrain"])
 def test_nights_and_retrainings_never_overlap(name: str) -> None:
     limit = DEPLOYMENTS[name]["concurrency_limit"]
