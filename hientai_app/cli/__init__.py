@@ -60,8 +60,8 @@ def _restart_with_one_heap(args: list[str]) -> None:
     """A night or a feature build whose settings keep freed memory (``keep_freed_memory``)
     starts again at once, the same command line, with glibc's one heap for all its threads
     (hientai/memory.py): glibc reads it only as a process starts. Measured on the national
-    night (docs/benchmarks.md): 33.6-34.8 s instead of 35.4-38.7 s, its peak 5.3 instead of
-    5.5-5.7 GiB. Nothing happens elsewhere than glibc, or if the environment already sets it,
+    night (docs/benchmarks.md): 33.6-34.8 s instead of 35.4-38.7 s, its peak 5.1 instead of
+    5.2-5.5 GiB. Nothing happens elsewhere than glibc, or if the environment already sets it,
     or if the settings cannot be read (the command then says why)."""
     if not args or args[0] not in BATCH_COMMANDS:
         return

@@ -297,7 +297,7 @@ def _pool_checks(
         ["pool_id", "_s", "attribute", "metric", "group"],
         ascending=[True, False, True, True, True],
     )
-    # Only the rows a pool lists become dicts (a national night flags tens of thousands).
+    # Only the rows a pool lists become dicts, not every flagged row of the shown pools.
     n_flagged = flagged["pool_id"].value_counts()
     listed = _group(_records(flagged.groupby("pool_id", sort=False).head(max_listed)), "pool_id")
     result = {}
