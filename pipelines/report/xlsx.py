@@ -61,8 +61,12 @@ def clean_text(value: str) -> str:
 
 
 def _text_cell(ref: str, value: str, style: int = 0) -> str:
+    return _inline_string(ref, escape(clean_text(value)), style)
+
+
+def _inline_string(ref: str, text: str, style: int = 0) -> str:
+    """The cell of a text already cleaned and escaped."""
     style_attr = f' s="{style}"' if style else ""
-    text = escape(clean_text(value))
     return (
         f'<c r="{ref}"{style_attr} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     )
@@ -129,10 +133,7 @@ def _text_cells(letter: str, rows: range, items: list[Any]) -> list[str] | None:
             out.append("")
             continue
         text = clean_text(v) if clean else v
-        text = escape(text) if special else text
-        out.append(
-            f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-        )
+        out.append(_inline_string(f"{letter}{r}", escape(text) if special else text))
     return out
 
 
